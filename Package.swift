@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "nimp",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nimp", targets: ["nimp"]),
+        .library(name: "NimpCore", targets: ["NimpCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]),
+
+        // MARK: Libraries
+        // Engine: matrices, layers, losses, optimizers, training, metrics.
+        .target(name: "NimpCore", dependencies: ["CBLAS"]),
+        // File formats: safetensors, datasets (CSV, JSONL), model archives.
+        .target(name: "NimpIO", dependencies: ["NimpCore", "CArchive"]),
+        // The registry directory: versions, champions, history, locks.
+        .target(name: "NimpRegistry", dependencies: ["NimpCore", "NimpIO"]),
+        // Generators, teachers, optimize/distill/evolve, signals, the cycle.
+        .target(name: "NimpImprove", dependencies: ["NimpCore", "NimpIO", "NimpRegistry"]),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "nimp",
+            dependencies: [
+                "NimpCore", "NimpIO", "NimpRegistry", "NimpImprove",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: Tests
+        .testTarget(name: "NimpCoreTests", dependencies: ["NimpCore"]),
+        .testTarget(name: "NimpIOTests", dependencies: ["NimpIO"]),
+        .testTarget(name: "NimpRegistryTests", dependencies: ["NimpRegistry"]),
+        .testTarget(name: "NimpImproveTests", dependencies: ["NimpImprove"]),
+        .testTarget(name: "CLITests", dependencies: ["NimpCore", "NimpIO"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,7 @@
+#include <archive.h>
+#include <archive_entry.h>
+// AE_IFREG and friends are cast macros that Swift cannot import.
+static const unsigned int NIMP_AE_IFMT = AE_IFMT;
+static const unsigned int NIMP_AE_IFREG = AE_IFREG;
+static const unsigned int NIMP_AE_IFDIR = AE_IFDIR;
+static const unsigned int NIMP_AE_IFLNK = AE_IFLNK;

@@ -1,0 +1,24 @@
+import ArgumentParser
+import NimpCore
+
+struct Nimp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nimp",
+        abstract: "Keep a registry of small neural networks and improve them.",
+        discussion: """
+            Every step is a stateless command that reads and writes files: model archives \
+            (.nimp, a tar with manifest.json and safetensors weights), datasets (safetensors, \
+            CSV, JSON lines) and JSON-lines metrics. `nimp cycle` run from cron is the \
+            self-improvement loop.
+            """,
+        version: NimpVersion.description,
+        subcommands: []
+    )
+}
+
+enum NimpVersion {
+    static let number = "0.1.0"
+    static var description: String {
+        "nimp \(number)\nOpenBLAS kernel: \(BLASKernel.coreName) (\(BLASKernel.choiceDescription))\n\(BLASKernel.configuration)"
+    }
+}
