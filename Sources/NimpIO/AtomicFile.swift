@@ -1,0 +1,85 @@
+import Foundation
+import NimpCore
+
+/// Crash-safe file replacement: write a temporary file in the same directory, fsync
+/// it, rename it over the target, fsync the directory. A kill at any point leaves
+/// either the old file or the new one, never a mix; temporaries are named
+/// `.NAME.tmp-PID-N` so `cleanTemporaries` can remove the leftovers of dead writers.
+public enum AtomicFile {
+    nonisolated(unsafe) static var counter = 0
+
+    /// Replaces (or creates) `path` with `data`. `failpoint` prefixes the step names
+    /// (`NAME.create`, `NAME.write`, `NAME.fsync`, `NAME.rename`, `NAME.fsync-dir`).
+    /// With `exclusive`, fails with exit 73 when `path` already exists (archives are
+    /// never overwritten).
+    public static func write(_ data: Data, to path: String, failpoint: String = "atomic", exclusive: Bool = false, mode: mode_t = 0o644) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        counter += 1
+        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(counter)"
+        try Failpoint.hit(failpoint + ".create", file: tmp)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            let e = errno
+            throw NimpError(e == ENOENT ? .cannotCreate : (e == ENOSPC || e == EIO ? .ioError : .cannotCreate),
+                            "\(path): cannot create file: \(String(cString: strerror(e)))")
+        }
+        var closed = false
+        var done = false
+        defer {
+            if !closed { close(fd) }
+            if !done { unlink(tmp) }
+        }
+        try Failpoint.hit(failpoint + ".write", file: tmp)
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw NimpError.io(path, "write failed: \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
+        try Failpoint.hit(failpoint + ".fsync", file: tmp)
+        guard fsync(fd) == 0 else { throw NimpError.io(path, "fsync failed: \(String(cString: strerror(errno)))") }
+        close(fd)
+        closed = true
+        try Failpoint.hit(failpoint + ".rename", file: path)
+        if exclusive {
+            // link(2) fails if the target exists: no archive is ever replaced.
+            guard link(tmp, path) == 0 else {
+                let e = errno
+                throw NimpError(e == EEXIST ? .cannotCreate : .ioError, "\(path): cannot create: \(String(cString: strerror(e)))")
+            }
+            unlink(tmp)
+        } else {
+            guard rename(tmp, path) == 0 else { throw NimpError.io(path, "rename failed: \(String(cString: strerror(errno)))") }
+        }
+        done = true
+        try Failpoint.hit(failpoint + ".fsync-dir", file: dir)
+        try syncDirectory(dir)
+    }
+
+    /// fsyncs a directory so a rename in it survives a power loss.
+    public static func syncDirectory(_ dir: String) throws {
+        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw NimpError.io(dir, "cannot open directory: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw NimpError.io(dir, "fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Removes temporaries left by writers that are no longer running; returns their names.
+    @discardableResult
+    public static func cleanTemporaries(in dir: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+            let parts = name.split(separator: "-")
+            if parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid != getpid(), kill(pid, 0) == 0 { continue }
+            if unlink(dir + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+}
