@@ -1,0 +1,227 @@
+/// An MLP's parameters, gradients and every buffer a forward and backward pass need,
+/// allocated once for batches of up to `maxBatch` rows.
+///
+/// Parameters live in one contiguous vector, layer by layer `[W0, b0, W1, b1, ...]`
+/// (W [out, in] row-major as in `DenseLayer`), so optimizers, clipping and masks run as
+/// one SIMD loop over all of them. Activations are row-major [batch, units].
+final class Network {
+    let widths: [Int]  // [inputs, hidden..., outputs]
+    let activations: [Activation]
+    let parameterCount: Int
+    let maxBatch: Int
+    let weightOffsets: [Int]
+    let biasOffsets: [Int]
+
+    let params: UnsafeMutablePointer<Float>
+    let grads: UnsafeMutablePointer<Float>
+    /// 1 where a weight is kept, 0 where pruned, 1 for biases; nil when no layer has a mask.
+    let mask: UnsafeMutablePointer<Float>?
+    /// Standardised inputs [maxBatch, inputs].
+    let input: UnsafeMutablePointer<Float>
+    let mean: UnsafeMutablePointer<Float>
+    let invStd: UnsafeMutablePointer<Float>
+    /// Per layer: pre-activations z and outputs a, [maxBatch, out].
+    private let z: [UnsafeMutablePointer<Float>]
+    private let a: [UnsafeMutablePointer<Float>]
+    /// ∂L/∂z ping-pong buffers [maxBatch, widest layer].
+    private let delta: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    /// Gradient of the loss with respect to the outputs [maxBatch, outputs]; written by the
+    /// loss, consumed (overwritten) by `backward`. Shares memory with the first delta buffer.
+    var outputGradient: UnsafeMutablePointer<Float> { delta.0 }
+
+    init(model: Model, maxBatch: Int) {
+        precondition(maxBatch > 0)
+        widths = [model.inputs] + model.layers.map(\.outputs)
+        activations = model.layers.map(\.activation)
+        self.maxBatch = maxBatch
+        var w: [Int] = [], b: [Int] = [], offset = 0
+        for layer in model.layers {
+            w.append(offset); offset += layer.weight.data.count
+            b.append(offset); offset += layer.bias.count
+        }
+        weightOffsets = w
+        biasOffsets = b
+        parameterCount = offset
+        params = .allocate(capacity: offset)
+        grads = .allocate(capacity: offset)
+        grads.initialize(repeating: 0, count: offset)
+        if model.layers.contains(where: { $0.mask != nil }) {
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: offset)
+            m.initialize(repeating: 1, count: offset)
+            for (l, layer) in model.layers.enumerated() {
+                guard let lm = layer.mask else { continue }
+                precondition(lm.rows == layer.weight.rows && lm.cols == layer.weight.cols, "mask shape differs from weight")
+                for i in 0..<lm.data.count { m[w[l] + i] = lm.data[i] }
+            }
+            mask = m
+        } else {
+            mask = nil
+        }
+        let inputs = model.inputs
+        input = .allocate(capacity: maxBatch * inputs)
+        input.initialize(repeating: 0, count: maxBatch * inputs)
+        mean = .allocate(capacity: inputs)
+        invStd = .allocate(capacity: inputs)
+        z = model.layers.map { UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * $0.outputs) }
+        a = model.layers.map { UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * $0.outputs) }
+        let widest = widths.max()!
+        delta = (.allocate(capacity: maxBatch * widest), .allocate(capacity: maxBatch * widest))
+        load(model)
+    }
+
+    deinit {
+        params.deallocate(); grads.deallocate(); mask?.deallocate()
+        input.deallocate(); mean.deallocate(); invStd.deallocate()
+        z.forEach { $0.deallocate() }; a.forEach { $0.deallocate() }
+        delta.0.deallocate(); delta.1.deallocate()
+    }
+
+    var layerCount: Int { activations.count }
+    var inputs: Int { widths[0] }
+    var outputs: Int { widths[widths.count - 1] }
+
+    /// Copies the model's weights, biases and normalizer in (masks applied).
+    func load(_ model: Model) {
+        precondition(model.layers.count == layerCount && model.inputs == inputs)
+        for (l, layer) in model.layers.enumerated() {
+            precondition(layer.outputs == widths[l + 1] && layer.inputs == widths[l], "layer \(l) shape changed")
+            layer.weight.data.withUnsafeBufferPointer { (params + weightOffsets[l]).update(from: $0.baseAddress!, count: $0.count) }
+            layer.bias.withUnsafeBufferPointer { (params + biasOffsets[l]).update(from: $0.baseAddress!, count: $0.count) }
+        }
+        applyMask()
+        precondition(model.normalizer.mean.count == inputs, "normalizer has \(model.normalizer.mean.count) features, model \(inputs)")
+        for c in 0..<inputs {
+            mean[c] = model.normalizer.mean[c]
+            invStd[c] = 1 / model.normalizer.std[c]
+        }
+    }
+
+    /// Writes the parameters back into `model`'s layers (same shapes).
+    func store(into model: inout Model) {
+        store(from: params, into: &model)
+    }
+
+    /// Writes a parameter vector laid out like `params` into `model`'s layers.
+    func store(from source: UnsafePointer<Float>, into model: inout Model) {
+        for l in 0..<layerCount {
+            let w = weightOffsets[l], b = biasOffsets[l]
+            model.layers[l].weight.data.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source + w, count: $0.count) }
+            model.layers[l].bias.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source + b, count: $0.count) }
+        }
+    }
+
+    /// Keeps pruned weights at exactly zero.
+    func applyMask() {
+        guard let mask else { return }
+        multiply(params, by: mask, count: parameterCount)
+    }
+
+    /// Loads rows of raw `x` [*, inputs], standardised, into `input`.
+    func gather(_ x: UnsafePointer<Float>, indices: UnsafePointer<Int>?, start: Int, count: Int) {
+        gatherNormalized(x, cols: inputs, indices: indices, start: start, count: count, mean: mean, invStd: invStd, into: input)
+    }
+
+    /// Forward pass over the first `rows` rows of `input`; returns the outputs [rows, outputs].
+    @discardableResult
+    func forward(rows: Int) -> UnsafeMutablePointer<Float> {
+        var x = UnsafePointer(input)
+        for l in 0..<layerCount {
+            let fanIn = widths[l], fanOut = widths[l + 1]
+            // x [rows, in], W [out, in] -> z [rows, out] = x · Wᵀ
+            BLAS.gemm(transA: false, transB: true, m: rows, n: fanOut, k: fanIn, alpha: 1,
+                      a: x, lda: fanIn, b: params + weightOffsets[l], ldb: fanIn, beta: 0, c: z[l], ldc: fanOut)
+            // z += b; a = f(z)
+            biasActivate(z[l], bias: params + biasOffsets[l], into: a[l], rows: rows, cols: fanOut, activation: activations[l])
+            x = UnsafePointer(a[l])
+        }
+        return a[layerCount - 1]
+    }
+
+    /// Backward pass for the last `forward(rows:)`, from `outputGradient` (∂L/∂outputs);
+    /// overwrites `grads`.
+    func backward(rows: Int) {
+        var d = delta.0, spare = delta.1
+        let last = layerCount - 1
+        for l in stride(from: last, through: 0, by: -1) {
+            let fanIn = widths[l], fanOut = widths[l + 1]
+            // d [rows, out] *= f'(z)
+            activationBackward(d, z: z[l], a: a[l], count: rows * fanOut, activation: activations[l])
+            let x = l == 0 ? UnsafePointer(input) : UnsafePointer(a[l - 1])
+            // dW [out, in] = dᵀ · x, d [rows, out], x [rows, in]
+            BLAS.gemm(transA: true, transB: false, m: fanOut, n: fanIn, k: rows, alpha: 1,
+                      a: d, lda: fanOut, b: x, ldb: fanIn, beta: 0, c: grads + weightOffsets[l], ldc: fanIn)
+            // db [out] = Σ_rows d
+            columnSums(d, rows: rows, cols: fanOut, into: grads + biasOffsets[l])
+            if l > 0 {
+                // d' [rows, in] = d [rows, out] · W [out, in]
+                BLAS.gemm(transA: false, transB: false, m: rows, n: fanIn, k: fanOut, alpha: 1,
+                          a: d, lda: fanOut, b: params + weightOffsets[l], ldb: fanIn, beta: 0, c: spare, ldc: fanIn)
+                swap(&d, &spare)
+            }
+        }
+        if let mask { multiply(grads, by: mask, count: parameterCount) }
+    }
+}
+
+// MARK: Element-wise helpers
+
+/// out [cols] = Σ over rows of m [rows, cols].
+func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+    out.initialize(repeating: 0, count: cols)
+    let full = cols & ~(vecWidth &- 1)
+    var c = 0
+    while c < full {
+        var acc = Vec(repeating: 0)
+        for r in 0..<rows { acc += load(m + (r &* cols &+ c)) }
+        store(acc, out + c)
+        c &+= vecWidth
+    }
+    for c in full..<cols {
+        var acc: Float = 0
+        for r in 0..<rows { acc += m[r &* cols &+ c] }
+        out[c] = acc
+    }
+}
+
+/// p [count] *= q [count].
+func multiply(_ p: UnsafeMutablePointer<Float>, by q: UnsafePointer<Float>, count: Int) {
+    let full = count & ~(vecWidth &- 1)
+    var i = 0
+    while i < full {
+        store(load(p + i) * load(q + i), p + i)
+        i &+= vecWidth
+    }
+    for i in full..<count { p[i] *= q[i] }
+}
+
+/// Σ p[i]², Float lanes summed in Double.
+func sumOfSquares(_ p: UnsafePointer<Float>, count: Int) -> Double {
+    let full = count & ~(vecWidth &- 1)
+    var acc = Vec(repeating: 0)
+    var i = 0
+    while i < full {
+        let v = load(p + i)
+        acc += v * v
+        i &+= vecWidth
+    }
+    var total = 0.0
+    for lane in 0..<vecWidth { total += Double(acc[lane]) }
+    for i in full..<count { total += Double(p[i]) * Double(p[i]) }
+    return total
+}
+
+/// True when every value is finite.
+func allFinite(_ p: UnsafePointer<Float>, count: Int) -> Bool {
+    // x - x is 0 for finite x and NaN for ±Inf and NaN; a NaN in the sum makes it NaN.
+    let full = count & ~(vecWidth &- 1)
+    var acc = Vec(repeating: 0)
+    var i = 0
+    while i < full {
+        let v = load(p + i)
+        acc += v - v
+        i &+= vecWidth
+    }
+    for i in full..<count where !p[i].isFinite { return false }
+    for lane in 0..<vecWidth where acc[lane] != 0 { return false }
+    return true
+}

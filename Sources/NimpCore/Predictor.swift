@@ -1,0 +1,143 @@
+extension Model {
+    /// Raw outputs for raw inputs `x` [N, inputs]: values for regression, logits for
+    /// classification. Applies the normalizer; runs through BLAS in chunks of 1024 rows.
+    public func predict(_ x: Matrix) -> Matrix {
+        precondition(x.cols == inputs, "predict: data has \(x.cols) features, the model expects \(inputs)")
+        var out = Matrix(rows: x.rows, cols: outputs)
+        guard x.rows > 0 else { return out }
+        let net = Network(model: self, maxBatch: min(x.rows, Self.predictChunk))
+        x.data.withUnsafeBufferPointer { xp in
+            out.data.withUnsafeMutableBufferPointer { op in
+                var first = 0
+                while first < x.rows {
+                    let rows = min(net.maxBatch, x.rows - first)
+                    net.gather(xp.baseAddress!, indices: nil, start: first, count: rows)
+                    let y = net.forward(rows: rows)
+                    (op.baseAddress! + first * outputs).update(from: y, count: rows * outputs)
+                    first += rows
+                }
+            }
+        }
+        return out
+    }
+
+    /// Rows per BLAS call in batched prediction and evaluation.
+    static let predictChunk = 1024
+
+    /// Class probabilities: the softmax of each row of `predict(x)`.
+    public func probabilities(_ x: Matrix) -> Matrix {
+        var z = predict(x)
+        softmaxRows(&z)
+        return z
+    }
+
+    /// A single-sample predictor with its buffers allocated once.
+    public func makePredictor() -> Predictor { Predictor(self) }
+}
+
+/// Replaces each row of `m` by its softmax.
+func softmaxRows(_ m: inout Matrix) {
+    let cols = m.cols
+    guard m.rows > 0, cols > 0 else { return }
+    m.data.withUnsafeMutableBufferPointer { p in
+        for r in 0..<m.rows {
+            let row = p.baseAddress! + r * cols
+            _ = softmaxRow(row, row, cols: cols)
+        }
+    }
+}
+
+/// Single-sample inference without BLAS and without allocation per call.
+///
+/// Each layer keeps its weights transposed, [in, out] with `out` padded to a multiple of
+/// 16, so a sample's layer is `in` broadcast multiply-adds over 16-lane vectors:
+/// y [out] = b + Σ_i x[i] · Wᵀ[i, :]. Not thread-safe: make one per thread.
+public final class Predictor {
+    private struct Layer {
+        var weightT: UnsafeMutablePointer<Float>  // [in, paddedOut]
+        var bias: UnsafeMutablePointer<Float>  // [paddedOut]
+        var inputs: Int
+        var paddedOutputs: Int
+        var activation: Activation
+    }
+
+    public let inputs: Int
+    public let outputs: Int
+    private let layers: UnsafeMutableBufferPointer<Layer>
+    private let mean: UnsafeMutablePointer<Float>
+    private let invStd: UnsafeMutablePointer<Float>
+    private let bufferA: UnsafeMutablePointer<Float>
+    private let bufferB: UnsafeMutablePointer<Float>
+
+    init(_ model: Model) {
+        inputs = model.inputs
+        outputs = model.outputs
+        layers = .allocate(capacity: model.layers.count)
+        var widest = model.inputs
+        for (l, layer) in model.layers.enumerated() {
+            let padded = (layer.outputs + vecWidth - 1) / vecWidth * vecWidth
+            widest = max(widest, padded)
+            let wt = UnsafeMutablePointer<Float>.allocate(capacity: layer.inputs * padded)
+            wt.initialize(repeating: 0, count: layer.inputs * padded)
+            for o in 0..<layer.outputs {
+                for i in 0..<layer.inputs { wt[i * padded + o] = layer.weight[o, i] }
+            }
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: padded)
+            b.initialize(repeating: 0, count: padded)
+            for o in 0..<layer.outputs { b[o] = layer.bias[o] }
+            layers.initializeElement(at: l, to: Layer(weightT: wt, bias: b, inputs: layer.inputs, paddedOutputs: padded,
+                                                      activation: layer.activation))
+        }
+        mean = .allocate(capacity: inputs)
+        invStd = .allocate(capacity: inputs)
+        for c in 0..<inputs {
+            mean[c] = model.normalizer.mean[c]
+            invStd[c] = 1 / model.normalizer.std[c]
+        }
+        bufferA = .allocate(capacity: widest)
+        bufferA.initialize(repeating: 0, count: widest)
+        bufferB = .allocate(capacity: widest)
+        bufferB.initialize(repeating: 0, count: widest)
+    }
+
+    deinit {
+        for layer in layers {
+            layer.weightT.deallocate()
+            layer.bias.deallocate()
+        }
+        layers.deallocate()
+        mean.deallocate(); invStd.deallocate(); bufferA.deallocate(); bufferB.deallocate()
+    }
+
+    /// Raw outputs (values or logits) for one raw sample: `input` has `inputs` values,
+    /// `output` room for `outputs`.
+    public func predict(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+        precondition(input.count >= inputs && output.count >= outputs, "predictor: buffer sizes")
+        let src = input.baseAddress!
+        for c in 0..<inputs { bufferA[c] = (src[c] - mean[c]) * invStd[c] }
+        var x = bufferA, y = bufferB
+        for layer in layers {
+            // x [in], Wᵀ [in, out] -> y [out] = f(b + x · Wᵀ)
+            var j = 0
+            while j < layer.paddedOutputs {
+                var acc = load(layer.bias + j)
+                var w = layer.weightT + j
+                for i in 0..<layer.inputs {
+                    acc += x[i] * load(w)
+                    w += layer.paddedOutputs
+                }
+                store(layer.activation.apply(acc), y + j)
+                j &+= vecWidth
+            }
+            swap(&x, &y)
+        }
+        output.baseAddress!.update(from: x, count: outputs)
+    }
+
+    /// Convenience for one sample in an array (allocates the result).
+    public func predict(_ input: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: outputs)
+        input.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { predict(i, into: $0) } }
+        return out
+    }
+}

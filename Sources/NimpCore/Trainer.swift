@@ -1,0 +1,293 @@
+import Foundation
+
+/// Hyperparameters of one training run.
+public struct TrainConfig: Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var optimizer: OptimizerKind
+    /// SGD momentum μ.
+    public var momentum: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    /// L2 for sgd and adam, decoupled decay for adamw; applied to biases too.
+    public var weightDecay: Float
+    public var schedule: LRSchedule
+    /// Global gradient-norm limit, nil for no clipping.
+    public var clipNorm: Float?
+    /// Seeds the per-epoch shuffles.
+    public var seed: UInt64
+    /// Stop after this many epochs without a better validation loss (needs validation data).
+    public var patience: Int?
+    /// A batch loss above this counts as divergence.
+    public var divergenceLimit: Float
+
+    public init(epochs: Int = 20, batchSize: Int = 64, learningRate: Float = 1e-3, optimizer: OptimizerKind = .adam,
+                momentum: Float = 0.9, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                weightDecay: Float = 0, schedule: LRSchedule = .constant, clipNorm: Float? = nil, seed: UInt64 = 0,
+                patience: Int? = nil, divergenceLimit: Float = 1e6) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+        self.clipNorm = clipNorm
+        self.seed = seed
+        self.patience = patience
+        self.divergenceLimit = divergenceLimit
+    }
+}
+
+/// What the network is trained to output.
+public enum TrainingTargets: Sendable {
+    /// Regression targets [N, outputs], MSE loss.
+    case values(Matrix)
+    /// Class ids, softmax cross-entropy loss.
+    case classes([Int32])
+    /// Distillation: softened teacher probabilities [N, classes] mixed with hard labels:
+    /// alpha · T² · CE(teacher, softmax(z / T)) + (1 - alpha) · CE(hard, softmax(z)).
+    /// Without hard labels only the soft term counts.
+    case soft(probabilities: Matrix, temperature: Float, hard: [Int32]?, alpha: Float)
+
+    /// Number of samples.
+    public var count: Int {
+        switch self {
+        case .values(let m): return m.rows
+        case .classes(let c): return c.count
+        case .soft(let p, _, _, _): return p.rows
+        }
+    }
+}
+
+/// One line of the training curve.
+public struct EpochReport: Codable, Sendable, Equatable {
+    /// 1-based.
+    public var epoch: Int
+    /// Mean loss over the epoch's batches, weighted by batch size.
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    /// accuracy for classifiers, r2 for regressors.
+    public var validationMetric: Double?
+    public var validationMetricName: String?
+    /// The learning rate of the epoch's last step.
+    public var learningRate: Double
+    /// Wall time of the epoch, validation included.
+    public var seconds: Double
+    /// Training samples per second, validation excluded.
+    public var samplesPerSecond: Double
+
+    public init(epoch: Int, trainLoss: Double, validationLoss: Double?, validationMetric: Double?,
+                validationMetricName: String?, learningRate: Double, seconds: Double, samplesPerSecond: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.validationMetric = validationMetric
+        self.validationMetricName = validationMetricName
+        self.learningRate = learningRate
+        self.seconds = seconds
+        self.samplesPerSecond = samplesPerSecond
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds
+        case trainLoss = "train_loss"
+        case validationLoss = "validation_loss"
+        case validationMetric = "validation_metric"
+        case validationMetricName = "validation_metric_name"
+        case learningRate = "learning_rate"
+        case samplesPerSecond = "samples_per_second"
+    }
+}
+
+/// The outcome of `Trainer.fit`.
+public struct TrainResult: Sendable {
+    /// The model with the lowest validation loss when validation data was given, else the last.
+    public var model: Model
+    public var epochs: [EpochReport]
+    public var stoppedEarly: Bool
+    /// 1-based epoch `model` comes from.
+    public var bestEpoch: Int
+}
+
+/// Mini-batch training of a `Model`.
+///
+/// Every buffer (parameters, gradients, activations, optimizer state, batch inputs and
+/// targets, the shuffle order) is allocated once per `fit`; the step loop works on raw
+/// pointers and allocates nothing. Each epoch shuffles the sample order with an `RNG`
+/// seeded by `config.seed`; the last partial batch is included.
+public struct Trainer: Sendable {
+    public var config: TrainConfig
+
+    public init(config: TrainConfig) { self.config = config }
+
+    /// Trains a copy of `model` and returns it with the training curve.
+    ///
+    /// `x` is raw (un-normalised); the model's normalizer is applied while gathering each
+    /// batch. Pruned weights (`DenseLayer.mask`) stay exactly 0.
+    /// Throws `NimpError(.dataError)` "training diverged at epoch E step S: loss L" when a
+    /// batch loss is NaN, infinite or above `divergenceLimit`, or the weights stop being finite
+    /// (checked after every epoch; a non-finite weight also makes the next loss non-finite).
+    public func fit(_ model: Model, x: Matrix, targets: TrainingTargets, validation: (x: Matrix, targets: TrainingTargets)?,
+                    onEpoch: (EpochReport) throws -> Void) throws -> TrainResult {
+        try check(model, x, targets, "training")
+        if let validation { try check(model, validation.x, validation.targets, "validation") }
+        guard config.epochs >= 0 else { throw NimpError.usage("epochs must not be negative, got \(config.epochs)") }
+        guard config.batchSize > 0 else { throw NimpError.usage("batch size must be positive, got \(config.batchSize)") }
+
+        let n = x.rows
+        let batch = min(config.batchSize, n)
+        let net = Network(model: model, maxBatch: batch)
+        let optimizer = Optimizer(config: config, count: net.parameterCount)
+        let buffers = TargetBuffers(rows: batch, cols: model.outputs)
+        let best = UnsafeMutablePointer<Float>.allocate(capacity: net.parameterCount)
+        defer { best.deallocate() }
+        best.update(from: net.params, count: net.parameterCount)
+        var order = Array(0..<n)
+        var rng = RNG(seed: config.seed)
+        let stepsPerEpoch = (n + batch - 1) / batch
+        let totalSteps = stepsPerEpoch * config.epochs
+        var reports: [EpochReport] = []
+        reports.reserveCapacity(config.epochs)
+        var bestLoss = Double.infinity, bestEpoch = 0, stoppedEarly = false
+        let validationStats = validation.map { ValidationStats(targets: $0.targets, outputs: model.outputs) }
+
+        try x.data.withUnsafeBufferPointer { xp in
+            try targets.withPointers { tp in
+                for epoch in stride(from: 1, through: config.epochs, by: 1) {
+                    let start = ContinuousClock.now
+                    rng.shuffle(&order)
+                    var lossSum = 0.0
+                    var lr: Float = config.learningRate
+                    try order.withUnsafeBufferPointer { op in
+                        for s in 0..<stepsPerEpoch {
+                            let first = s * batch
+                            let rows = min(batch, n - first)
+                            let indices = op.baseAddress! + first
+                            net.gather(xp.baseAddress!, indices: indices, start: 0, count: rows)
+                            let out = net.forward(rows: rows)
+                            let loss = tp.loss(out, grad: net.outputGradient, indices: indices, start: 0, rows: rows, buffers: buffers)
+                            guard loss.isFinite, loss <= Double(config.divergenceLimit) else {
+                                throw diverged(epoch: epoch, step: s + 1, what: "loss \(loss)")
+                            }
+                            lossSum += loss * Double(rows)
+                            net.backward(rows: rows)
+                            if let clip = config.clipNorm { clipGlobalNorm(net.grads, count: net.parameterCount, maxNorm: clip) }
+                            lr = config.schedule.learningRate(base: config.learningRate, step: (epoch - 1) * stepsPerEpoch + s,
+                                                              totalSteps: totalSteps)
+                            optimizer.update(net.params, grads: net.grads, learningRate: lr)
+                            net.applyMask()
+                        }
+                    }
+                    guard allFinite(net.params, count: net.parameterCount) else {
+                        throw diverged(epoch: epoch, step: stepsPerEpoch, what: "weights are no longer finite")
+                    }
+                    let trainSeconds = start.duration(to: .now).seconds
+                    var report = EpochReport(epoch: epoch, trainLoss: lossSum / Double(n), validationLoss: nil,
+                                             validationMetric: nil, validationMetricName: nil, learningRate: Double(lr),
+                                             seconds: trainSeconds, samplesPerSecond: Double(n) / max(trainSeconds, 1e-9))
+                    if let validation, let validationStats {
+                        let (loss, metric) = try evaluate(net, validation.x, validation.targets, validationStats, buffers)
+                        guard loss.isFinite else { throw diverged(epoch: epoch, step: stepsPerEpoch, what: "validation loss \(loss)") }
+                        report.validationLoss = loss
+                        report.validationMetric = metric
+                        report.validationMetricName = model.task == .classification ? "accuracy" : "r2"
+                        if loss < bestLoss {
+                            bestLoss = loss
+                            bestEpoch = epoch
+                            best.update(from: net.params, count: net.parameterCount)
+                        }
+                    } else {
+                        bestEpoch = epoch
+                        best.update(from: net.params, count: net.parameterCount)
+                    }
+                    report.seconds = start.duration(to: .now).seconds
+                    reports.append(report)
+                    try onEpoch(report)
+                    if validation != nil, let patience = config.patience, epoch - bestEpoch >= patience {
+                        stoppedEarly = epoch < config.epochs
+                        break
+                    }
+                }
+            }
+        }
+        var trained = model
+        net.store(from: best, into: &trained)
+        return TrainResult(model: trained, epochs: reports, stoppedEarly: stoppedEarly, bestEpoch: bestEpoch)
+    }
+
+    private func diverged(epoch: Int, step: Int, what: String) -> NimpError {
+        NimpError(.dataError, "training diverged at epoch \(epoch) step \(step): \(what)",
+                  hint: "lower the learning rate (now \(config.learningRate)), set a gradient clip norm, or check the data for extreme values")
+    }
+
+    /// Mean validation loss and metric (accuracy or R²), streaming in batches through `net`.
+    private func evaluate(_ net: Network, _ x: Matrix, _ targets: TrainingTargets, _ stats: ValidationStats,
+                          _ buffers: TargetBuffers) throws -> (Double, Double) {
+        stats.reset()
+        var lossSum = 0.0
+        x.data.withUnsafeBufferPointer { xp in
+            targets.withPointers { tp in
+                var first = 0
+                while first < x.rows {
+                    let rows = min(net.maxBatch, x.rows - first)
+                    net.gather(xp.baseAddress!, indices: nil, start: first, count: rows)
+                    let out = net.forward(rows: rows)
+                    stats.accumulate(out, tp, start: first, rows: rows)
+                    lossSum += tp.loss(out, grad: net.outputGradient, indices: nil, start: first, rows: rows, buffers: buffers) * Double(rows)
+                    first += rows
+                }
+            }
+        }
+        return (lossSum / Double(x.rows), stats.metric)
+    }
+
+    private func check(_ model: Model, _ x: Matrix, _ targets: TrainingTargets, _ name: String) throws {
+        guard x.rows > 0 else { throw NimpError(.dataError, "the \(name) data has no samples") }
+        guard x.cols == model.inputs else {
+            throw NimpError(.dataError, "the \(name) data has \(x.cols) features, the model expects \(model.inputs)")
+        }
+        guard targets.count == x.rows else {
+            throw NimpError(.dataError, "the \(name) data has \(x.rows) samples but \(targets.count) targets")
+        }
+        func checkLabels(_ labels: [Int32]) throws {
+            if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= model.outputs }) {
+                throw NimpError(.dataError, "\(name) sample \(bad) has class \(labels[bad]), the model has \(model.outputs) classes")
+            }
+        }
+        switch targets {
+        case .values(let y):
+            guard model.task == .regression else { throw NimpError.usage("a classifier needs class targets, got values") }
+            guard y.cols == model.outputs else {
+                throw NimpError(.dataError, "the \(name) targets have \(y.cols) outputs, the model \(model.outputs)")
+            }
+        case .classes(let labels):
+            guard model.task == .classification else { throw NimpError.usage("a regressor needs value targets, got classes") }
+            try checkLabels(labels)
+        case .soft(let p, let t, let hard, let alpha):
+            guard model.task == .classification else { throw NimpError.usage("soft targets need a classifier") }
+            guard p.cols == model.outputs else {
+                throw NimpError(.dataError, "the \(name) teacher probabilities have \(p.cols) classes, the model \(model.outputs)")
+            }
+            guard t > 0, (0...1).contains(alpha) else {
+                throw NimpError.usage("distillation needs temperature > 0 and alpha in [0, 1], got \(t) and \(alpha)")
+            }
+            if let hard {
+                guard hard.count == p.rows else { throw NimpError(.dataError, "\(name): \(hard.count) hard labels for \(p.rows) samples") }
+                try checkLabels(hard)
+            }
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}
