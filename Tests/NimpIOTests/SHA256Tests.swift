@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+
+@testable import NimpIO
+
+final class SHA256Tests: XCTestCase {
+    // NIST FIPS 180-4 example vectors.
+    func testEmpty() {
+        XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    func testABC() {
+        XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    func testTwoBlockMessage() {
+        let text = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        XCTAssertEqual(SHA256.hex(Data(text.utf8)), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    func testMillionA() {
+        let data = Data(repeating: UInt8(ascii: "a"), count: 1_000_000)
+        XCTAssertEqual(SHA256.hex(data), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Lengths around the 55/56/64-byte padding boundaries, fed in odd pieces.
+    func testStreamingMatchesOneShot() {
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 300] {
+            let data = Data(bytes.prefix(length))
+            var hasher = SHA256.Hasher()
+            var offset = 0
+            var piece = 1
+            while offset < length {
+                let end = min(length, offset + piece)
+                hasher.update(data.subdata(in: offset..<end))
+                offset = end
+                piece = piece * 3 + 1
+            }
+            XCTAssertEqual(hasher.finalizeHex(), SHA256.hex(data), "length \(length)")
+        }
+    }
+
+    func testKnownBoundaryLengths() {
+        // Values from sha256sum.
+        XCTAssertEqual(SHA256.hex(Data(repeating: 0x61, count: 55)), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
+        XCTAssertEqual(SHA256.hex(Data(repeating: 0x61, count: 56)), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
+        XCTAssertEqual(SHA256.hex(Data(repeating: 0x61, count: 64)), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
+    }
+
+    func testFileMatchesData() throws {
+        let dir = try FormatFixtures.temporaryDirectory(self)
+        let path = dir + "/blob"
+        let data = Data((0..<3_000_001).map { UInt8(truncatingIfNeeded: $0 &* 131) })
+        try data.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try SHA256.hex(file: path), SHA256.hex(data))
+    }
+
+    func testMissingFileIsExit66() {
+        assertNimpError(.noInput, ["/nonexistent/nimp-blob"]) { try SHA256.hex(file: "/nonexistent/nimp-blob") }
+    }
+
+    func testDirectoryIsExit66() {
+        assertNimpError(.noInput, ["not a regular file"]) { try SHA256.hex(file: "/tmp") }
+    }
+
+    /// Prints MB/s; meaningful in a release build (`swift test -c release --filter SHA256Tests`).
+    func testThroughput() {
+        let data = Data(repeating: 0x5A, count: 64 << 20)
+        let start = Date()
+        _ = SHA256.hex(data)
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "SHA256 throughput: %.0f MB/s", Double(data.count) / 1e6 / seconds))
+    }
+}
