@@ -74,13 +74,19 @@ public struct Manifest: Codable, Sendable, Equatable {
         quantization = storages.contains(.int8) ? "int8" : storages.contains(.f16) ? "f16" : nil
         if model.layers.contains(where: { $0.mask != nil }) {
             let weights = model.layers.reduce(0) { $0 + $1.weight.data.count }
-            let zeros = model.layers.reduce(0) { count, layer in count + layer.weight.data.lazy.filter { $0 == 0 }.count }
+            let zeros = model.layers.reduce(0) { count, layer in count + Self.prunedCount(layer) }
             var state = pruning?.kind == Pruning.weights ? pruning! : Pruning(kind: Pruning.weights, fraction: pruning?.fraction)
             state.sparsity = weights == 0 ? 0 : Double(zeros) / Double(weights)
             pruning = state
         } else if pruning?.kind == Pruning.weights {
             pruning = nil
         }
+    }
+
+    /// Weights that are zero or masked out (they are written as zeros).
+    static func prunedCount(_ layer: DenseLayer) -> Int {
+        guard let mask = layer.mask else { return layer.weight.data.lazy.filter { $0 == 0 }.count }
+        return zip(layer.weight.data, mask.data).lazy.filter { $0 == 0 || $1 == 0 }.count
     }
 
     /// The manifest as pretty-printed JSON with sorted keys, ending in a newline.

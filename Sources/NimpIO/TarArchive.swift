@@ -171,10 +171,13 @@ private struct EntryReader {
             guard members.count < maxMembers else {
                 throw failure(nil, "more than \(maxMembers) members")
             }
-            let memberName = try checkedName(entry, index: index)
-            let place = "member \"\(memberName)\""
+            let memberName = try decodedName(entry, index: index)
+            let place = "member \(String(reflecting: memberName))"
             if let kind = nonRegularKind(entry) {
                 throw failure(place, "is \(kind); only regular files are allowed")
+            }
+            if let problem = TarArchive.nameProblem(memberName) {
+                throw failure(place, "unsafe member name: \(problem)")
             }
             guard archive_entry_sparse_count(entry) == 0 else {
                 throw failure(place, "is a sparse file; only regular files are allowed")
@@ -198,15 +201,12 @@ private struct EntryReader {
         }
     }
 
-    func checkedName(_ entry: OpaquePointer, index: Int) throws -> String {
+    func decodedName(_ entry: OpaquePointer, index: Int) throws -> String {
         guard let raw = archive_entry_pathname(entry) else {
             throw failure("entry \(index)", "has no name, or one that cannot be decoded")
         }
         guard let name = String(validatingCString: raw) else {
             throw failure("entry \(index)", "name is not valid UTF-8")
-        }
-        if let problem = TarArchive.nameProblem(name) {
-            throw failure("entry \(index) \(String(reflecting: name))", "unsafe member name: \(problem)")
         }
         return name
     }

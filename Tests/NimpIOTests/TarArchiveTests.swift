@@ -34,12 +34,12 @@ final class TarArchiveTests: XCTestCase {
     }
 
     func testSystemTarListsMembersInOrderAsPlainFiles() throws {
-        let path = try temporaryFile(try TarArchive.write(members))
-        let listing = try runProgram("/usr/bin/tar", ["-tvf", path])
+        let path = try ArchiveTestSupport.temporaryFile(try TarArchive.write(members))
+        let listing = try ArchiveTestSupport.run("/usr/bin/tar", ["-tvf", path])
         let lines = listing.split(separator: "\n")
         XCTAssertEqual(lines.map { $0.split(separator: " ").last.map(String.init) }, members.map(\.name))
         XCTAssertTrue(lines.allSatisfy { $0.hasPrefix("-rw-r--r--") }, listing)
-        XCTAssertEqual(try runProgram("/usr/bin/tar", ["-xOf", path, "manifest.json"]), "{\"a\": 1}\n")
+        XCTAssertEqual(try ArchiveTestSupport.run("/usr/bin/tar", ["-xOf", path, "manifest.json"]), "{\"a\": 1}\n")
     }
 
     func testWriterRefusesUnsafeOrDuplicateNames() {
@@ -59,8 +59,8 @@ final class TarArchiveTests: XCTestCase {
     }
 
     func testEmptyAndNonTarInputAreDataErrors() {
-        assertDataError(try TarArchive.read(Data(), name: "e.nimp"), contains: "e.nimp: empty file")
-        assertDataError(try TarArchive.read(Data("hello, this is not a tar archive".utf8), name: "g.nimp"),
+        ArchiveTestSupport.assertDataError(try TarArchive.read(Data(), name: "e.nimp"), contains: "e.nimp: empty file")
+        ArchiveTestSupport.assertDataError(try TarArchive.read(Data("hello, this is not a tar archive".utf8), name: "g.nimp"),
                         contains: "g.nimp: not a tar archive")
     }
 
@@ -68,7 +68,7 @@ final class TarArchiveTests: XCTestCase {
         let data = try TarArchive.write(members)
         // Cut in the middle of weights.safetensors' data (second entry).
         let cut = data.prefix(2 * Self.tarBlock + Self.tarBlock + 1000)
-        assertDataError(try TarArchive.read(cut, name: "t.nimp"), contains: "Truncated tar archive")
+        ArchiveTestSupport.assertDataError(try TarArchive.read(cut, name: "t.nimp"), contains: "Truncated tar archive")
     }
 
     /// libarchive reads a tar cut exactly between entries without complaint: this is why
@@ -90,59 +90,19 @@ final class TarArchiveTests: XCTestCase {
         let big = [ArchiveMember(name: "zeros", data: Data(count: 1 << 20))]
         let compressed = try TarArchive.write(big, gzip: true)
         XCTAssertLessThan(compressed.count, 4096)
-        assertDataError(try TarArchive.read(compressed, name: "b.nimp", maxMemberBytes: 1000),
+        ArchiveTestSupport.assertDataError(try TarArchive.read(compressed, name: "b.nimp", maxMemberBytes: 1000),
                         contains: "b.nimp: member \"zeros\": is 1048576 bytes, more than the limit of 1000 bytes")
     }
 
     func testTotalSizeIsBounded() throws {
         let parts = (0..<4).map { ArchiveMember(name: "part\($0)", data: Data(count: 300_000)) }
         let compressed = try TarArchive.write(parts, gzip: true)
-        assertDataError(try TarArchive.read(compressed, name: "b.nimp", maxMemberBytes: 500_000, maxTotalBytes: 1_000_000),
+        ArchiveTestSupport.assertDataError(try TarArchive.read(compressed, name: "b.nimp", maxMemberBytes: 500_000, maxTotalBytes: 1_000_000),
                         contains: "member \"part3\": brings the archive's content to 1200000 bytes, more than the limit of 1000000 bytes")
     }
 
     func testMemberCountIsBounded() throws {
         let many = (0..<20).map { ArchiveMember(name: "m\($0)", data: Data()) }
-        assertDataError(try TarArchive.read(try TarArchive.write(many), name: "m.nimp"), contains: "m.nimp: more than 16 members")
+        ArchiveTestSupport.assertDataError(try TarArchive.read(try TarArchive.write(many), name: "m.nimp"), contains: "m.nimp: more than 16 members")
     }
-}
-
-// MARK: - Helpers shared by the archive tests
-
-func assertDataError<T>(_ expression: @autoclosure () throws -> T, contains expected: String,
-                        file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try expression()
-        XCTFail("expected a data error containing \(String(reflecting: expected))", file: file, line: line)
-    } catch let error as NimpError {
-        XCTAssertEqual(error.status, .dataError, error.description, file: file, line: line)
-        XCTAssertTrue(error.description.contains(expected), "\(String(reflecting: error.description)) does not contain \(String(reflecting: expected))",
-                      file: file, line: line)
-    } catch {
-        XCTFail("expected a NimpError, got \(error)", file: file, line: line)
-    }
-}
-
-func temporaryFile(_ data: Data, name: String = "archive.nimp") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-archive-tests-\(getpid())-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let url = dir.appendingPathComponent(name)
-    try data.write(to: url)
-    return url.path
-}
-
-/// Runs a program and returns its stdout; fails when it exits non-zero.
-func runProgram(_ program: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw NimpError(.failure, "\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
-    }
-    return String(decoding: data, as: UTF8.self)
 }

@@ -1,0 +1,261 @@
+import Foundation
+import NimpCore
+import XCTest
+
+@testable import NimpIO
+
+final class ModelArchiveTests: XCTestCase {
+    typealias Models = ArchiveTestModels
+
+    override func setUp() {
+        setlocale(LC_CTYPE, "C.UTF-8")
+    }
+
+    func testRegressionRoundTrip() throws {
+        let archive = Models.archive(Models.regression())
+        let data = try archive.encode()
+        let read = try ModelArchive.decode(data, name: "r.nimp")
+        XCTAssertEqual(read.model, archive.model)
+        XCTAssertEqual(read.metricsJSONL, archive.metricsJSONL)
+        XCTAssertEqual(read.sha256, SHA256.hex(data))
+        XCTAssertEqual(read.manifest.lineage, archive.manifest.lineage)
+        XCTAssertEqual(read.manifest.metrics, ["r2": 0.5, "mse": 0.125])
+        XCTAssertEqual(read.manifest.architecture.layers.map(\.units), [4, 2])
+        XCTAssertEqual(read.manifest.members.map(\.name), ["weights.safetensors", "metrics.jsonl", "README.md"])
+        XCTAssertNil(read.manifest.quantization)
+    }
+
+    func testClassificationRoundTrip() throws {
+        let archive = Models.archive(Models.classification())
+        let read = try ModelArchive.decode(try archive.encode(), name: "c.nimp")
+        XCTAssertEqual(read.model, archive.model)
+        XCTAssertEqual(read.manifest.task, .classification)
+        XCTAssertEqual(read.manifest.targetNames, ["low", "medium", "high"])
+    }
+
+    func testEncodingIsByteStableAndDecodeEncodeReproducesTheBytes() throws {
+        let data = try Models.archive(Models.regression()).encode()
+        XCTAssertEqual(try Models.archive(Models.regression()).encode(), data)
+        XCTAssertEqual(try ModelArchive.decode(data, name: "r.nimp").encode(), data)
+    }
+
+    /// Quantizing stores ints and per-row scales; reading dequantizes, and writing the
+    /// decoded model again gives back the same ints and scales, so the same bytes.
+    func testInt8LayersStoreQuantizedIntsAndSurviveRepeatedRoundTrips() throws {
+        let original = Models.classification(storages: [.int8, .int8, .f32])
+        let first = try Models.archive(original).encode()
+        let decoded = try ModelArchive.decode(first, name: "q.nimp")
+        XCTAssertEqual(decoded.manifest.quantization, "int8")
+        XCTAssertEqual(decoded.model.layers.map(\.storage), [.int8, .int8, .f32])
+        for (layer, source) in zip(decoded.model.layers, original.layers) {
+            let maxAbs = source.weight.data.map(abs).max()!
+            // Symmetric rounding error is at most half a step of the row's scale.
+            let tolerance = maxAbs / 127 / 2 * 1.0001
+            for (a, b) in zip(layer.weight.data, source.weight.data) { XCTAssertEqual(a, b, accuracy: tolerance) }
+        }
+        let weights = try SafeTensorsFile(data: try member("weights.safetensors", of: first), name: "w")
+        XCTAssertEqual(weights.info("layers.0.weight")?.dtype, .I8)
+        XCTAssertEqual(weights.info("layers.0.weight_scale")?.shape, [8])
+        XCTAssertNil(weights.info("layers.2.weight_scale"))
+        XCTAssertEqual(try decoded.encode(), first)
+        XCTAssertEqual(try ModelArchive.decode(try decoded.encode(), name: "q.nimp").model, decoded.model)
+    }
+
+    func testF16LayersRoundToHalfOnceThenRoundTripExactly() throws {
+        var original = Models.classification(storages: [.f16, .f32, .f16])
+        original.layers[0].weight.data[0] = 0.1  // not representable in f16
+        let decoded = try ModelArchive.decode(try Models.archive(original).encode(), name: "h.nimp")
+        XCTAssertEqual(decoded.manifest.quantization, "f16")
+        XCTAssertEqual(decoded.model.layers.map(\.storage), [.f16, .f32, .f16])
+        XCTAssertEqual(decoded.model.layers[0].weight.data[0], Float(Float16(0.1)))
+        XCTAssertEqual(Array(decoded.model.layers[0].weight.data.dropFirst()), Array(original.layers[0].weight.data.dropFirst()))
+        let again = try ModelArchive.decode(try decoded.encode(), name: "h.nimp")
+        XCTAssertEqual(again.model, decoded.model)
+    }
+
+    /// The scale is maxabs/127 in Float, which misses the original scale by an ulp for
+    /// about 1% of scales; quantizing dequantized rows must still find it exactly.
+    func testInt8RequantizationRecoversTheExactScale() {
+        var generator = SystemRandomNumberGenerator()
+        var recoveredOffBase = 0
+        for _ in 0..<3000 {
+            let scale = Float.random(in: 1e-4...1, using: &generator)
+            var q = (0..<16).map { _ in Int8.random(in: -127...127, using: &generator) }
+            q[Int.random(in: 0..<16, using: &generator)] = Bool.random(using: &generator) ? 127 : -127
+            let row = Matrix(rows: 1, cols: 16, data: q.map { Float($0) * scale })
+            let again = Int8Weights(quantizing: row)
+            XCTAssertEqual(again.values, q)
+            XCTAssertEqual(again.scales, [scale])
+            if row.data.map(abs).max()! / 127 != scale { recoveredOffBase += 1 }
+        }
+        XCTAssertGreaterThan(recoveredOffBase, 0, "no scale needed the neighbour search; the test proves nothing")
+    }
+
+    func testWeightMasksAreRebuiltFromZeros() throws {
+        var model = Models.regression()
+        var mask = Matrix(rows: 4, cols: 3, repeating: 1)
+        for i in [0, 4, 7] { mask.data[i] = 0 }
+        model.layers[0].mask = mask
+        let nonZeroUnderMask = model.layers[0].weight.data[4]
+        XCTAssertNotEqual(nonZeroUnderMask, 0)
+        let decoded = try ModelArchive.decode(try Models.archive(model, operation: "prune-weights").encode(), name: "p.nimp")
+        XCTAssertEqual(decoded.model.layers[0].mask, mask)
+        XCTAssertNil(decoded.model.layers[1].mask)
+        XCTAssertEqual(decoded.model.layers[0].weight.data[4], 0, "pruned weights are written as zeros")
+        XCTAssertEqual(decoded.manifest.pruning?.kind, "weights")
+        XCTAssertEqual(decoded.manifest.pruning?.sparsity ?? -1, 3.0 / 20.0, accuracy: 1e-12)
+        XCTAssertEqual(decoded.manifest.architecture.layers.map(\.pruned), [true, nil])
+        model.layers[0].weight.data = zip(model.layers[0].weight.data, mask.data).map { $0 * $1 }
+        XCTAssertEqual(decoded.model, model)
+    }
+
+    func testPrunedAndQuantizedLayersKeepTheirMask() throws {
+        var model = Models.classification(storages: [.int8, .f32, .f32])
+        var mask = Matrix(rows: 8, cols: 5, repeating: 1)
+        for i in stride(from: 0, to: 40, by: 3) { mask.data[i] = 0 }
+        model.layers[0].mask = mask
+        let decoded = try ModelArchive.decode(try Models.archive(model).encode(), name: "pq.nimp")
+        XCTAssertEqual(decoded.model.layers[0].mask, mask)
+        XCTAssertEqual(decoded.model.layers[0].storage, .int8)
+    }
+
+    func testManifestJSONIsSnakeCaseSortedAndPretty() throws {
+        let data = try Models.archive(Models.regression()).encode()
+        let json = try member("manifest.json", of: data)
+        let text = String(decoding: json, as: UTF8.self)
+        for key in ["\"format_version\" : 1", "\"feature_names\"", "\"target_names\"", "\"created_at\"", "\"command_line\"",
+                    "\"dataset_sha256\"", "\"learning_rate\"", "\"format\" : \"nimp-model\""] {
+            XCTAssertTrue(text.contains(key), key)
+        }
+        XCTAssertFalse(text.contains("formatVersion"))
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let keys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
+        XCTAssertEqual(keys, keys.sorted())
+        XCTAssertEqual(Set(keys.map(String.init)), Set(object.keys))
+    }
+
+    func testSystemTarListsTheFourMembersInOrderAndExtractsTheManifest() throws {
+        let path = try ArchiveTestSupport.temporaryDirectory() + "/model.nimp"
+        try Models.archive(Models.regression()).write(to: path)
+        let listing = try ArchiveTestSupport.run("/usr/bin/tar", ["-tvf", path])
+        XCTAssertEqual(listing.split(separator: "\n").map { String($0.split(separator: " ").last!) }, ModelArchive.memberNames)
+        let manifest = try ArchiveTestSupport.run("/usr/bin/tar", ["-xOf", path, "manifest.json"])
+        let object = try JSONSerialization.jsonObject(with: Data(manifest.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["format"] as? String, "nimp-model")
+    }
+
+    func testWriteReturnsTheSha256ThatReadReports() throws {
+        let path = try ArchiveTestSupport.temporaryDirectory() + "/model.nimp"
+        let sha = try Models.archive(Models.regression()).write(to: path, exclusive: true)
+        XCTAssertEqual(try ModelArchive.read(path: path).sha256, sha)
+        XCTAssertEqual(SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: path))), sha)
+    }
+
+    func testExclusiveWriteNeverReplacesAnArchive() throws {
+        let path = try ArchiveTestSupport.temporaryDirectory() + "/model.nimp"
+        try Models.archive(Models.regression()).write(to: path, exclusive: true)
+        XCTAssertThrowsError(try Models.archive(Models.classification()).write(to: path, exclusive: true)) { error in
+            XCTAssertEqual((error as? NimpError)?.status, .cannotCreate)
+        }
+        XCTAssertEqual(try ModelArchive.read(path: path).model.task, .regression)
+    }
+
+    func testMissingArchiveIsExit66() {
+        XCTAssertThrowsError(try ModelArchive.read(path: "/nonexistent/model.nimp")) { error in
+            XCTAssertEqual((error as? NimpError)?.status, .noInput)
+        }
+    }
+
+    func testRefusesToWriteNonFiniteWeights() {
+        var model = Models.regression()
+        model.layers[1].weight.data[2] = .nan
+        XCTAssertThrowsError(try Models.archive(model).encode()) { error in
+            XCTAssertEqual((error as? NimpError)?.status, .dataError)
+            XCTAssertTrue("\(error)".contains("layer 1 has a NaN or infinite weight"), "\(error)")
+        }
+    }
+
+    func testManifestThatDisagreesWithItselfIsRejected() throws {
+        var archive = Models.archive(Models.regression())
+        let data = try archive.encode()
+        var members = try TarArchive.read(data, name: "m")
+        var manifest = try Manifest.decode(members[0].data, file: "m")
+        manifest.quantization = "int8"
+        members[0].data = try manifest.encoded()
+        ArchiveTestSupport.assertDataError(try ModelArchive.decode(try TarArchive.write(members), name: "q.nimp"),
+                                           contains: "q.nimp: manifest.json: quantization: is \"int8\", but the layers' storage says null")
+        archive.manifest.metrics["r2"] = .infinity
+        ArchiveTestSupport.assertDataError(try archive.encode(), contains: "metric \"r2\" is inf")
+    }
+
+    func testModelCardTellsHowToReadTheArchive() throws {
+        let data = try Models.archive(Models.classification(storages: [.int8, .f32, .f32])).encode()
+        let card = String(decoding: try member("README.md", of: data), as: UTF8.self)
+        for text in ["# fixture v1", "classification", "5 inputs → 8 tanh (int8) → 6 gelu → 3 identity", "parameters: 123",
+                     "| r2 | 0.5 |", "operation: train", "tar -xOf model.nimp manifest.json | jq .", "safetensors.numpy"] {
+            XCTAssertTrue(card.contains(text), "model card lacks \(text):\n\(card)")
+        }
+    }
+
+    /// The Python recipe in the model card computes the same outputs as a plain
+    /// forward pass here; skipped where Python with numpy and safetensors is missing.
+    func testPythonReadsTheArchiveAsTheModelCardSays() throws {
+        let python = ProcessInfo.processInfo.environment["NIMP_PYTHON"] ?? "/work/venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python),
+              (try? ArchiveTestSupport.run(python, ["-c", "import numpy, safetensors"])) != nil else {
+            throw XCTSkip("no Python with numpy and safetensors at \(python) (set NIMP_PYTHON)")
+        }
+        let model = Models.classification(storages: [.int8, .f16, .f32])
+        let path = try ArchiveTestSupport.temporaryDirectory() + "/model.nimp"
+        try Models.archive(model).write(to: path)
+        let decoded = try ModelArchive.read(path: path).model
+        let input: [Float] = [0.5, -1, 0.25, 2, -0.75]
+        let script = """
+            import json, sys, tarfile
+            import numpy as np
+            from safetensors.numpy import load
+            from math import erf, sqrt
+            ACTIVATIONS = {"tanh": np.tanh, "identity": lambda x: x,
+                           "gelu": np.vectorize(lambda v: 0.5 * v * (1 + erf(v / sqrt(2))))}
+            with tarfile.open(sys.argv[1]) as t:
+                manifest = json.load(t.extractfile("manifest.json"))
+                tensors = load(t.extractfile("weights.safetensors").read())
+            x = np.array(json.loads(sys.argv[2]), dtype=np.float64)
+            x = (x - np.array(manifest["normalization"]["mean"])) / np.array(manifest["normalization"]["std"])
+            for n, layer in enumerate(manifest["architecture"]["layers"]):
+                w = tensors[f"layers.{n}.weight"].astype(np.float32)
+                if f"layers.{n}.weight_scale" in tensors:
+                    w = w * tensors[f"layers.{n}.weight_scale"][:, None]
+                x = x @ w.T + tensors[f"layers.{n}.bias"]
+                x = ACTIVATIONS[layer["activation"]](x)
+            print(json.dumps([float(v) for v in x]))
+            """
+        let inputJSON = "[" + input.map { "\($0)" }.joined(separator: ", ") + "]"
+        let output = try ArchiveTestSupport.run(python, ["-c", script, path, inputJSON])
+        let fromPython = try JSONDecoder().decode([Double].self, from: Data(output.utf8))
+        let expected = Self.forward(decoded, input)
+        XCTAssertEqual(fromPython.count, expected.count)
+        for (a, b) in zip(fromPython, expected) { XCTAssertEqual(a, b, accuracy: 1e-9) }
+    }
+
+    /// Plain float64 forward pass for the activations used above.
+    static func forward(_ model: Model, _ input: [Float]) -> [Double] {
+        var x = zip(input, zip(model.normalizer.mean, model.normalizer.std)).map { Double(($0 - $1.0) / $1.1) }
+        for layer in model.layers {
+            x = (0..<layer.outputs).map { r in
+                var sum = Double(layer.bias[r])
+                for c in 0..<layer.inputs { sum += Double(layer.weight[r, c]) * x[c] }
+                switch layer.activation {
+                case .tanh: return Foundation.tanh(sum)
+                case .gelu: return 0.5 * sum * (1 + erf(sum / 2.0.squareRoot()))
+                default: return sum
+                }
+            }
+        }
+        return x
+    }
+
+    func member(_ name: String, of archive: Data) throws -> Data {
+        try XCTUnwrap(try TarArchive.read(archive, name: "archive").first { $0.name == name }).data
+    }
+}
