@@ -105,6 +105,7 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Checks format and version first, so an archive from a newer nimp gets a hint
     /// rather than a schema error.
     public static func decode(_ data: Data, file: String) throws -> Manifest {
+        try checkStrictJSON(data, file: file)
         let decoder = JSONDecoder()
         let header: FormatHeader
         do {
@@ -127,6 +128,39 @@ public struct Manifest: Codable, Sendable, Equatable {
             return try decoder.decode(Manifest.self, from: data)
         } catch {
             throw NimpError.data(file, nil, explain(error))
+        }
+    }
+
+    /// RFC 8259 only, and no key twice in an object: JSONDecoder would accept some
+    /// malformed text, and `jq` and nimp could then read different values from it.
+    static func checkStrictJSON(_ data: Data, file: String) throws {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(data)
+        } catch let error as JSONSyntaxError {
+            throw NimpError.data(file, "byte \(error.offset)", "not valid JSON: \(error.message)")
+        }
+        guard case .object = value else {
+            throw NimpError.data(file, nil, "is \(value.summary), expected a JSON object")
+        }
+        if let key = duplicateKey(value) {
+            throw NimpError.data(file, nil, "the key \(String(reflecting: key)) appears twice in one object")
+        }
+    }
+
+    static func duplicateKey(_ value: JSONValue) -> String? {
+        switch value {
+        case .object(let pairs):
+            var seen = Set<String>()
+            for (key, child) in pairs {
+                if !seen.insert(key).inserted { return key }
+                if let key = duplicateKey(child) { return key }
+            }
+            return nil
+        case .array(let items):
+            return items.lazy.compactMap(duplicateKey).first
+        default:
+            return nil
         }
     }
 

@@ -185,7 +185,7 @@ private struct TensorCheck {
             if values.contains(Int8.min) { throw fail(weightName, "holds -128; symmetric int8 weights are in -127...127") }
             let scales = try floats(ModelWeights.scaleName(n), dtype: .F32, shape: [spec.units])
             if let bad = scales.firstIndex(where: { $0 < 0 }) {
-                throw fail(ModelWeights.scaleName(n), "value \(bad) is \(scales[bad]), expected a scale of at least 0")
+                throw fail(ModelWeights.scaleName(n), "element \(bad) is \(scales[bad]), expected a scale of at least 0")
             }
             weight = Int8Weights(values: values, scales: scales).dequantized(rows: spec.units, cols: inputs)
         }
@@ -210,7 +210,7 @@ private struct TensorCheck {
         let count = shape.reduce(1, *)
         guard values.count == count else { throw fail(name, "has \(values.count) values, expected \(count)") }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw fail(name, "value \(bad) is \(values[bad]); weights must be finite")
+            throw fail(name, "element \(bad) is \(values[bad]); weights must be finite")
         }
         return values
     }
