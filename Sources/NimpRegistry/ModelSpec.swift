@@ -1,0 +1,184 @@
+import Foundation
+import NimpCore
+
+/// A dataset stored in the registry: a path relative to the registry root and the
+/// sha256 of its bytes.
+public struct DataRef: Equatable, Sendable {
+    public var path: String
+    public var sha256: String
+
+    public init(path: String, sha256: String) {
+        self.path = path
+        self.sha256 = sha256
+    }
+
+    var json: JSONValue { ["path": .string(path), "sha256": .string(sha256)] }
+}
+
+/// Where new training data for a model comes from: exactly one of a built-in
+/// generator, an external command (a teacher reading JSON lines of inputs on stdin
+/// and writing outputs on stdout) or a glob of files.
+public struct DataSource: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case generator(String)
+        case command(String)
+        case files(String)
+    }
+
+    public var kind: Kind
+    /// Samples to make per new dataset.
+    public var samples: Int?
+    /// Inputs a command expects (commands cannot tell).
+    public var features: Int?
+    /// Target column(s) for CSV / JSON-lines files.
+    public var target: [String]?
+
+    public init(_ kind: Kind, samples: Int? = nil, features: Int? = nil, target: [String]? = nil) {
+        self.kind = kind
+        self.samples = samples
+        self.features = features
+        self.target = target
+    }
+
+    var json: JSONValue {
+        var o: [String: JSONValue] = [:]
+        switch kind {
+        case .generator(let g): o["generator"] = .string(g)
+        case .command(let c): o["command"] = .string(c)
+        case .files(let f): o["files"] = .string(f)
+        }
+        if let samples { o["samples"] = .int(samples) }
+        if let features { o["features"] = .int(features) }
+        if let target { o["target"] = .array(target.map { .string($0) }) }
+        return .object(o)
+    }
+}
+
+/// models/ID/model.json: what the owner declares about a model (DESIGN.md).
+///
+/// ```json
+/// {"format_version": 1, "task": "regression",
+///  "data": {"train": {"path": "data/….safetensors", "sha256": "…"},
+///           "eval": {"path": "data/….safetensors", "sha256": "…"},
+///           "source": {"generator": "signal/dopamine", "samples": 2000}},
+///  "targets": {"r2": 0.99, "latency_p50_us": 2},
+///  "constraints": {"max_parameters": 5000},
+///  "genome": {"hidden": [16], "activation": "relu", …}}
+/// ```
+/// Two models whose eval sets have the same sha256 solve the same task.
+public struct ModelSpec: Equatable, Sendable {
+    public static let formatVersion = 1
+    /// Metric names a target may use (the keys `nimp evaluate` prints).
+    public static let metricNames: Set<String> = [
+        "accuracy", "macro_f1", "log_loss", "mse", "rmse", "mae", "r2",
+        "latency_p50_us", "latency_p99_us", "throughput_per_s", "parameters", "bytes",
+    ]
+    public static let constraintNames: Set<String> = ["max_parameters", "max_bytes", "max_latency_p50_us", "max_latency_p99_us"]
+
+    public var task: Task
+    public var train: DataRef
+    /// The fixed held-out set every version is judged on.
+    public var eval: DataRef
+    public var source: DataSource?
+    public var targets: [String: Double]
+    public var constraints: [String: Double]
+    public var genome: Genome
+    public var description: String?
+
+    public init(task: Task, train: DataRef, eval: DataRef, source: DataSource? = nil, targets: [String: Double] = [:],
+                constraints: [String: Double] = [:], genome: Genome = Genome(), description: String? = nil)
+    {
+        self.task = task
+        self.train = train
+        self.eval = eval
+        self.source = source
+        self.targets = targets
+        self.constraints = constraints
+        self.genome = genome
+        self.description = description
+    }
+
+    /// Parses and validates model.json (exit 65 naming the key on any problem).
+    public static func parse(_ data: Data, file: String) throws -> ModelSpec {
+        var top = try StrictObject(try RegistryJSON.decode(JSONValue.self, from: data, file: file), file: file)
+        let version = try top.int("format_version") ?? formatVersion
+        guard version <= formatVersion else {
+            throw NimpError.data(file, "key \"format_version\"", "version \(version) is newer than this nimp understands (\(formatVersion))",
+                                 hint: "upgrade nimp")
+        }
+        let taskName = try top.requiredString("task")
+        guard let task = Task(rawValue: taskName) else {
+            throw top.fail("task", "expected \"regression\" or \"classification\", found \(String(reflecting: taskName))")
+        }
+        guard var data = try top.object("data") else { throw top.fail("data", "missing") }
+        let train = try dataRef(&data, "train")
+        let eval = try dataRef(&data, "eval")
+        let source = try data.object("source").map(dataSource)
+        try data.finish()
+        let targets = try top.numbers("targets", allowed: metricNames) ?? [:]
+        let constraints = try top.numbers("constraints", allowed: constraintNames) ?? [:]
+        var genome = Genome()
+        if let g = top.value("genome") {
+            do {
+                genome = try JSONDecoder().decode(Genome.self, from: try JSONEncoder().encode(g))
+            } catch {
+                throw NimpError.data(file, "key \"genome\"", RegistryJSON.describe(error))
+            }
+        }
+        let description = try top.string("description")
+        try top.finish()
+        return ModelSpec(task: task, train: train, eval: eval, source: source, targets: targets,
+                         constraints: constraints, genome: genome, description: description)
+    }
+
+    private static func dataRef(_ parent: inout StrictObject, _ key: String) throws -> DataRef {
+        guard var o = try parent.object(key) else { throw parent.fail(key, "missing") }
+        let path = try o.requiredString("path")
+        let sha = try o.requiredString("sha256")
+        guard sha.count == 64, sha.allSatisfy(\.isHexDigit) else { throw o.fail("sha256", "expected 64 hex digits") }
+        guard !path.isEmpty, !path.split(separator: "/").contains("..") else {
+            throw o.fail("path", "expected a path inside the registry (no \"..\")")
+        }
+        try o.finish()
+        return DataRef(path: path, sha256: sha.lowercased())
+    }
+
+    private static func dataSource(_ o: StrictObject) throws -> DataSource {
+        var o = o
+        let kinds: [DataSource.Kind] = [
+            try o.string("generator").map { .generator($0) },
+            try o.string("command").map { .command($0) },
+            try o.string("files").map { .files($0) },
+        ].compactMap { $0 }
+        guard kinds.count == 1 else {
+            throw NimpError.data(o.file, "key \"\(o.path)\"", "expected exactly one of \"generator\", \"command\" or \"files\"")
+        }
+        let samples = try o.int("samples")
+        if let samples, samples < 1 { throw o.fail("samples", "expected a positive integer") }
+        let features = try o.int("features")
+        if let features, features < 1 { throw o.fail("features", "expected a positive integer") }
+        let target = try o.strings("target")
+        try o.finish()
+        return DataSource(kinds[0], samples: samples, features: features, target: target)
+    }
+
+    /// model.json as written: indented, sorted keys.
+    public func encoded() throws -> Data {
+        try RegistryJSON.pretty(json)
+    }
+
+    public var json: JSONValue {
+        var data: [String: JSONValue] = ["train": train.json, "eval": eval.json]
+        if let source { data["source"] = source.json }
+        var o: [String: JSONValue] = [
+            "format_version": .int(Self.formatVersion),
+            "task": .string(task.rawValue),
+            "data": .object(data),
+            "targets": .metrics(targets),
+            "constraints": .metrics(constraints),
+            "genome": (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(genome))) ?? .null,
+        ]
+        if let description { o["description"] = .string(description) }
+        return .object(o)
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import NimpCore
+
+/// config.json: the registry's settings (DESIGN.md). Missing keys take their
+/// defaults; unknown keys, wrong types and out-of-range values are rejected with
+/// exit 65 naming the key and what was expected.
+public struct RegistryConfig: Equatable, Sendable {
+    /// Improvement tasks a cycle runs at most.
+    public var maxConcurrentTasks = 3
+    /// Seconds between cycles: a cycle started sooner does nothing unless forced.
+    public var improvementInterval = 300.0
+    /// Relative gain on held-out data needed to promote (0.1 = 10% less error).
+    public var performanceThreshold = 0.1
+    /// Cycles a registry runs at most (counted in history).
+    public var maxIterations = 1000
+    /// Versions `gc` keeps per model, besides champions and their lineage.
+    public var keepVersions = 10
+    public var signalDrivenPriority = true
+    public var geneticArchitectureSearch = true
+    public var crossModelDistillation = true
+
+    public init() {}
+
+    /// Every key, in the order `nimp registry config` shows them.
+    public static let keys: [ConfigKey] = [
+        ConfigKey("max_concurrent_tasks", .int(\.maxConcurrentTasks, 1...64), "improvement tasks a cycle runs at most"),
+        ConfigKey("improvement_interval", .double(\.improvementInterval, 0...31_536_000),
+                  "seconds between cycles; a cycle started sooner exits 0 and does nothing unless --force"),
+        ConfigKey("performance_threshold", .double(\.performanceThreshold, 0...1),
+                  "relative gain on held-out data needed to promote a candidate (0.1 = 10% less error)"),
+        ConfigKey("max_iterations", .int(\.maxIterations, 1...1_000_000_000), "cycles this registry runs at most"),
+        ConfigKey("keep_versions", .int(\.keepVersions, 1...1_000_000),
+                  "versions gc keeps per model, besides champions and the versions their lineage needs"),
+        ConfigKey("signal_driven_priority", .bool(\.signalDrivenPriority), "signal levels modulate task priorities"),
+        ConfigKey("genetic_architecture_search", .bool(\.geneticArchitectureSearch), "plateaued models get architecture (evolve) tasks"),
+        ConfigKey("cross_model_distillation", .bool(\.crossModelDistillation),
+                  "a better champion for the same eval set is distilled into weaker ones"),
+    ]
+
+    public static func key(_ name: String) throws -> ConfigKey {
+        guard let key = keys.first(where: { $0.name == name }) else {
+            throw NimpError.usage("unknown config key \(String(reflecting: name))", hint: unknownKeyHint(name))
+        }
+        return key
+    }
+
+    static func unknownKeyHint(_ name: String) -> String {
+        let names = keys.map(\.name)
+        let nearest = names.min { editDistance($0, name) < editDistance($1, name) }
+        let guess = nearest.flatMap { editDistance($0, name) <= max(3, name.count / 3) ? "did you mean \"\($0)\"? " : nil } ?? ""
+        return guess + "known keys: " + names.joined(separator: ", ")
+    }
+
+    /// The value of `key` as JSON.
+    public func value(_ key: ConfigKey) -> JSONValue {
+        switch key.kind {
+        case .int(let path, _): .int(self[keyPath: path])
+        case .double(let path, _): .number(self[keyPath: path])
+        case .bool(let path): .bool(self[keyPath: path])
+        }
+    }
+
+    /// Sets `key` from a JSON value, checking type and range. `file` names the source in errors.
+    public mutating func set(_ key: ConfigKey, _ value: JSONValue, file: String) throws {
+        let bad = { (expected: String) in
+            NimpError.data(file, "key \"\(key.name)\"", "expected \(expected), found \(Self.describe(value))")
+        }
+        switch key.kind {
+        case .int(let path, let range):
+            guard let n = value.int, value.double.map({ $0.rounded() == $0 }) ?? false else { throw bad("an integer") }
+            guard range.contains(n) else { throw bad("an integer in \(range.lowerBound)…\(range.upperBound)") }
+            self[keyPath: path] = n
+        case .double(let path, let range):
+            guard let x = value.double, x.isFinite else { throw bad("a number") }
+            guard range.contains(x) else { throw bad("a number in \(Self.format(range.lowerBound))…\(Self.format(range.upperBound))") }
+            self[keyPath: path] = x
+        case .bool(let path):
+            guard let b = value.bool else { throw bad("true or false") }
+            self[keyPath: path] = b
+        }
+    }
+
+    /// Sets `key` from command-line text (`300`, `0.05`, `true`).
+    public mutating func set(_ key: ConfigKey, text: String) throws {
+        let value: JSONValue
+        switch text.lowercased() {
+        case "true", "yes", "on": value = .bool(true)
+        case "false", "no", "off": value = .bool(false)
+        default:
+            if let i = Int(text) { value = .int(i) } else if let d = Double(text) { value = .number(d) } else { value = .string(text) }
+        }
+        do {
+            try set(key, value, file: "config")
+        } catch let error as NimpError {
+            throw NimpError.usage(error.message, hint: "\(key.name) is a \(key.typeDescription): \(key.help)")
+        }
+    }
+
+    /// Parses config.json.
+    public static func parse(_ data: Data, file: String) throws -> RegistryConfig {
+        let value = try RegistryJSON.decode(JSONValue.self, from: data, file: file)
+        guard let object = value.object else { throw NimpError.data(file, nil, "expected a JSON object of settings") }
+        var config = RegistryConfig()
+        for (name, v) in object.sorted(by: { $0.key < $1.key }) {
+            guard let key = keys.first(where: { $0.name == name }) else {
+                throw NimpError.data(file, "key \"\(name)\"", "unknown setting", hint: unknownKeyHint(name))
+            }
+            try config.set(key, v, file: file)
+        }
+        return config
+    }
+
+    /// config.json as written: every key, so the file documents itself.
+    public func encoded() throws -> Data {
+        try RegistryJSON.pretty(json)
+    }
+
+    public var json: JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: Self.keys.map { ($0.name, value($0)) }))
+    }
+
+    static func describe(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool(let b): "\(b)"
+        case .int(let i): "\(i)"
+        case .number(let d): format(d)
+        case .string(let s): String(reflecting: s)
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    static func format(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+    }
+}
+
+/// One setting of config.json: its name, type, range and meaning.
+public struct ConfigKey: @unchecked Sendable {
+    public enum Kind {
+        case int(WritableKeyPath<RegistryConfig, Int>, ClosedRange<Int>)
+        case double(WritableKeyPath<RegistryConfig, Double>, ClosedRange<Double>)
+        case bool(WritableKeyPath<RegistryConfig, Bool>)
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let help: String
+
+    init(_ name: String, _ kind: Kind, _ help: String) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+    }
+
+    public var defaultValue: JSONValue { RegistryConfig().value(self) }
+
+    /// The type and range in words, for help and messages.
+    public var typeDescription: String {
+        switch kind {
+        case .int(_, let r): "integer \(r.lowerBound)…\(r.upperBound)"
+        case .double(_, let r): "number \(RegistryConfig.format(r.lowerBound))…\(RegistryConfig.format(r.upperBound))"
+        case .bool: "boolean"
+        }
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + [Int](repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
