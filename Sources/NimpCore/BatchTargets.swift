@@ -70,7 +70,8 @@ final class TargetBuffers {
 }
 
 extension TrainingTargets {
-    func withPointers<R>(_ body: (TargetPointers) throws -> R) rethrows -> R {
+    /// `outputs`: the network's outputs (regression values or classes).
+    func withPointers<R>(outputs: Int, _ body: (TargetPointers) throws -> R) rethrows -> R {
         switch self {
         case .values(let m):
             return try m.data.withUnsafeBufferPointer {
@@ -78,7 +79,7 @@ extension TrainingTargets {
             }
         case .classes(let c):
             return try c.withUnsafeBufferPointer {
-                try body(TargetPointers(kind: .classes, values: nil, labels: $0.baseAddress, cols: 0))
+                try body(TargetPointers(kind: .classes, values: nil, labels: $0.baseAddress, cols: outputs))
             }
         case .soft(let p, let t, let hard, let alpha):
             return try p.data.withUnsafeBufferPointer { pp in

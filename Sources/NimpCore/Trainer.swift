@@ -135,6 +135,12 @@ public struct Trainer: Sendable {
     /// (checked after every epoch; a non-finite weight also makes the next loss non-finite).
     public func fit(_ model: Model, x: Matrix, targets: TrainingTargets, validation: (x: Matrix, targets: TrainingTargets)?,
                     onEpoch: (EpochReport) throws -> Void) throws -> TrainResult {
+        try fit(model, x: x, targets: targets, validation: validation, onEpoch: onEpoch, onStep: { _ in })
+    }
+
+    /// `fit` that also reports every batch loss (for the golden-trajectory test).
+    func fit(_ model: Model, x: Matrix, targets: TrainingTargets, validation: (x: Matrix, targets: TrainingTargets)?,
+             onEpoch: (EpochReport) throws -> Void, onStep: (Double) -> Void) throws -> TrainResult {
         try check(model, x, targets, "training")
         if let validation { try check(model, validation.x, validation.targets, "validation") }
         guard config.epochs >= 0 else { throw NimpError.usage("epochs must not be negative, got \(config.epochs)") }
@@ -158,7 +164,7 @@ public struct Trainer: Sendable {
         let validationStats = validation.map { ValidationStats(targets: $0.targets, outputs: model.outputs) }
 
         try x.data.withUnsafeBufferPointer { xp in
-            try targets.withPointers { tp in
+            try targets.withPointers(outputs: model.outputs) { tp in
                 for epoch in stride(from: 1, through: config.epochs, by: 1) {
                     let start = ContinuousClock.now
                     rng.shuffle(&order)
@@ -176,6 +182,7 @@ public struct Trainer: Sendable {
                                 throw diverged(epoch: epoch, step: s + 1, what: "loss \(loss)")
                             }
                             lossSum += loss * Double(rows)
+                            onStep(loss)
                             net.backward(rows: rows)
                             if let clip = config.clipNorm { clipGlobalNorm(net.grads, count: net.parameterCount, maxNorm: clip) }
                             lr = config.schedule.learningRate(base: config.learningRate, step: (epoch - 1) * stepsPerEpoch + s,
@@ -232,7 +239,7 @@ public struct Trainer: Sendable {
         stats.reset()
         var lossSum = 0.0
         x.data.withUnsafeBufferPointer { xp in
-            targets.withPointers { tp in
+            targets.withPointers(outputs: net.outputs) { tp in
                 var first = 0
                 while first < x.rows {
                     let rows = min(net.maxBatch, x.rows - first)
