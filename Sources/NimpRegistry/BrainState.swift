@@ -1,0 +1,96 @@
+import Foundation
+import NimpCore
+
+/// The "brain state" `status` shows and a cycle senses: the registry's models and
+/// champions, its last cycle, the lock holder, signal levels, settings, the machine.
+public struct BrainState: Sendable {
+    public var registry: String
+    public var models: Int
+    public var versions: Int
+    /// Champion version by model (nil: none).
+    public var champions: [String: Int?]
+    public var lastCycle: HistoryEntry?
+    public var cycles: Int
+    public var lastEntry: HistoryEntry?
+    /// The recorded lock holder, and whether it still runs (nil: unknown, another host).
+    public var lock: (holder: LockHolder, alive: Bool?)?
+    public var signals: [String: Double]
+    public var config: RegistryConfig
+    public var machine: MachineState
+    /// What could not be read (status still reports the rest).
+    public var warnings: [String]
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "registry": .string(registry), "models": .int(models), "versions": .int(versions),
+            "champions": .object(champions.mapValues { $0.map { .int($0) } ?? .null }),
+            "cycles": .int(cycles), "signals": .metrics(signals), "config": config.json, "machine": machine.json,
+        ]
+        o["last_cycle"] = lastCycle?.json ?? .null
+        o["last_entry"] = lastEntry?.json ?? .null
+        if let lock {
+            var l: [String: JSONValue] = [
+                "pid": .int(Int(lock.holder.pid)), "host": .string(lock.holder.host),
+                "started": .string(lock.holder.started), "command": .string(lock.holder.command),
+            ]
+            l["alive"] = lock.alive.map { .bool($0) } ?? .null
+            o["lock"] = .object(l)
+        } else {
+            o["lock"] = .null
+        }
+        return .object(o)
+    }
+}
+
+extension Registry {
+    /// Reads the brain state without locking; damaged parts become warnings.
+    public func brainState() -> BrainState {
+        var warnings: [String] = []
+        func attempt<T>(_ body: () throws -> T) -> T? {
+            do { return try body() } catch let error as NimpError {
+                warnings.append(error.message)
+            } catch { warnings.append("\(error)") }
+            return nil
+        }
+        let ids = attempt { try modelIDs() } ?? []
+        var champions: [String: Int?] = [:]
+        var versions = 0
+        for id in ids {
+            champions[id] = attempt { try self.champions(id).current() } ?? nil
+            versions += VersionIndex(layout: layout, model: id).archiveFiles().count
+        }
+        let holder = lockHolder()
+        return BrainState(
+            registry: root, models: ids.count, versions: versions, champions: champions,
+            lastCycle: attempt { try history.last(.cycle) } ?? nil,
+            cycles: countHistoryLines(type: .cycle),
+            lastEntry: attempt { try history.read(limit: 1).entries.last } ?? nil,
+            lock: holder.map { ($0, $0.isAlive) },
+            signals: attempt { try signals().levels } ?? [:],
+            config: attempt { try config() } ?? RegistryConfig(),
+            machine: MachineState.read(path: root),
+            warnings: warnings)
+    }
+
+    /// Lines of history of one type, counted without decoding them.
+    func countHistoryLines(type: HistoryKind) -> Int {
+        guard let data = try? JSONLinesFile.readIfPresent(layout.history) else { return 0 }
+        let needle = Array("\"type\":\"\(type.rawValue)\"".utf8)
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard bytes.count >= needle.count else { return 0 }
+            var count = 0
+            var i = 0
+            let last = bytes.count - needle.count
+            while i <= last {
+                if bytes[i] == needle[0] {
+                    var j = 1
+                    while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { count += 1; i += needle.count; continue }
+                }
+                i += 1
+            }
+            return count
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NimpCore
+
+/// One model as `list` shows it.
+public struct ModelListing: Sendable {
+    public var id: String
+    public var task: Task
+    public var versions: Int
+    public var latest: Int?
+    public var champion: Int?
+    /// The champion's summary (metrics, parameters), when readable.
+    public var championSummary: VersionSummary?
+    /// The champion's metrics on the current eval set, when measured.
+    public var heldOut: [String: Double]?
+    public var targets: [String: Double]
+    public var evalSha256: String
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(id), "task": .string(task.rawValue), "versions": .int(versions),
+            "targets": .metrics(targets), "eval_sha256": .string(evalSha256),
+        ]
+        o["latest"] = latest.map { .int($0) } ?? .null
+        o["champion"] = champion.map { .int($0) } ?? .null
+        if let s = championSummary {
+            o["metrics"] = .metrics(s.metrics)
+            if let p = s.parameters { o["parameters"] = .int(p) }
+            o["size"] = .int(s.size)
+        }
+        o["held_out"] = heldOut.map { .metrics($0) } ?? .null
+        return .object(o)
+    }
+}
+
+extension Registry {
+    /// Every model, from model.json, the champion pointer and the version index; no
+    /// archive is opened unless the index lacks it. A damaged model is skipped and
+    /// reported through `warn` (listing goes on).
+    public func list(warn: (String) -> Void) throws -> [ModelListing] {
+        var result: [ModelListing] = []
+        for id in try modelIDs() {
+            do {
+                result.append(try listing(id))
+            } catch let error as NimpError {
+                warn("skipping model \(id): \(error.message)")
+            }
+        }
+        return result
+    }
+
+    /// One model's listing (throws on damage).
+    public func listing(_ id: String) throws -> ModelListing {
+        let spec = try self.spec(id)
+        let champion = try champions(id).current()
+        let list = try versions(id)
+        let summary = champion.flatMap { list.summary($0) }
+        let heldOut = summary?.heldOut.flatMap { $0.evalSha256 == spec.eval.sha256 ? $0.metrics : nil }
+        return ModelListing(id: id, task: spec.task, versions: list.summaries.count + list.damaged.count, latest: list.latest,
+                            champion: champion, championSummary: summary, heldOut: heldOut, targets: spec.targets,
+                            evalSha256: spec.eval.sha256)
+    }
+}

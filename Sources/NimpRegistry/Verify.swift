@@ -1,0 +1,138 @@
+import Foundation
+import NimpCore
+import NimpIO
+
+/// What `verify` found: problems (damage: exit 65) and warnings (harmless leftovers,
+/// e.g. temporaries of a killed writer, which the next writer removes).
+public struct VerifyReport: Sendable {
+    public var problems: [String] = []
+    public var warnings: [String] = []
+    public var models = 0
+    public var versions = 0
+    public var historyLines = 0
+    public var dataFiles = 0
+
+    public var isClean: Bool { problems.isEmpty }
+
+    mutating func problem(_ error: NimpError) { problems.append(error.message) }
+    mutating func problem(_ line: LineProblem) { problems.append(line.description) }
+    mutating func problem(_ path: String, _ what: String) { problems.append("\(path): \(what)") }
+}
+
+extension Registry {
+    /// Checks everything: config.json, signals.json, every line of history.jsonl, and
+    /// for every model its model.json, its datasets' sha256, every archive in full
+    /// (checksums, manifest, identity), the champion pointer and log, and the index
+    /// against the archives. Never takes the lock and never changes anything.
+    public func verify() -> VerifyReport {
+        var report = VerifyReport()
+        if FileManager.default.fileExists(atPath: layout.config) {
+            do { _ = try config() } catch let error as NimpError { report.problem(error) } catch {}
+        } else {
+            report.problem(layout.config, "missing (defaults apply); `nimp registry config KEY VALUE` writes it")
+        }
+        do { _ = try signals() } catch let error as NimpError { report.problem(error) } catch {}
+        verifyHistory(&report)
+        let ids: [String]
+        do { ids = try modelDirectories() } catch let error as NimpError {
+            report.problem(error)
+            ids = []
+        } catch { ids = [] }
+        var dataChecked: [String: String] = [:]
+        for id in ids {
+            verifyModel(id, &report, dataChecked: &dataChecked)
+        }
+        report.models = ids.count
+        report.dataFiles = dataChecked.count
+        verifyStrays(ids, &report)
+        return report
+    }
+
+    private func verifyHistory(_ report: inout VerifyReport) {
+        do {
+            let contents = try history.file.read()
+            report.historyLines = contents.lines.count
+            for (number, text) in contents.lines {
+                if case .failure(let reason) = HistoryEntry.parse(text) {
+                    report.problem(LineProblem(file: layout.history, line: number, message: reason.reason))
+                }
+            }
+            if let torn = contents.torn { report.problem(torn) }
+        } catch let error as NimpError {
+            report.problem(error)
+        } catch {}
+    }
+
+    private func verifyModel(_ id: String, _ report: inout VerifyReport, dataChecked: inout [String: String]) {
+        var spec: ModelSpec?
+        do { spec = try self.spec(id) } catch let error as NimpError { report.problem(error) } catch {}
+        if let spec {
+            for ref in [spec.train, spec.eval] {
+                let path = layout.resolve(ref.path)
+                if dataChecked[path] == nil {
+                    dataChecked[path] = (try? SHA256.hex(file: path)) ?? "missing"
+                }
+                if dataChecked[path] == "missing" {
+                    report.problem(path, "missing (\(layout.spec(id)) refers to it)")
+                } else if dataChecked[path] != ref.sha256 {
+                    report.problem(path, "sha256 is \(dataChecked[path]!), but \(layout.spec(id)) says \(ref.sha256): the dataset was changed")
+                }
+            }
+        }
+        let index = VersionIndex(layout: layout, model: id)
+        let loaded = try? index.load()
+        for problem in loaded?.problems ?? [] {
+            report.warnings.append("\(problem) (the index is a cache; the next writer rebuilds it)")
+        }
+        let files = index.archiveFiles()
+        var valid: Set<Int> = []
+        for version in files.keys.sorted() {
+            report.versions += 1
+            let path = layout.archive(id, version)
+            do {
+                let archive = try ModelArchive.read(path: path)
+                try checkIdentity(archive.manifest, id: id, version: version, path: path)
+                if let spec, archive.manifest.task != spec.task {
+                    report.problem(path, "is a \(archive.manifest.task.rawValue) model, but \(layout.spec(id)) says \(spec.task.rawValue)")
+                }
+                if let cached = loaded?.summaries[version], cached.sha256 != archive.sha256 {
+                    report.problem(path, "sha256 is \(archive.sha256), but it was \(cached.sha256) when stored: the archive was changed")
+                }
+                valid.insert(version)
+            } catch let error as NimpError {
+                report.problem(error)
+            } catch {
+                report.problem(path, "\(error)")
+            }
+        }
+        let store = champions(id)
+        do {
+            if let champion = try store.current() {
+                if files[champion] == nil {
+                    report.problem(layout.champion(id), "points to \(VersionName.label(champion)), which does not exist")
+                } else if !valid.contains(champion) {
+                    report.problem(layout.champion(id), "points to \(VersionName.label(champion)), which is damaged")
+                }
+            } else if !files.isEmpty {
+                report.warnings.append("\(layout.model(id)): has versions but no champion")
+            }
+            for problem in try store.logProblems() { report.problem(problem) }
+        } catch let error as NimpError {
+            report.problem(error)
+        } catch {}
+    }
+
+    /// Leftovers of killed writers, and files that do not belong.
+    private func verifyStrays(_ ids: [String], _ report: inout VerifyReport) {
+        for leftover in Temporaries.find(in: layout.writableDirectories(models: ids)) {
+            let who = leftover.pid.map { "pid \($0), not running" } ?? "unknown writer"
+            report.warnings.append("\(leftover.path): temporary left by a killed writer (\(who)); the next writer removes it")
+        }
+        for id in ids {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.versions(id))) ?? []
+            for name in names where VersionName.parseFile(name) == nil && name != "index.jsonl" && !Temporaries.isTemporaryName(name) {
+                report.warnings.append("\(layout.versions(id))/\(name): not a version archive (versions are named vNNNN.nimp)")
+            }
+        }
+    }
+}
