@@ -38,7 +38,7 @@ public struct ModelArchive: Sendable {
 
     /// The archive's bytes. The same archive always gives the same bytes.
     public func encode() throws -> Data {
-        try ModelWeights.checkFinite(model)
+        try ModelWeights.checkWritable(model)
         var manifest = self.manifest
         manifest.describe(model)
         manifest.format = Manifest.formatName

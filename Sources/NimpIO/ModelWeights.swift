@@ -9,6 +9,9 @@ enum ModelWeights {
     static func biasName(_ n: Int) -> String { "layers.\(n).bias" }
     static func scaleName(_ n: Int) -> String { "layers.\(n).weight_scale" }
 
+    /// Largest finite half-precision value.
+    static let f16Max: Float = 65504
+
     static func encode(_ model: Model) -> Data {
         var writer = SafeTensorsWriter()
         for (n, layer) in model.layers.enumerated() {
@@ -33,16 +36,31 @@ enum ModelWeights {
         return writer.encode()
     }
 
-    /// Refuses to write a model that could not be read back: non-finite values, a
-    /// non-positive standard deviation, a mask of the wrong shape.
-    static func checkFinite(_ model: Model) throws {
-        func refuse(_ what: String) -> NimpError {
-            NimpError(.dataError, "model: \(what); refusing to write the archive",
-                      hint: "training diverged? lower the learning rate or check the data")
+    /// Refuses to write a model that could not be read back: layers that do not chain,
+    /// non-finite values, a non-positive standard deviation, a mask of the wrong shape,
+    /// names that do not match the inputs or outputs.
+    static func checkWritable(_ model: Model) throws {
+        func refuse(_ what: String, hint: String? = nil) -> NimpError {
+            NimpError(.dataError, "model: \(what); refusing to write the archive", hint: hint)
         }
+        var width = model.inputs
         for (n, layer) in model.layers.enumerated() {
-            if !layer.weight.data.allSatisfy(\.isFinite) { throw refuse("layer \(n) has a NaN or infinite weight") }
-            if !layer.bias.allSatisfy(\.isFinite) { throw refuse("layer \(n) has a NaN or infinite bias") }
+            guard layer.inputs == width, layer.inputs > 0, layer.outputs > 0 else {
+                throw refuse("layer \(n) is \(layer.outputs)x\(layer.inputs) after a layer of \(width) outputs")
+            }
+            width = layer.outputs
+        }
+        guard model.featureNames.isEmpty || model.featureNames.count == model.inputs,
+              model.targetNames.isEmpty || model.targetNames.count == model.outputs else {
+            throw refuse("\(model.featureNames.count) feature names and \(model.targetNames.count) target names for \(model.inputs) inputs and \(model.outputs) outputs")
+        }
+        let diverged = "training diverged? lower the learning rate or check the data"
+        for (n, layer) in model.layers.enumerated() {
+            if !layer.weight.data.allSatisfy(\.isFinite) { throw refuse("layer \(n) has a NaN or infinite weight", hint: diverged) }
+            if !layer.bias.allSatisfy(\.isFinite) { throw refuse("layer \(n) has a NaN or infinite bias", hint: diverged) }
+            if layer.storage == .f16, let big = layer.weight.data.first(where: { abs($0) > Self.f16Max }) {
+                throw refuse("layer \(n) is stored as f16 but holds the weight \(big), beyond ±\(Self.f16Max)")
+            }
             if let mask = layer.mask, mask.rows != layer.weight.rows || mask.cols != layer.weight.cols {
                 throw refuse("layer \(n)'s mask is \(mask.rows)x\(mask.cols), its weight \(layer.weight.rows)x\(layer.weight.cols)")
             }

@@ -47,6 +47,7 @@ final class ArchiveFixtureTests: XCTestCase {
         "unknown-activation": "manifest.json: at architecture.layers[0].activation: unknown activation \"swish\"",
         "nan-weight": "weights.safetensors: tensor \"layers.0.weight\": element 0 is nan; weights must be finite",
         "extra-tensor": "weights.safetensors: has 5 tensors, the architecture in manifest.json needs 4: unexpected tensor \"layers.9.weight\"",
+        "special-header-chain": "entry 1: Too many special headers",
         "bomb": "member \"manifest.json\": is 2147483648 bytes, more than the limit of 1073741824 bytes",
         "zeros-bomb": "the tar archive is empty; expected members manifest.json",
     ]

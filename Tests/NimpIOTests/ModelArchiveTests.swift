@@ -175,6 +175,22 @@ final class ModelArchiveTests: XCTestCase {
         }
     }
 
+    func testRefusesToWriteModelsThatCouldNotBeReadBack() {
+        var names = Models.regression()
+        names.featureNames = ["only_one"]
+        ArchiveTestSupport.assertDataError(try Models.archive(names).encode(), contains: "1 feature names and 2 target names for 3 inputs")
+        var chain = Models.regression()
+        chain.layers[1] = Models.layer(5, 2, .identity, salt: 2)
+        ArchiveTestSupport.assertDataError(try Models.archive(chain).encode(), contains: "layer 1 is 2x5 after a layer of 4 outputs")
+        var half = Models.regression()
+        half.layers[0].storage = .f16
+        half.layers[0].weight.data[3] = 70000
+        ArchiveTestSupport.assertDataError(try Models.archive(half).encode(), contains: "layer 0 is stored as f16 but holds the weight 70000.0")
+        var std = Models.regression()
+        std.normalizer.std[1] = 0
+        ArchiveTestSupport.assertDataError(try Models.archive(std).encode(), contains: "standard deviation that is not positive")
+    }
+
     func testManifestThatDisagreesWithItselfIsRejected() throws {
         var archive = Models.archive(Models.regression())
         let data = try archive.encode()
