@@ -6,8 +6,9 @@ import XCTest
 
 /// The checked-in archives of `fixtures/archives`: one valid archive (a golden file)
 /// and the broken and hostile ones that `make_broken.py` builds from it, each with the
-/// exit status and message nimp must give.
-final class ArchiveFixtureTests: XCTestCase {
+/// exit status and message nimp must give. (Part of ModelArchiveTests so that
+/// `--filter ModelArchiveTests` runs them.)
+enum ArchiveFixtures {
     static let directory = ArchiveTestSupport.fixtures
 
     /// Fixture name → text the error message must contain (all are exit 65); "…" stands
@@ -54,16 +55,15 @@ final class ArchiveFixtureTests: XCTestCase {
     /// Every broken fixture is small on disk, bombs included.
     static let maxFixtureBytes = 100_000
 
-    override func setUp() {
-        setlocale(LC_CTYPE, "C.UTF-8")
-    }
+}
 
+extension ModelArchiveTests {
     /// `valid.nimp` is the archive of `ArchiveTestModels.regression()`; a change in its
     /// bytes is a change of the file format. Re-record with NIMP_RECORD_FIXTURES=1, then
     /// run `python3 fixtures/archives/make_broken.py`.
     func testValidFixtureIsUpToDate() throws {
         let data = try ArchiveTestModels.archive(ArchiveTestModels.regression()).encode()
-        let url = Self.directory.appendingPathComponent("valid.nimp")
+        let url = ArchiveFixtures.directory.appendingPathComponent("valid.nimp")
         if ProcessInfo.processInfo.environment["NIMP_RECORD_FIXTURES"] == "1" {
             try data.write(to: url)
         }
@@ -72,8 +72,8 @@ final class ArchiveFixtureTests: XCTestCase {
     }
 
     func testEveryBrokenFixtureIsExit65WithItsMessage() throws {
-        for (name, message) in Self.expected.sorted(by: { $0.key < $1.key }) {
-            let path = Self.directory.appendingPathComponent(name + ".nimp").path
+        for (name, message) in ArchiveFixtures.expected.sorted(by: { $0.key < $1.key }) {
+            let path = ArchiveFixtures.directory.appendingPathComponent(name + ".nimp").path
             ArchiveTestSupport.assertDataError(try ModelArchive.read(path: path), contains: path + ": ")
             // "…" stands for text that depends on the fixture's bytes (checksums).
             for part in message.components(separatedBy: "…") {
@@ -83,18 +83,18 @@ final class ArchiveFixtureTests: XCTestCase {
     }
 
     func testEveryFixtureOnDiskIsCheckedAndSmall() throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
+        let names = try FileManager.default.contentsOfDirectory(atPath: ArchiveFixtures.directory.path)
             .filter { $0.hasSuffix(".nimp") }.map { String($0.dropLast(5)) }
-        XCTAssertEqual(Set(names), Set(Self.expected.keys).union(["valid"]), "run make_broken.py, or add the new fixture here")
+        XCTAssertEqual(Set(names), Set(ArchiveFixtures.expected.keys).union(["valid"]), "run make_broken.py, or add the new fixture here")
         for name in names {
-            let size = try Data(contentsOf: Self.directory.appendingPathComponent(name + ".nimp")).count
-            XCTAssertLessThan(size, Self.maxFixtureBytes, name)
+            let size = try Data(contentsOf: ArchiveFixtures.directory.appendingPathComponent(name + ".nimp")).count
+            XCTAssertLessThan(size, ArchiveFixtures.maxFixtureBytes, name)
         }
     }
 
     /// The README in fixtures/archives documents every fixture.
     func testFixtureReadmeListsEveryFixture() throws {
-        let readme = try String(contentsOf: Self.directory.appendingPathComponent("README.md"), encoding: .utf8)
-        for name in Self.expected.keys { XCTAssertTrue(readme.contains("`\(name).nimp`"), name) }
+        let readme = try String(contentsOf: ArchiveFixtures.directory.appendingPathComponent("README.md"), encoding: .utf8)
+        for name in ArchiveFixtures.expected.keys { XCTAssertTrue(readme.contains("`\(name).nimp`"), name) }
     }
 }
