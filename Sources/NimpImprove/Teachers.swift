@@ -1,0 +1,148 @@
+import Foundation
+import NimpCore
+import NimpIO
+
+/// Where inputs for a teacher come from: drawn around the rows of an existing
+/// dataset (a random row plus Gaussian noise of `jitter` × the feature's std), or
+/// uniformly from [0, 1]^features.
+public enum InputSampler {
+    public static func like(_ data: Dataset, samples: Int, seed: UInt64, jitter: Float = 0.1) -> Matrix {
+        precondition(data.count > 0)
+        let norm = fitNormalizer(data.x)
+        var rng = RNG(seed: seed)
+        var x = Matrix(rows: samples, cols: data.features)
+        for i in 0..<samples {
+            let r = rng.int(below: data.count)
+            for j in 0..<data.features {
+                x[i, j] = data.x[r, j] + jitter * norm.std[j] * rng.normal()
+            }
+        }
+        return x
+    }
+
+    public static func uniform(features: Int, samples: Int, seed: UInt64) -> Matrix {
+        var rng = RNG(seed: seed)
+        var x = Matrix(rows: samples, cols: features)
+        for i in 0..<x.data.count { x.data[i] = rng.uniform() }
+        return x
+    }
+}
+
+/// Labels inputs with a model archive: outputs for regression, arg-max class for
+/// classification.
+public enum ModelTeacher {
+    public static func label(_ x: Matrix, with archive: ModelArchive, source: String) -> Dataset {
+        let model = archive.model
+        let out = model.predict(x)
+        switch model.task {
+        case .regression:
+            return Dataset(x: x, y: .values(out), featureNames: model.featureNames, targetNames: model.targetNames, source: source)
+        case .classification:
+            var labels = [Int32](repeating: 0, count: x.rows)
+            for i in 0..<x.rows {
+                var best = 0
+                for c in 1..<out.cols where out[i, c] > out[i, best] { best = c }
+                labels[i] = Int32(best)
+            }
+            return Dataset(x: x, y: .classes(labels), featureNames: model.featureNames, targetNames: model.targetNames, source: source)
+        }
+    }
+}
+
+/// Any program as a teacher: it reads one JSON array of inputs per line on stdin and
+/// writes one JSON array of outputs per line on stdout, in order.
+public struct CommandTeacher: Sendable {
+    public var command: String
+    public var timeoutSeconds: Double
+
+    public init(command: String, timeoutSeconds: Double = 600) {
+        self.command = command
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// Runs the command once over all rows of `x`; returns [rows, outputs].
+    public func run(_ x: Matrix) throws -> Matrix {
+        var input = Data()
+        input.reserveCapacity(x.rows * x.cols * 12)
+        for i in 0..<x.rows {
+            input.append(contentsOf: Array(("[" + (0..<x.cols).map { "\(x[i, $0])" }.joined(separator: ",") + "]\n").utf8))
+        }
+        let (status, stdout, stderr) = try execute(stdin: input)
+        let name = "teacher command '\(command)'"
+        let errText = String(decoding: stderr.suffix(2000), as: UTF8.self)
+        guard status == 0 else {
+            throw NimpError(.dataError, "\(name) exited with status \(status)" + (errText.isEmpty ? "" : "; its stderr:\n\(errText)"))
+        }
+        let lines = stdout.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var rows: [[Float]] = []
+        rows.reserveCapacity(x.rows)
+        for (n, line) in lines.enumerated() {
+            if line.isEmpty && n == lines.count - 1 { break }
+            rows.append(try Self.parseArray(Data(line), place: "\(name): output line \(n + 1)"))
+        }
+        guard rows.count == x.rows else {
+            throw NimpError(.dataError, "\(name): wrote \(rows.count) output lines for \(x.rows) input lines; expected one JSON array per input line" + (errText.isEmpty ? "" : "; its stderr:\n\(errText)"))
+        }
+        let width = rows.first?.count ?? 0
+        guard width > 0 else { throw NimpError(.dataError, "\(name): output line 1: expected a non-empty JSON array of numbers") }
+        var out = Matrix(rows: x.rows, cols: width)
+        for (i, r) in rows.enumerated() {
+            guard r.count == width else {
+                throw NimpError(.dataError, "\(name): output line \(i + 1): \(r.count) values, expected \(width) like line 1")
+            }
+            for j in 0..<width { out[i, j] = r[j] }
+        }
+        return out
+    }
+
+    static func parseArray(_ line: Data, place: String) throws -> [Float] {
+        guard let any = try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed]),
+              let array = any as? [Any] else {
+            throw NimpError(.dataError, "\(place): expected a JSON array of numbers, got: \(String(decoding: line.prefix(80), as: UTF8.self))")
+        }
+        return try array.enumerated().map { (j, v) in
+            guard let n = v as? NSNumber, !(v is Bool), n.doubleValue.isFinite else {
+                throw NimpError(.dataError, "\(place), element \(j + 1): expected a finite number")
+            }
+            return n.floatValue
+        }
+    }
+
+    func execute(stdin input: Data) throws -> (Int32, Data, Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        process.standardInput = inPipe
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        do { try process.run() } catch {
+            throw NimpError(.noInput, "teacher command '\(command)': cannot start: \(error.localizedDescription)")
+        }
+        let group = DispatchGroup()
+        let box = OutputBox()
+        DispatchQueue.global().async(group: group) {
+            // A teacher that exits early closes its stdin: EPIPE is ignored (SIGPIPE is
+            // ignored process-wide) and reported through the exit status instead.
+            try? inPipe.fileHandleForWriting.write(contentsOf: input)
+            try? inPipe.fileHandleForWriting.close()
+        }
+        DispatchQueue.global().async(group: group) { box.setOut(outPipe.fileHandleForReading.readDataToEndOfFile()) }
+        DispatchQueue.global().async(group: group) { box.setErr(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+        if group.wait(timeout: .now() + timeoutSeconds) == .timedOut {
+            process.terminate()
+            throw NimpError(.failure, "teacher command '\(command)' did not finish within \(Int(timeoutSeconds)) s; it was stopped")
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, box.out, box.err)
+    }
+}
+
+private final class OutputBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _out = Data(), _err = Data()
+    var out: Data { lock.withLock { _out } }
+    var err: Data { lock.withLock { _err } }
+    func setOut(_ d: Data) { lock.withLock { _out = d } }
+    func setErr(_ d: Data) { lock.withLock { _err = d } }
+}

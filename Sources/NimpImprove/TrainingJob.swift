@@ -1,0 +1,106 @@
+import Foundation
+import NimpCore
+import NimpIO
+
+/// Everything a training run needs; the same for `nimp train` and the cycle's
+/// training tasks.
+public struct TrainingRequest: Sendable {
+    public var train: Dataset
+    public var validation: Dataset?
+    /// Fraction of `train` held out for validation when `validation` is nil.
+    public var validationSplit: Double?
+    public var genome: Genome
+    public var weightDecay: Float = 0
+    public var schedule: LRSchedule = .constant
+    public var clipNorm: Float?
+    public var patience: Int?
+    public var seed: UInt64 = 1
+    /// Continue from this model (same inputs and outputs) instead of a fresh one.
+    public var initial: ModelArchive?
+    public var id: String?
+    public var datasetSHA256: String?
+    public var commandLine: [String] = []
+
+    public init(train: Dataset, genome: Genome) {
+        self.train = train
+        self.genome = genome
+    }
+}
+
+public enum TrainingJob {
+    /// Splits off a validation set, builds or continues a model, trains it, and wraps
+    /// the result in an archive whose manifest records how it was made.
+    public static func run(_ request: TrainingRequest, onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> (archive: ModelArchive, result: TrainResult) {
+        var train = request.train
+        var validation = request.validation
+        if validation == nil, let split = request.validationSplit, split > 0 {
+            (train, validation) = splitHoldout(train, fraction: split, seed: request.seed)
+        }
+        guard train.count > 0 else { throw NimpError(.dataError, "\(train.source): the training set is empty") }
+        if let v = validation {
+            guard v.features == train.features, v.task == train.task, v.outputs == train.outputs || train.task == .classification else {
+                throw NimpError(.dataError, "\(v.source): validation data does not match the training data (features, task or outputs)")
+            }
+        }
+        let g = request.genome
+        guard let optimizer = OptimizerKind(rawValue: g.optimizer) else {
+            throw NimpError.usage("unknown optimizer '\(g.optimizer)'", hint: "use one of: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let model: Model
+        if let initial = request.initial {
+            model = initial.model
+            guard model.inputs == train.features, model.task == train.task, model.outputs == train.outputs else {
+                throw NimpError(.dataError, "\(train.source): \(train.features) features, \(train.outputs) outputs (\(train.task.rawValue)); the --init model has \(model.inputs) inputs, \(model.outputs) outputs (\(model.task.rawValue))")
+            }
+        } else {
+            var rng = RNG(seed: request.seed)
+            model = Model.initialized(task: train.task, inputs: train.features, hidden: g.hidden, outputs: train.outputs,
+                                      activation: g.activation, normalizer: fitNormalizer(train.x),
+                                      featureNames: train.featureNames, targetNames: train.targetNames, rng: &rng)
+        }
+        let config = TrainConfig(epochs: g.epochs, batchSize: g.batchSize, learningRate: g.learningRate, optimizer: optimizer,
+                                 weightDecay: request.weightDecay, schedule: request.schedule, clipNorm: request.clipNorm,
+                                 seed: request.seed, patience: request.patience)
+        let result = try Trainer(config: config).fit(model, x: train.x, targets: trainingTargets(train),
+                                                      validation: validation.map { ($0.x, trainingTargets($0)) },
+                                                      onEpoch: onEpoch)
+        let quality = evaluateQuality(result.model, on: validation ?? train)
+        var metrics = quality.metrics
+        metrics["epochs"] = Double(result.epochs.count)
+        let lineage = Manifest.Lineage(operation: request.initial == nil ? "train" : "continue",
+                                       parent: request.initial?.manifest.version, parentSha256: request.initial?.sha256,
+                                       datasetSha256: request.datasetSHA256, seed: request.seed, commandLine: request.commandLine)
+        let manifest = Manifest(model: result.model, lineage: lineage, id: request.id ?? request.initial?.manifest.id,
+                                genome: g, metrics: metrics, pruning: request.initial?.manifest.pruning)
+        let archive = ModelArchive(model: result.model, manifest: manifest, metricsJSONL: try encodeJSONLines(result.epochs))
+        return (archive, result)
+    }
+
+    public static func trainingTargets(_ d: Dataset) -> TrainingTargets {
+        switch d.y {
+        case .values(let m): return .values(m)
+        case .classes(let c): return .classes(c)
+        }
+    }
+
+    /// A seeded shuffle split: the last `fraction` of a permutation becomes the holdout.
+    public static func splitHoldout(_ d: Dataset, fraction: Double, seed: UInt64) -> (Dataset, Dataset) {
+        var order = Array(0..<d.count)
+        var rng = RNG(seed: seed ^ 0x5EED_5EED)
+        rng.shuffle(&order)
+        let held = max(1, min(d.count - 1, Int((Double(d.count) * fraction).rounded())))
+        return (d.subset(order[..<(d.count - held)]), d.subset(order[(d.count - held)...]))
+    }
+}
+
+/// One JSON object per line, keys sorted.
+public func encodeJSONLines<T: Encodable>(_ items: [T]) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var out = Data()
+    for item in items {
+        out.append(try encoder.encode(item))
+        out.append(UInt8(ascii: "\n"))
+    }
+    return out
+}

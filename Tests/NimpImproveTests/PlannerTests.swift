@@ -1,0 +1,82 @@
+import NimpCore
+import XCTest
+@testable import NimpImprove
+
+final class PlannerTests: XCTestCase {
+    let calm = EnvironmentState(loadPerCore: 0.1, memoryAvailableFraction: 0.8, diskFreeBytes: 1e11)
+
+    func assessment(_ id: String, r2: Double, latency: Double = 1, targets: [String: Double] = ["r2": 0.99],
+                    gains: [Double] = [], eval: String = "e1") -> ModelAssessment {
+        ModelAssessment(id: id, task: .regression, evalSHA256: eval, championVersion: 1,
+                        metrics: ["r2": r2, "latency_p50_us": latency, "parameters": 5000],
+                        targets: targets, constraints: [:], genome: Genome(), recentTrainingGains: gains)
+    }
+
+    func testQualityGapPlansTrainingWithReasons() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("a", r2: 0.9)])
+        XCTAssertEqual(plan.count, 1)
+        XCTAssertEqual(plan[0].type, .training)
+        XCTAssertEqual(plan[0].metric, "r2")
+        // error 0.1 vs target error 0.01: 90% of the error is the gap.
+        XCTAssertEqual(plan[0].gap, 0.9, accuracy: 1e-9)
+        XCTAssertEqual(plan[0].priority, 0.9, accuracy: 1e-9)  // no reward yet: modulation 1
+        XCTAssertTrue(plan[0].reasons.joined().contains("r2 0.9 on held-out data, target 0.99"))
+        XCTAssertTrue(plan[0].reasons.joined().contains("dopamine 0.30"))
+    }
+
+    func testMetTargetsPlanNothing() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        XCTAssertTrue(planner.plan([assessment("a", r2: 0.995)]).isEmpty)
+    }
+
+    func testPlateauSwitchesToArchitectureSearch() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])])
+        XCTAssertEqual(plan.first?.type, .architecture)
+        XCTAssertTrue(plan.first!.triggers.contains("plateau"))
+        let busy = Planner(signals: SignalState(), environment: EnvironmentState(loadPerCore: 2, memoryAvailableFraction: 0.8, diskFreeBytes: 1e11), threshold: 0.1, maxTasks: 3)
+        XCTAssertEqual(busy.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])]).first?.type, .training, "no architecture search under high load")
+    }
+
+    func testLatencyGapPlansOptimization() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("a", r2: 0.999, latency: 4, targets: ["r2": 0.99, "latency_p50_us": 2])])
+        XCTAssertEqual(plan.first?.type, .optimization)
+        XCTAssertEqual(plan.first?.metric, "latency_p50_us")
+        XCTAssertEqual(plan.first!.gap, 0.5, accuracy: 1e-9)
+    }
+
+    func testBetterPeerOnSameEvalSetPlansDistillation() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("small", r2: 0.995, targets: [:]), assessment("big", r2: 0.999, targets: [:]),
+                                 assessment("other", r2: 0.5, targets: [:], eval: "e2")])
+        XCTAssertEqual(plan.count, 1)
+        XCTAssertEqual(plan[0].type, .distillation)
+        XCTAssertEqual(plan[0].model, "small")
+        XCTAssertEqual(plan[0].teacher, "big")
+    }
+
+    func testPriorityOrderAndConcurrencyCut() {
+        var stressed = SignalState()
+        stressed.levels.cortisol = 1
+        let models = (0..<5).map { assessment("m\($0)", r2: 0.5 + 0.09 * Double($0)) }
+        let plan = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3).plan(models)
+        XCTAssertEqual(plan.map(\.model), ["m0", "m1", "m2"])
+        XCTAssertEqual(Planner(signals: stressed, environment: calm, threshold: 0.1, maxTasks: 3).plan(models).count, 2)
+    }
+
+    func testDopamineRaisesTypesThatPaidOff() {
+        var s = SignalState()
+        s.levels.dopamine = 1
+        s.reward["training"] = 1
+        let p = Planner(signals: s, environment: calm, threshold: 0.1, maxTasks: 3).plan([assessment("a", r2: 0.9)])
+        XCTAssertEqual(p[0].priority, 0.9 * 2, accuracy: 1e-9)
+    }
+
+    func testGainIsRelativeErrorReduction() {
+        XCTAssertEqual(MetricKind.relativeGain("r2", old: 0.9, new: 0.95), 0.5, accuracy: 1e-9)
+        XCTAssertEqual(MetricKind.relativeGain("rmse", old: 0.2, new: 0.3), -0.5, accuracy: 1e-9)
+        XCTAssertEqual(MetricKind.relativeGain("latency_p50_us", old: 4, new: 1), 0.75, accuracy: 1e-9)
+    }
+}
