@@ -202,6 +202,7 @@ struct JSONParser {
         if bytes[i] == UInt8(ascii: "-") {
             i += 1
             if i < bytes.count && bytes[i] == UInt8(ascii: "I") {
+                i = start
                 throw error(.nonFinite, "-Infinity is not a JSON number; only finite numbers are accepted")
             }
         }

@@ -84,3 +84,87 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertTrue(Half.bfloat16(Half.bfloat16Bits(.nan)).isNaN)
     }
 }
+
+/// The checked-in corpus of broken safetensors files (fixtures/broken/st_*, made by
+/// make_broken.py): each is exit 65 with a message naming the place.
+extension SafeTensorsTests {
+    static let brokenFiles: [(file: String, fragments: [String])] = [
+        ("st_too_short.safetensors", ["byte 0", "file is 3 bytes"]),
+        ("st_header_2pow40.safetensors", ["header", "header length 1099511627776 bytes", "only 8 bytes follow"]),
+        ("st_header_2pow64m1.safetensors", ["header", "header length 18446744073709551615 bytes"]),
+        ("st_header_longer_than_file.safetensors", ["header", "header length 200 bytes"]),
+        ("st_header_not_utf8.safetensors", ["header", "not valid UTF-8"]),
+        ("st_header_not_object.safetensors", ["header", "JSON object"]),
+        ("st_header_not_json.safetensors", ["header byte", "not valid JSON"]),
+        ("st_duplicate_names.safetensors", ["header", "\"a\" appears twice"]),
+        ("st_overlapping_offsets.safetensors", ["tensor \"b\"", "overlap tensor \"a\""]),
+        ("st_reversed_offsets.safetensors", ["tensor \"a\"", "reversed"]),
+        ("st_offsets_out_of_range.safetensors", ["tensor \"a\"", "past the end of the data (8 bytes)"]),
+        ("st_gap_in_data.safetensors", ["tensor \"a\"", "unused"]),
+        ("st_trailing_data.safetensors", ["data", "cover 4 bytes", "8 bytes"]),
+        ("st_shape_overflow_to_zero.safetensors", ["tensor \"a\"", "more elements than a 64-bit count"]),
+        ("st_shape_bytes_overflow.safetensors", ["tensor \"a\"", "more bytes than a 64-bit size"]),
+        ("st_size_mismatch.safetensors", ["tensor \"a\"", "needs 12 bytes", "hold 8"]),
+        ("st_unknown_dtype.safetensors", ["tensor \"a\"", "unknown dtype \"Q4_K\""]),
+        ("st_negative_dim.safetensors", ["tensor \"a\"", "shape entry -2"]),
+        ("st_metadata_not_strings.safetensors", ["__metadata__ key \"seed\"", "expected a string"]),
+        ("st_pickle.pt", ["byte 0", "this looks like a PyTorch pickle", "not safetensors"]),
+        ("st_zip.pt", ["byte 0", "zip archive"]),
+    ]
+
+    func testEveryBrokenFileIsExit65NamingThePlace() {
+        for (file, fragments) in Self.brokenFiles {
+            let path = FormatFixtures.path("broken/" + file)
+            assertNimpError(.dataError, [path + ": "] + fragments) { try SafeTensorsFile.read(path: path) }
+        }
+    }
+
+    func testBrokenCorpusIsComplete() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: FormatFixtures.path("broken"))
+        let listed = Set(Self.brokenFiles.map(\.file))
+        for name in names where name.hasPrefix("st_") {
+            XCTAssertTrue(listed.contains(name), "\(name) has no expectation")
+        }
+    }
+
+    func testMissingFileIsExit66() {
+        assertNimpError(.noInput, ["/nonexistent/w.safetensors", "no such file"]) { try SafeTensorsFile.read(path: "/nonexistent/w.safetensors") }
+    }
+
+    func testDirectoryAndFIFOAreRefusedBeforeReading() throws {
+        let dir = try FormatFixtures.temporaryDirectory(self)
+        assertNimpError(.noInput, ["is a directory"]) { try SafeTensorsFile.read(path: dir) }
+        let fifo = dir + "/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        assertNimpError(.noInput, ["not a regular file"]) { try SafeTensorsFile.read(path: fifo) }
+    }
+
+    /// Every prefix of a valid file is rejected cleanly (never a crash, never accepted).
+    func testEveryTruncationIsRejected() {
+        var w = SafeTensorsWriter()
+        w.metadata = ["k": "v"]
+        w.add("a", floats: [1, 2, 3], shape: [3])
+        w.add("b", int8: [1, 2], shape: [1, 2])
+        let data = w.encode()
+        for length in 0..<data.count {
+            assertNimpError(.dataError, ["cut: "]) { try SafeTensorsFile(data: data.prefix(length), name: "cut") }
+        }
+    }
+
+    /// A 128-byte header starts the file with 0x80, the pickle opcode: still safetensors.
+    func testHeaderOf128BytesIsNotMistakenForAPickle() throws {
+        var w = SafeTensorsWriter()
+        w.add(String(repeating: "n", count: 70), floats: [1], shape: [1])
+        let data = w.encode()
+        XCTAssertEqual(data.first, 0x80)
+        XCTAssertEqual(try SafeTensorsFile(data: data, name: "m").floats(String(repeating: "n", count: 70)), [1])
+    }
+
+    func testDataSliceWithNonZeroStartIndex() throws {
+        var w = SafeTensorsWriter()
+        w.add("a", floats: [4, 5], shape: [2])
+        let padded = Data([9, 9, 9]) + w.encode()
+        let file = try SafeTensorsFile(data: padded.dropFirst(3), name: "slice")
+        XCTAssertEqual(try file.floats("a"), [4, 5])
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import NimpCore
+
+/// The file formats a dataset can be read from and written to.
+public enum DatasetFormat: String, Sendable, CaseIterable {
+    case safetensors, csv, jsonl
+
+    /// The format a file name's extension names (`.safetensors`, `.st`, `.csv`,
+    /// `.jsonl`, `.ndjson`), or nil.
+    public static func infer(path: String) -> DatasetFormat? {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "safetensors", "st": return .safetensors
+        case "csv": return .csv
+        case "jsonl", "ndjson": return .jsonl
+        default: return nil
+        }
+    }
+
+    /// The format of file contents whose name says nothing: '{' at byte 8 is
+    /// safetensors, '{' first is JSON lines, anything else CSV.
+    static func sniff(_ data: Data) -> DatasetFormat {
+        let head = data.prefix(9)
+        if head.count == 9 && head[head.startIndex + 8] == UInt8(ascii: "{") { return .safetensors }
+        let text = data.prefix(64).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
+        return text.first == UInt8(ascii: "{") ? .jsonl : .csv
+    }
+}
+
+/// Reading and writing datasets.
+///
+/// Safetensors layout: `x` F32 [N, F]; `y` F32 [N, O] (regression) or I64 [N] class
+/// ids (classification); `__metadata__` strings `task`, `feature_names`, and
+/// `target_names` or `classes` (JSON arrays of strings), `source`, and `seed` when
+/// known. CSV and JSON lines hold one sample per row, the features and the target
+/// column(s); classification targets are class names, written under the column
+/// `label` (or `target` when a feature already has that name).
+public enum DatasetIO {
+    /// Reads a dataset from safetensors, CSV (with a header line) or JSON lines (one
+    /// object per line), chosen by the file's extension, else by its contents.
+    ///
+    /// `target` names the target column(s) and is required for CSV and JSON lines; for
+    /// a regression safetensors file it selects outputs by name. `task` nil infers it:
+    /// a non-numeric target gives a classification (classes sorted), numeric a regression.
+    /// Missing file → exit 66; anything wrong inside → exit 65 naming the place.
+    public static func load(path: String, target: [String]? = nil, task: Task? = nil) throws -> Dataset {
+        let data = try MappedFile.read(path)
+        let format = DatasetFormat.infer(path: path) ?? DatasetFormat.sniff(data)
+        return try decode(data, name: path, format: format, target: target, task: task)
+    }
+
+    /// Reads a dataset held in memory; `name` is used in error messages.
+    public static func decode(_ data: Data, name: String, format: DatasetFormat, target: [String]? = nil,
+                              task: Task? = nil) throws -> Dataset {
+        if let target, Set(target).count != target.count {
+            throw NimpError.usage("a target column is named twice: \(target.joined(separator: ", "))")
+        }
+        switch format {
+        case .safetensors:
+            return try DatasetTensors.decode(SafeTensorsFile(data: data, name: name), target: target, task: task)
+        case .csv:
+            return try CSVReader.read(data: data, name: name, target: target ?? [], task: task)
+        case .jsonl:
+            return try JSONLReader.read(data: data, name: name, target: target ?? [], task: task)
+        }
+    }
+
+    /// The dataset's bytes in `format`. Deterministic: the same dataset gives the same bytes.
+    public static func encode(_ d: Dataset, format: DatasetFormat) -> Data {
+        switch format {
+        case .safetensors: return DatasetTensors.encode(d)
+        case .csv: return DatasetText.csv(d)
+        case .jsonl: return DatasetText.jsonl(d)
+        }
+    }
+
+    /// Writes the dataset atomically; `format` nil takes it from the extension, else safetensors.
+    public static func write(_ d: Dataset, to path: String, format: DatasetFormat? = nil) throws {
+        let format = format ?? DatasetFormat.infer(path: path) ?? .safetensors
+        try AtomicFile.write(encode(d, format: format), to: path, failpoint: "dataset")
+    }
+
+    /// The column (CSV) or key (JSON lines) that holds a classification's class names.
+    public static func labelColumn(for d: Dataset) -> String {
+        var name = "label"
+        var k = 1
+        for candidate in ["label", "target", "class"] where !d.featureNames.contains(candidate) { return candidate }
+        while d.featureNames.contains(name) {
+            name = "label_\(k)"
+            k += 1
+        }
+        return name
+    }
+}

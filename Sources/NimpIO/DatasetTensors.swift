@@ -1,0 +1,156 @@
+import Foundation
+import NimpCore
+
+/// The safetensors layout of a dataset (see `DatasetIO`), read with every shape, class
+/// id and value checked.
+enum DatasetTensors {
+    /// Most classes assumed when the metadata does not list them.
+    static let maxUnlistedClasses = 100_000
+
+    static func encode(_ d: Dataset) -> Data {
+        var w = SafeTensorsWriter()
+        w.add("x", floats: d.x.data, shape: [d.count, d.features])
+        var metadata = [
+            "task": d.task.rawValue,
+            "feature_names": JSONText.stringArray(d.featureNames),
+            "source": d.source,
+        ]
+        switch d.y {
+        case .values(let m):
+            w.add("y", floats: m.data, shape: [m.rows, m.cols])
+            metadata["target_names"] = JSONText.stringArray(d.targetNames)
+        case .classes(let ids):
+            w.add("y", int64: ids.map(Int64.init), shape: [ids.count])
+            metadata["classes"] = JSONText.stringArray(d.targetNames)
+        }
+        if let seed = d.seed { metadata["seed"] = String(seed) }
+        w.metadata = metadata
+        return w.encode()
+    }
+
+    static func decode(_ file: SafeTensorsFile, target: [String]?, task requested: Task?) throws -> Dataset {
+        let name = file.name
+        func fail(_ place: String, _ what: String, hint: String? = nil) -> NimpError { NimpError.data(name, place, what, hint: hint) }
+        let layoutHint = "a dataset holds x F32 [samples, features] and y F32 [samples, outputs] or I64 [samples]"
+
+        guard let xInfo = file.info("x") else { throw fail("tensor \"x\"", "no such tensor", hint: layoutHint) }
+        guard xInfo.dtype.isFloat, xInfo.shape.count == 2 else {
+            throw fail("tensor \"x\"", "\(describe(xInfo)), expected a 2-D float tensor [samples, features]", hint: layoutHint)
+        }
+        let (samples, features) = (xInfo.shape[0], xInfo.shape[1])
+        let x = Matrix(rows: samples, cols: features, data: try file.floats("x"))
+        try checkFinite(x.data, columns: features, tensor: "x", name: name)
+
+        guard let yInfo = file.info("y") else { throw fail("tensor \"y\"", "no such tensor", hint: layoutHint) }
+        let storedTask: Task = yInfo.dtype.isFloat ? .regression : .classification
+        if let declared = file.metadata["task"] {
+            guard let t = Task(rawValue: declared) else {
+                throw fail("__metadata__ key \"task\"", "\(JSONText.quote(declared)), expected \"regression\" or \"classification\"")
+            }
+            guard t == storedTask else {
+                throw fail("tensor \"y\"", "\(describe(yInfo)) does not fit task \(declared) in the metadata",
+                           hint: "regression stores y as F32 [samples, outputs], classification as I64 [samples]")
+            }
+        }
+        let featureNames = try names(file, key: "feature_names", count: features) ?? (0..<features).map { "x\($0)" }
+        var dataset: Dataset
+        if storedTask == .classification {
+            guard yInfo.dtype.isInteger, yInfo.shape == [samples] || yInfo.shape == [samples, 1] else {
+                throw fail("tensor \"y\"", "\(describe(yInfo)), expected I64 [\(samples)] class ids (x has \(samples) samples)", hint: layoutHint)
+            }
+            let ids = try file.int64("y")
+            let classes: [String]
+            if let listed = try names(file, key: "classes", count: nil) {
+                classes = listed
+            } else {
+                // Without a list the classes are 0...max id; bound that before building it.
+                let largest = ids.max() ?? 0
+                guard largest < Int64(maxUnlistedClasses) else {
+                    throw fail("tensor \"y\"", "class id \(largest) and no \"classes\" list in the metadata; expected ids below \(maxUnlistedClasses)")
+                }
+                classes = (0...max(0, Int(largest))).map(String.init)
+            }
+            guard !classes.isEmpty || samples == 0 else { throw fail("__metadata__ key \"classes\"", "no classes, expected at least one") }
+            for (k, id) in ids.enumerated() where id < 0 || id >= Int64(classes.count) {
+                throw fail("tensor \"y\", sample \(k)", "class id \(id), expected 0..<\(classes.count) (\(classes.count) classes)")
+            }
+            dataset = Dataset(x: x, y: .classes(ids.map { Int32($0) }), featureNames: featureNames, targetNames: classes)
+        } else {
+            guard (yInfo.shape.count == 1 || yInfo.shape.count == 2), yInfo.shape[0] == samples else {
+                throw fail("tensor \"y\"", "\(describe(yInfo)), expected a float tensor [\(samples), outputs] (x has \(samples) samples)", hint: layoutHint)
+            }
+            let outputs = yInfo.shape.count == 2 ? yInfo.shape[1] : 1
+            let y = Matrix(rows: samples, cols: outputs, data: try file.floats("y"))
+            try checkFinite(y.data, columns: outputs, tensor: "y", name: name)
+            let defaultNames = outputs == 1 ? ["y"] : (0..<outputs).map { "y\($0)" }
+            let targetNames = try names(file, key: "target_names", count: outputs) ?? defaultNames
+            dataset = Dataset(x: x, y: .values(y), featureNames: featureNames, targetNames: targetNames)
+        }
+        dataset.source = file.metadata["source"] ?? name
+        if let seed = file.metadata["seed"], !seed.isEmpty {
+            guard let value = UInt64(seed) else { throw fail("__metadata__ key \"seed\"", "\(JSONText.quote(seed)), expected an unsigned integer") }
+            dataset.seed = value
+        }
+        if let target, !target.isEmpty, case .values(let y) = dataset.y {
+            dataset = try select(target, from: dataset, y: y, name: name)
+        }
+        if let requested, requested != dataset.task {
+            dataset = try convert(dataset, to: requested, name: name)
+        }
+        return dataset
+    }
+
+    private static func describe(_ t: TensorInfo) -> String {
+        "\(t.dtype.rawValue) [\(t.shape.map(String.init).joined(separator: ", "))]"
+    }
+
+    private static func checkFinite(_ values: [Float], columns: Int, tensor: String, name: String) throws {
+        guard let k = values.firstIndex(where: { !$0.isFinite }) else { return }
+        throw NimpError.data(name, "tensor \"\(tensor)\", sample \(k / max(columns, 1)), column \(k % max(columns, 1))",
+                             "\(values[k]) is not a finite number")
+    }
+
+    /// A metadata key holding a JSON array of strings, or nil when absent.
+    private static func names(_ file: SafeTensorsFile, key: String, count: Int?) throws -> [String]? {
+        guard let text = file.metadata[key] else { return nil }
+        let place = "__metadata__ key \"\(key)\""
+        guard case .array(let items)? = try? JSONParser.parse(text) else {
+            throw NimpError.data(file.name, place, "expected a JSON array of strings, found \(JSONText.quote(String(text.prefix(60))))")
+        }
+        let strings = items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+        guard strings.count == items.count else { throw NimpError.data(file.name, place, "expected a JSON array of strings") }
+        if let count, strings.count != count {
+            throw NimpError.data(file.name, place, "\(strings.count) names for \(count) columns")
+        }
+        guard Set(strings).count == strings.count else { throw NimpError.data(file.name, place, "a name appears twice") }
+        return strings
+    }
+
+    private static func select(_ target: [String], from d: Dataset, y: Matrix, name: String) throws -> Dataset {
+        let columns = try target.map { t in
+            guard let k = d.targetNames.firstIndex(of: t) else {
+                throw NimpError.data(name, "tensor \"y\"", "no target named \(JSONText.quote(t))",
+                                     hint: "targets: " + d.targetNames.joined(separator: ", "))
+            }
+            return k
+        }
+        var picked = Matrix(rows: y.rows, cols: columns.count)
+        for r in 0..<y.rows {
+            for (j, k) in columns.enumerated() { picked[r, j] = y[r, k] }
+        }
+        var out = Dataset(x: d.x, y: .values(picked), featureNames: d.featureNames, targetNames: target, source: d.source)
+        out.seed = d.seed
+        return out
+    }
+
+    /// A one-output regression read as a classification: each distinct value a class.
+    private static func convert(_ d: Dataset, to task: Task, name: String) throws -> Dataset {
+        guard task == .classification, case .values(let y) = d.y, y.cols == 1 else {
+            throw NimpError.data(name, "tensor \"y\"", "the dataset is a \(d.task.rawValue), and cannot be read as a \(task.rawValue)")
+        }
+        let (classes, ids) = DatasetTable.encodeClasses(y.data.map { .number(Double($0)) })
+        var out = Dataset(x: d.x, y: .classes(ids), featureNames: d.featureNames, targetNames: classes, source: d.source)
+        out.seed = d.seed
+        return out
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import NimpCore
+
+/// Reads JSON lines: one JSON value per line, `\n` or `\r\n` ended.
+///
+/// Datasets are one object per line whose keys are the same on every line (any
+/// order): the target key(s) and numeric features. Rejected with the line number
+/// (exit 65): a torn last line, invalid UTF-8, `NaN`/`Infinity` literals, lines that
+/// are not objects, missing, extra or duplicate keys, non-numeric features.
+public enum JSONLReader {
+    /// Reads a dataset; `target` names the target key(s), every other key is a feature
+    /// in the order of the first line.
+    public static func read(data: Data, name: String, target: [String], task: Task?) throws -> Dataset {
+        try data.withUnsafeBytes { raw in
+            try read(raw.bindMemory(to: UInt8.self), name: name, target: target, task: task)
+        }
+    }
+
+    /// Parses one line holding a JSON array of finite numbers (a bare number is read as
+    /// a one-element array), as teacher commands write. Errors name `file` and `line`.
+    public static func parseNumberArrayLine(_ text: Substring, file: String, line: Int) throws -> [Float] {
+        var copy = String(text)
+        return try copy.withUTF8 { bytes in
+            let value = try parseLine(bytes, file: file, line: line, terminated: true)
+            let elements: [JSONValue]
+            switch value {
+            case .array(let a): elements = a
+            case .number: elements = [value]
+            default: throw NimpError.data(file, "line \(line)", "expected a JSON array of numbers, found \(value.summary)")
+            }
+            return try elements.enumerated().map { k, element in
+                try finiteFloat(element, file: file, place: "line \(line), element \(k + 1)")
+            }
+        }
+    }
+
+    /// `parseNumberArrayLine` for a String.
+    public static func parseNumberArrayLine(_ text: String, file: String, line: Int) throws -> [Float] {
+        try parseNumberArrayLine(Substring(text), file: file, line: line)
+    }
+
+    // MARK: Lines
+
+    /// Calls `body` with each non-blank line (without its line break), its 1-based
+    /// number, and whether a line break ended it. A leading UTF-8 BOM is skipped.
+    static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>,
+                            _ body: (UnsafeBufferPointer<UInt8>, Int, Bool) throws -> Void) rethrows {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var number = 1
+        let n = bytes.count
+        while start < n {
+            var end = start
+            while end < n && bytes[end] != 0x0A { end += 1 }
+            let terminated = end < n
+            var stop = end
+            if stop > start && bytes[stop - 1] == 0x0D { stop -= 1 }
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<stop])
+            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { try body(line, number, terminated) }
+            start = end + 1
+            number += 1
+        }
+    }
+
+    /// Parses one line, turning syntax errors into messages that name the line.
+    static func parseLine(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, terminated: Bool) throws -> JSONValue {
+        do {
+            return try JSONParser.parse(line)
+        } catch let e as JSONSyntaxError {
+            if String(validating: line, as: UTF8.self) == nil {
+                let bad = firstInvalidUTF8(line)
+                throw NimpError.data(file, "line \(number), byte \(bad + 1)", "line is not valid UTF-8")
+            }
+            if !terminated && e.kind == .truncated {
+                throw NimpError.data(file, "line \(number)", "the last line is cut short (\(e.message)); was the file still being written?")
+            }
+            throw NimpError.data(file, "line \(number), column \(e.offset + 1)", e.message)
+        }
+    }
+
+    private static func firstInvalidUTF8(_ line: UnsafeBufferPointer<UInt8>) -> Int {
+        var good = 0
+        for end in stride(from: 1, through: line.count, by: 1) {
+            if String(validating: UnsafeBufferPointer(rebasing: line[good..<end]), as: UTF8.self) != nil { good = end }
+            else if end - good >= 4 { return good }
+        }
+        return good
+    }
+
+    static func finiteFloat(_ value: JSONValue, file: String, place: String) throws -> Float {
+        guard case .number(let text) = value else {
+            throw NimpError.data(file, place, "expected a number, found \(value.summary)")
+        }
+        guard let d = Double(text), d.isFinite, Float(d).isFinite else {
+            throw NimpError.data(file, place, "\(text) is outside the Float32 range")
+        }
+        return Float(d)
+    }
+
+    // MARK: Datasets
+
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, name: String, target: [String], task: Task?) throws -> Dataset {
+        guard !target.isEmpty else { throw NimpError.usage("\(name): JSON lines need a target key (--target)") }
+        var keys: [String] = []
+        var slotOf: [String: Int] = [:]
+        /// For each key position: the target index, or nil for a feature.
+        var targetSlot: [Int?] = []
+        var table: DatasetTable?
+        var filled: [Bool] = []
+        var row: [Float] = []
+        var rowTargets: [TargetCell] = []
+
+        try forEachLine(bytes) { line, number, terminated in
+            let value = try parseLine(line, file: name, line: number, terminated: terminated)
+            guard case .object(let members) = value else {
+                throw NimpError.data(name, "line \(number)", "expected a JSON object, found \(value.summary)")
+            }
+            if table == nil {
+                keys = members.map(\.key)
+                for (k, key) in keys.enumerated() where slotOf.updateValue(k, forKey: key) != nil {
+                    throw NimpError.data(name, "line \(number)", "the key \(JSONText.quote(key)) appears twice")
+                }
+                targetSlot = [Int?](repeating: nil, count: keys.count)
+                for (k, t) in target.enumerated() {
+                    guard let slot = slotOf[t] else {
+                        throw NimpError.data(name, "line \(number)", "no key \(JSONText.quote(t)) for the target",
+                                             hint: "keys: " + keys.prefix(20).joined(separator: ", "))
+                    }
+                    targetSlot[slot] = k
+                }
+                let featureNames = keys.filter { targetSlot[slotOf[$0]!] == nil }
+                table = DatasetTable(file: name, featureNames: featureNames, targetNames: target,
+                                     targetPlace: target.map { "key \(JSONText.quote($0))" })
+                filled = [Bool](repeating: false, count: keys.count)
+                row = [Float](repeating: 0, count: keys.count)
+                rowTargets = [TargetCell](repeating: .number(0), count: target.count)
+            }
+            for k in filled.indices { filled[k] = false }
+            for (position, member) in members.enumerated() {
+                let slot: Int
+                if position < keys.count && keys[position] == member.key {
+                    slot = position
+                } else if let s = slotOf[member.key] {
+                    slot = s
+                } else {
+                    throw NimpError.data(name, "line \(number)", "unexpected key \(JSONText.quote(member.key)); the first line has no such key")
+                }
+                guard !filled[slot] else {
+                    throw NimpError.data(name, "line \(number)", "the key \(JSONText.quote(member.key)) appears twice")
+                }
+                filled[slot] = true
+                let place = "line \(number), key \(JSONText.quote(member.key))"
+                if let t = targetSlot[slot] {
+                    rowTargets[t] = try targetCell(member.value, file: name, place: place)
+                } else {
+                    row[slot] = try featureValue(member.value, file: name, place: place)
+                }
+            }
+            if let missing = filled.firstIndex(of: false) {
+                throw NimpError.data(name, "line \(number)", "missing key \(JSONText.quote(keys[missing]))")
+            }
+            for slot in keys.indices where targetSlot[slot] == nil { table!.features.append(row[slot]) }
+            table!.targets.append(contentsOf: rowTargets)
+            table!.lines.append(number)
+        }
+        guard let table else { throw NimpError.data(name, nil, "file is empty, expected one JSON object per line") }
+        return try table.dataset(task: task, source: name)
+    }
+
+    private static func featureValue(_ value: JSONValue, file: String, place: String) throws -> Float {
+        if case .null = value { throw NimpError.data(file, place, "null, expected a number (a missing value?)") }
+        return try finiteFloat(value, file: file, place: place)
+    }
+
+    private static func targetCell(_ value: JSONValue, file: String, place: String) throws -> TargetCell {
+        switch value {
+        case .number:
+            _ = try finiteFloat(value, file: file, place: place)
+            return .number(value.double!)
+        case .string(let s):
+            guard !s.isEmpty else { throw NimpError.data(file, place, "empty string, expected a target value") }
+            return .label(s)
+        case .bool(let b): return .label(b ? "true" : "false")
+        default: throw NimpError.data(file, place, "expected a number or a class label, found \(value.summary)")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import NimpCore
+import XCTest
+
+@testable import NimpIO
+
+final class CSVTests: XCTestCase {
+    func read(_ text: String, target: [String] = ["y"], task: Task? = nil) throws -> Dataset {
+        try CSVReader.read(data: Data(text.utf8), name: "t.csv", target: target, task: task)
+    }
+
+    /// fixtures/broken/csv_*: exit status and the place each message names.
+    static let expectations: [(file: String, target: [String], status: ExitStatus, fragments: [String])] = [
+        ("csv_empty.csv", ["y"], .dataError, ["file is empty", "header"]),
+        ("csv_header_only.csv", ["y"], .dataError, ["only a header line"]),
+        ("csv_ragged.csv", ["y"], .dataError, ["line 3", "4 fields, expected 3"]),
+        ("csv_ragged_first_row.csv", ["y"], .dataError, ["line 2", "2 fields, expected 3"]),
+        ("csv_nan_cell.csv", ["y"], .dataError, ["line 3, column 2 (\"b\")", "\"NaN\" is not a finite number"]),
+        ("csv_inf_cell.csv", ["y"], .dataError, ["line 3, column 3 (\"y\")", "\"-inf\" is not a finite number"]),
+        ("csv_empty_cell.csv", ["y"], .dataError, ["line 3, column 2 (\"b\")", "empty cell"]),
+        ("csv_non_numeric.csv", ["y"], .dataError, ["line 3, column 2 (\"b\")", "\"five\" is not a number"]),
+        ("csv_out_of_range.csv", ["y"], .dataError, ["line 3, column 2 (\"b\")", "outside the Float32 range"]),
+        ("csv_unterminated_quote.csv", ["y"], .dataError, ["line 3, column 2", "never closed"]),
+        ("csv_text_after_quote.csv", ["y"], .dataError, ["line 2, column 2", "after a closing quote"]),
+        ("csv_pandas_index.csv", ["y"], .dataError, ["line 1, column 1", "empty column name"]),
+        ("csv_duplicate_column.csv", ["y"], .dataError, ["line 1, column 2", "\"a\" appears twice"]),
+        ("csv_missing_target.csv", ["y"], .dataError, ["line 1", "no column named \"y\""]),
+        ("csv_label_not_utf8.csv", ["label"], .dataError, ["line 3, column 3 (\"label\")", "not valid UTF-8"]),
+        ("csv_stray_word_in_target.csv", ["y"], .dataError, ["line 4, column 3 (\"y\")", "\"oops\" is not a number"]),
+    ]
+
+    func testBrokenFixtures() {
+        for (file, target, status, fragments) in Self.expectations {
+            let path = FormatFixtures.path("broken/" + file)
+            assertNimpError(status, [path + ": "] + fragments) { try DatasetIO.load(path: path, target: target) }
+        }
+    }
+
+    func testCorpusIsComplete() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: FormatFixtures.path("broken"))
+        let listed = Set(Self.expectations.map(\.file) + ["csv_bom_crlf.csv"])
+        for name in names where name.hasPrefix("csv_") {
+            XCTAssertTrue(listed.contains(name), "\(name) has no expectation")
+        }
+    }
+
+    /// A BOM is stripped, CRLF accepted, quoted fields keep commas, quotes and line breaks.
+    func testBOMCRLFAndQuotesAreAccepted() throws {
+        let d = try DatasetIO.load(path: FormatFixtures.path("broken/csv_bom_crlf.csv"), target: ["label"])
+        XCTAssertEqual(d.featureNames, ["a", "b"])
+        XCTAssertEqual(d.task, .classification)
+        XCTAssertEqual(d.targetNames, ["cat, black", "dog", "say \"hi\"\r\nthere"])
+        XCTAssertEqual(d.x.data, [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(d.y, .classes([0, 1, 2]))
+    }
+
+    func testRegressionWithSeveralTargetsAndSpaces() throws {
+        let d = try read("a, y, b, z\n1, 2, 3, 4\n5,6,7,8", target: ["z", "y"])
+        XCTAssertEqual(d.featureNames, ["a", "b"])
+        XCTAssertEqual(d.targetNames, ["z", "y"])
+        XCTAssertEqual(d.x.data, [1, 3, 5, 7])
+        XCTAssertEqual(d.y, .values(Matrix(rows: 2, cols: 2, data: [4, 2, 8, 6])))
+    }
+
+    func testNumericClassesSortNumerically() throws {
+        let d = try read("a,y\n1,10\n2,2\n3,1.0\n4,2\n", task: .classification)
+        XCTAssertEqual(d.targetNames, ["1", "2", "10"])
+        XCTAssertEqual(d.y, .classes([2, 1, 0, 1]))
+    }
+
+    func testTextClassesSortByBytes() throws {
+        let d = try read("a,y\n1,zebra\n2,Ant\n3,ant\n")
+        XCTAssertEqual(d.targetNames, ["Ant", "ant", "zebra"])
+        XCTAssertEqual(d.y, .classes([2, 0, 1]))
+    }
+
+    func testBlankLinesAndMissingFinalNewline() throws {
+        let d = try read("a,y\n\n1,2\r\n\r\n3,4")
+        XCTAssertEqual(d.x.data, [1, 3])
+    }
+
+    func testTrailingCommaIsAnEmptyCell() {
+        assertNimpError(.dataError, ["line 2", "3 fields, expected 2"]) { try read("a,y\n1,2,\n") }
+    }
+
+    func testClassificationTakesOneTarget() {
+        assertNimpError(.usage, ["one target column"]) { try read("a,y,z\n1,b,c\n", target: ["y", "z"], task: .classification) }
+    }
+
+    func testRegressionRejectsLabels() {
+        assertNimpError(.dataError, ["line 2, column 2 (\"y\")", "\"cat\" is not a number"]) { try read("a,y\n1,cat\n", task: .regression) }
+    }
+
+    func testTargetIsRequired() {
+        assertNimpError(.usage, ["t.csv", "--target"]) { try read("a,y\n1,2\n", target: []) }
+    }
+
+    /// 10 million columns on one line: stopped at the column cap, without allocating for them all.
+    func testTenMillionColumnLineIsCapped() {
+        var bytes = [UInt8](repeating: UInt8(ascii: ","), count: 10_000_000)
+        bytes += Array("\n1\n".utf8)
+        assertNimpError(.dataError, ["line 1", "more than 100000 columns"]) {
+            try CSVReader.read(data: Data(bytes), name: "wide.csv", target: ["y"], task: nil)
+        }
+        var header = Array("a,y\n".utf8)
+        header += [UInt8](repeating: UInt8(ascii: "1"), count: 1) + [UInt8](repeating: UInt8(ascii: ","), count: 10_000_000) + [0x0A]
+        assertNimpError(.dataError, ["line 2", "more than 100000 columns"]) {
+            try CSVReader.read(data: Data(header), name: "wide.csv", target: ["y"], task: nil)
+        }
+    }
+
+    func testHugeCellIsNotANumber() {
+        let cell = String(repeating: "9", count: 1_000_000)
+        assertNimpError(.dataError, ["line 2, column 1 (\"a\")", "is not a number"]) { try read("a,y\n\(cell),1\n") }
+    }
+
+    /// Reports rows/s; meaningful in release (`swift test -c release --filter CSVTests`).
+    func testLoads100kRowsQuickly() throws {
+        let d = DatasetIOTests.regression(rows: 100_000, features: 10)
+        let data = DatasetIO.encode(d, format: .csv)
+        let start = Date()
+        let back = try CSVReader.read(data: data, name: "big.csv", target: ["y"], task: nil)
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "CSV: 100k rows x 11 columns (%.1f MB) loaded in %.3f s", Double(data.count) / 1e6, seconds))
+        assertSameSamples(back, d)
+    }
+}

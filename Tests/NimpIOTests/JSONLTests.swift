@@ -1,0 +1,101 @@
+import Foundation
+import NimpCore
+import XCTest
+
+@testable import NimpIO
+
+final class JSONLTests: XCTestCase {
+    func read(_ text: String, target: [String] = ["y"], task: Task? = nil) throws -> Dataset {
+        try JSONLReader.read(data: Data(text.utf8), name: "t.jsonl", target: target, task: task)
+    }
+
+    /// fixtures/broken/jsonl_*: exit 65 and the line each message names.
+    static let expectations: [(file: String, fragments: [String])] = [
+        ("jsonl_torn_last_line.jsonl", ["line 3", "the last line is cut short"]),
+        ("jsonl_bad_utf8.jsonl", ["line 2, byte 20", "not valid UTF-8"]),
+        ("jsonl_nan_literal.jsonl", ["line 2, column 6", "NaN and Infinity are not JSON numbers"]),
+        ("jsonl_infinity_literal.jsonl", ["line 2, column 12", "-Infinity is not a JSON number"]),
+        ("jsonl_not_object.jsonl", ["line 2", "expected a JSON object, found an array"]),
+        ("jsonl_missing_key.jsonl", ["line 2", "missing key \"b\""]),
+        ("jsonl_extra_key.jsonl", ["line 2", "unexpected key \"c\""]),
+        ("jsonl_duplicate_key.jsonl", ["line 2", "\"b\" appears twice"]),
+        ("jsonl_non_numeric.jsonl", ["line 2, key \"b\"", "expected a number, found the string \"five\""]),
+        ("jsonl_null_value.jsonl", ["line 2, key \"b\"", "null"]),
+        ("jsonl_deep_nesting.jsonl", ["line 1", "nesting deeper than 128"]),
+        ("jsonl_syntax_error.jsonl", ["line 2, column 8", "expected ',' or '}'"]),
+    ]
+
+    func testBrokenFixtures() {
+        for (file, fragments) in Self.expectations {
+            let path = FormatFixtures.path("broken/" + file)
+            assertNimpError(.dataError, [path + ": "] + fragments) { try DatasetIO.load(path: path, target: ["y"]) }
+        }
+    }
+
+    func testCorpusIsComplete() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: FormatFixtures.path("broken"))
+        let listed = Set(Self.expectations.map(\.file))
+        for name in names where name.hasPrefix("jsonl_") {
+            XCTAssertTrue(listed.contains(name), "\(name) has no expectation")
+        }
+    }
+
+    func testKeysInAnyOrderAndCRLF() throws {
+        let d = try read("{\"a\":1,\"b\":2,\"y\":3}\r\n{\"y\":6,\"b\":5,\"a\":4}\r\n\n")
+        XCTAssertEqual(d.featureNames, ["a", "b"])
+        XCTAssertEqual(d.x.data, [1, 2, 4, 5])
+        XCTAssertEqual(d.y, .values(Matrix(rows: 2, cols: 1, data: [3, 6])))
+    }
+
+    func testStringTargetsAreClasses() throws {
+        let d = try read("{\"a\":1,\"y\":\"dog\"}\n{\"a\":2,\"y\":\"cat\"}\n{\"a\":3,\"y\":\"dog\"}")
+        XCTAssertEqual(d.targetNames, ["cat", "dog"])
+        XCTAssertEqual(d.y, .classes([1, 0, 1]))
+    }
+
+    func testUnicodeEscapesInKeysAndLabels() throws {
+        let d = try read("{\"\\u00e9t\\u00e9\":1,\"y\":\"\\ud83d\\ude00\"}\n")
+        XCTAssertEqual(d.featureNames, ["été"])
+        XCTAssertEqual(d.targetNames, ["😀"])
+    }
+
+    func testEmptyFile() {
+        assertNimpError(.dataError, ["t.jsonl", "file is empty"]) { try read("\n  \n") }
+    }
+
+    func testMissingTargetKey() {
+        assertNimpError(.dataError, ["line 1", "no key \"y\""]) { try read("{\"a\":1}\n") }
+    }
+
+    func testHugeNumberIsOutOfRange() {
+        assertNimpError(.dataError, ["line 1, key \"a\"", "1e999 is outside the Float32 range"]) { try read("{\"a\":1e999,\"y\":1}\n") }
+    }
+
+    func testNumberArrayLines() throws {
+        XCTAssertEqual(try JSONLReader.parseNumberArrayLine("[1, -2.5e1, 0]", file: "out", line: 1), [1, -25, 0])
+        XCTAssertEqual(try JSONLReader.parseNumberArrayLine(" 0.5 ", file: "out", line: 1), [0.5])
+        XCTAssertEqual(try JSONLReader.parseNumberArrayLine("[]", file: "out", line: 1), [])
+        assertNimpError(.dataError, ["teacher stdout: line 7, element 2", "expected a number, found the string \"x\""]) {
+            try JSONLReader.parseNumberArrayLine("[1,\"x\"]", file: "teacher stdout", line: 7)
+        }
+        assertNimpError(.dataError, ["out: line 3", "NaN"]) { try JSONLReader.parseNumberArrayLine("[NaN]", file: "out", line: 3) }
+        assertNimpError(.dataError, ["out: line 4", "expected a JSON array of numbers, found an object"]) {
+            try JSONLReader.parseNumberArrayLine("{\"a\":1}", file: "out", line: 4)
+        }
+        assertNimpError(.dataError, ["out: line 5"]) { try JSONLReader.parseNumberArrayLine("[1, 2", file: "out", line: 5) }
+        assertNimpError(.dataError, ["out: line 6, element 1", "outside the Float32 range"]) {
+            try JSONLReader.parseNumberArrayLine("[1e300]", file: "out", line: 6)
+        }
+    }
+
+    /// Reports the load time; meaningful in release (`swift test -c release --filter JSONLTests`).
+    func testLoads100kRowsQuickly() throws {
+        let d = DatasetIOTests.regression(rows: 100_000, features: 10)
+        let data = DatasetIO.encode(d, format: .jsonl)
+        let start = Date()
+        let back = try JSONLReader.read(data: data, name: "big.jsonl", target: ["y"], task: nil)
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "JSONL: 100k rows x 11 keys (%.1f MB) loaded in %.3f s", Double(data.count) / 1e6, seconds))
+        assertSameSamples(back, d)
+    }
+}
