@@ -125,7 +125,7 @@ final class Optimizer {
             let vi = b2 * loadN(v + i, n) + oneMinusB2 * gi * gi
             storeN(mi, m + i, n)
             storeN(vi, v + i, n)
-            storeN(wi - stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps), w + i, n)
+            storeN(wi - stepSize * mi / (vsqrt(vi) * invSqrtC2 + eps), w + i, n)
         }
     }
 
