@@ -9,7 +9,9 @@ let vecWidth = 16
 /// polynomial), about 2 ulp. Inputs are clamped to [-87.3, 88.3] so 2^n stays a normal float.
 @inline(__always)
 func vexp(_ x: Vec) -> Vec {
-    let x = x.clamped(lowerBound: Vec(repeating: -87.3), upperBound: Vec(repeating: 88.3))
+    // Masked selects, not `clamped`: that compiles to a scalar loop per lane.
+    var x = x.replacing(with: -87.3, where: x .< -87.3)
+    x.replace(with: 88.3, where: x .> 88.3)
     // Round x / ln 2 to nearest with the 1.5 * 2^23 trick: SSE2 has no round instruction.
     let magic = Vec(repeating: 12_582_912)
     let t = x * 1.442_695_04 + magic

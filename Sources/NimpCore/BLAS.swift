@@ -6,11 +6,14 @@ import Synchronization
 ///
 /// Transposes are never materialised: `transA`/`transB` are passed to sgemm as flags.
 public enum BLAS {
-    /// Work (`m * n * k`) from which two BLAS threads beat one on this machine.
-    /// Measured with the SkylakeX kernel (see `threadCrossover` in the report of issue 8):
-    /// below it, thread hand-off costs more than the second core gives back, and under
-    /// contention two threads collapse while one loses little (PLATFORM.md).
-    public static let twoThreadWork = 1 << 24
+    /// Work (`m * n * k`) from which BLAS may use two threads.
+    ///
+    /// Measured with the SkylakeX kernel on the shared 2-core machine: at every MLP shape
+    /// (128·256·256, 256·256·128, 256·64·256, 256³) one thread ran 100–240 GFLOP/s and two
+    /// threads 10–95; at 512³ and 1024³ they tied; PLATFORM.md has two threads ahead only at
+    /// 2048³ on an idle machine. Under contention two threads collapse while one loses little,
+    /// so the switch sits above any layer of a small MLP (≈ 645³).
+    public static let twoThreadWork = 1 << 28
 
     /// C [m, n] = alpha · op(A) · op(B) + beta · C, where op(A) is [m, k] and op(B) is [k, n].
     /// A is stored [m, k] (or [k, m] when `transA`), B is [k, n] (or [n, k] when `transB`).
