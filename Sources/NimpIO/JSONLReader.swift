@@ -8,6 +8,9 @@ import NimpCore
 /// (exit 65): a torn last line, invalid UTF-8, `NaN`/`Infinity` literals, lines that
 /// are not objects, missing, extra or duplicate keys, non-numeric features.
 public enum JSONLReader {
+    /// Most keys per object, or numbers per array, on one line.
+    public static let maxItems = CSVReader.maxColumns
+
     /// Reads a dataset; `target` names the target key(s), every other key is a feature
     /// in the order of the first line.
     public static func read(data: Data, name: String, target: [String], task: Task?) throws -> Dataset {
@@ -64,7 +67,7 @@ public enum JSONLReader {
     /// Parses one line, turning syntax errors into messages that name the line.
     static func parseLine(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, terminated: Bool) throws -> JSONValue {
         do {
-            return try JSONParser.parse(line)
+            return try JSONParser.parse(line, maxItems: maxItems)
         } catch let e as JSONSyntaxError {
             if String(validating: line, as: UTF8.self) == nil {
                 let bad = firstInvalidUTF8(line)

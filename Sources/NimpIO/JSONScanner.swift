@@ -49,6 +49,8 @@ struct JSONSyntaxError: Error {
         case nonFinite
         case invalidUTF8
         case tooDeep
+        /// An array or object with more than the allowed number of items.
+        case tooLarge
     }
     var kind: Kind
     var offset: Int
@@ -62,16 +64,19 @@ struct JSONParser {
     static let maxDepth = 128
 
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let maxItems: Int
     private var i = 0
     private var depth = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxItems: Int) {
         self.bytes = bytes
+        self.maxItems = maxItems
     }
 
-    /// Parses exactly one value; only JSON whitespace may surround it.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
-        var parser = JSONParser(bytes)
+    /// Parses exactly one value; only JSON whitespace may surround it. `maxItems` bounds
+    /// every array and object, so memory stays proportional to what the caller accepts.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxItems: Int = .max) throws -> JSONValue {
+        var parser = JSONParser(bytes, maxItems: maxItems)
         parser.skipSpace()
         let value = try parser.value()
         parser.skipSpace()
@@ -81,13 +86,17 @@ struct JSONParser {
         return value
     }
 
-    static func parse(_ data: Data) throws -> JSONValue {
-        try data.withUnsafeBytes { try parse($0.bindMemory(to: UInt8.self)) }
+    static func parse(_ data: Data, maxItems: Int = .max) throws -> JSONValue {
+        try data.withUnsafeBytes { try parse($0.bindMemory(to: UInt8.self), maxItems: maxItems) }
     }
 
-    static func parse(_ text: some StringProtocol) throws -> JSONValue {
+    static func parse(_ text: some StringProtocol, maxItems: Int = .max) throws -> JSONValue {
         var s = String(text)
-        return try s.withUTF8 { try parse($0) }
+        return try s.withUTF8 { try parse($0, maxItems: maxItems) }
+    }
+
+    private func checkCount(_ count: Int) throws {
+        guard count <= maxItems else { throw error(.tooLarge, "more than \(maxItems) items in one array or object") }
     }
 
     private func error(_ kind: JSONSyntaxError.Kind, _ message: String) -> JSONSyntaxError {
@@ -162,6 +171,7 @@ struct JSONParser {
             i += 1
             skipSpace()
             members.append((key, try value()))
+            try checkCount(members.count)
             skipSpace()
             guard i < bytes.count else { throw error(.truncated, "the text ends inside an object") }
             switch bytes[i] {
@@ -185,6 +195,7 @@ struct JSONParser {
         while true {
             skipSpace()
             elements.append(try value())
+            try checkCount(elements.count)
             skipSpace()
             guard i < bytes.count else { throw error(.truncated, "the text ends inside an array") }
             switch bytes[i] {

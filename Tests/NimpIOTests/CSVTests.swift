@@ -125,3 +125,21 @@ final class CSVTests: XCTestCase {
         assertSameSamples(back, d)
     }
 }
+
+extension CSVTests {
+    func testMutatedInputsNeverCrash() {
+        var mutator = Mutator(seed: 0xC5F)
+        let seeds = [DatasetIO.encode(DatasetIOTests.classification(), format: .csv),
+                     DatasetIO.encode(DatasetIOTests.regression(rows: 4, features: 3), format: .csv),
+                     try! Data(contentsOf: URL(fileURLWithPath: FormatFixtures.path("broken/csv_bom_crlf.csv")))]
+        let result = mutator.check(seeds, alphabet: ",\"\r\n0123456789.-e naN", count: 3000) { data in
+            for target in [["label"], ["y"], ["a"]] {
+                for task in [nil, Task.classification, .regression] {
+                    do { _ = try CSVReader.read(data: data, name: "m.csv", target: target, task: task) } catch let e as NimpError where e.status == .dataError {}
+                }
+            }
+        }
+        XCTAssertEqual(result.rejected, 0, "every failure above is caught per target")
+        XCTAssertGreaterThan(result.accepted, 0)
+    }
+}

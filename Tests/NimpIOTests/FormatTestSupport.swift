@@ -33,3 +33,59 @@ func assertNimpError<T>(_ status: ExitStatus, _ fragments: [String], file: Stati
         XCTFail("expected a NimpError, got \(error)", file: file, line: line)
     }
 }
+
+/// Deterministic random byte mutations of valid inputs, a poor man's fuzzer that runs in
+/// every test pass: flips, inserts, deletions, duplications and truncations.
+struct Mutator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed | 1 }
+
+    mutating func next(_ bound: Int) -> Int {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return Int(state % UInt64(max(bound, 1)))
+    }
+
+    /// `data` with one to four mutations; `alphabet` biases inserted bytes toward syntax.
+    mutating func mutate(_ data: Data, alphabet: [UInt8]) -> Data {
+        var bytes = [UInt8](data)
+        for _ in 0...next(4) {
+            let at = next(bytes.count + 1)
+            switch next(6) {
+            case 0 where at < bytes.count: bytes[at] ^= UInt8(1 << next(8))
+            case 1: bytes.insert(next(2) == 0 ? alphabet[next(alphabet.count)] : UInt8(next(256)), at: at)
+            case 2 where at < bytes.count: bytes.removeSubrange(at..<min(bytes.count, at + 1 + next(8)))
+            case 3 where at < bytes.count:
+                let piece = bytes[at..<min(bytes.count, at + 1 + next(16))]
+                bytes.insert(contentsOf: piece, at: next(bytes.count + 1))
+            case 4: bytes.removeSubrange(at...)
+            default: if at < bytes.count { bytes[at] = alphabet[next(alphabet.count)] }
+            }
+        }
+        return Data(bytes)
+    }
+
+    /// Feeds `count` mutations of each seed input to `read`; anything but success or a
+    /// NimpError fails the test (a crash ends it).
+    mutating func check(_ seeds: [Data], alphabet: String, count: Int, file: StaticString = #filePath, line: UInt = #line,
+                        _ read: (Data) throws -> Void) -> (accepted: Int, rejected: Int) {
+        var accepted = 0, rejected = 0
+        for seed in seeds {
+            for _ in 0..<count {
+                let input = mutate(seed, alphabet: Array(alphabet.utf8))
+                do {
+                    try read(input)
+                    accepted += 1
+                } catch let error as NimpError {
+                    XCTAssertTrue([ExitStatus.dataError, .usage].contains(error.status), error.message, file: file, line: line)
+                    rejected += 1
+                } catch {
+                    XCTFail("not a NimpError: \(error) for input \(Array(input))", file: file, line: line)
+                }
+            }
+        }
+        return (accepted, rejected)
+    }
+}

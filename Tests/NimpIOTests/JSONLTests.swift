@@ -99,3 +99,19 @@ final class JSONLTests: XCTestCase {
         assertSameSamples(back, d)
     }
 }
+
+extension JSONLTests {
+    func testMutatedInputsNeverCrash() {
+        var mutator = Mutator(seed: 0x150)
+        let seeds = [DatasetIO.encode(DatasetIOTests.classification(), format: .jsonl),
+                     DatasetIO.encode(DatasetIOTests.regression(rows: 4, features: 3), format: .jsonl),
+                     Data("{\"\\u00e9\":[1,{\"a\":null}],\"y\":true}\n".utf8)]
+        let result = mutator.check(seeds, alphabet: "{}[]\":,\\u0123456789.-eE \nNaInfy", count: 3000) { data in
+            for task in [nil, Task.classification, .regression] {
+                do { _ = try JSONLReader.read(data: data, name: "m.jsonl", target: ["label"], task: task) } catch let e as NimpError where e.status == .dataError {}
+            }
+            _ = try? JSONLReader.parseNumberArrayLine(String(decoding: data, as: UTF8.self), file: "m", line: 1)
+        }
+        XCTAssertEqual(result.rejected, 0)
+    }
+}

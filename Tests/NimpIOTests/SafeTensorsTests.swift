@@ -168,3 +168,21 @@ extension SafeTensorsTests {
         XCTAssertEqual(try file.floats("a"), [4, 5])
     }
 }
+
+extension SafeTensorsTests {
+    func testMutatedFilesNeverCrash() {
+        var mutator = Mutator(seed: 0x5AFE)
+        let seeds = [sample().encode(), DatasetIO.encode(DatasetIOTests.classification(), format: .safetensors),
+                     DatasetIO.encode(DatasetIOTests.regression(rows: 3, features: 2), format: .safetensors)]
+        let result = mutator.check(seeds, alphabet: "{}[]\":,0123456789-eE. F32I64", count: 3000) { data in
+            let file = try SafeTensorsFile(data: data, name: "m")
+            for t in file.tensors {
+                if t.dtype.isFloat { _ = try file.floats(t.name) }
+                if t.dtype.isInteger { _ = try file.int64(t.name) }
+                _ = file.rawBytes(t.name)
+            }
+            _ = try DatasetIO.decode(data, name: "m", format: .safetensors)
+        }
+        XCTAssertGreaterThan(result.rejected, 0)
+    }
+}
