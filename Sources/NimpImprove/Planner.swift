@@ -144,6 +144,8 @@ public struct Planner: Sendable {
     public var maxTasks: Int
     public var architectureSearch = true
     public var distillation = true
+    /// When false (config `signal_driven_priority`), priority is the gap alone.
+    public var signalDriven = true
     /// Training tasks in a row gaining less than the threshold that make a plateau.
     public static let plateauLength = 2
     /// A model untouched this long gets a priority boost.
@@ -171,7 +173,7 @@ public struct Planner: Sendable {
         for a in models {
             var options: [PlannedTask] = []
             func add(_ type: TaskType, metric: String, gap: Double, reasons: [String], teacher: String? = nil, boost: Double = 1, triggers: [String] = []) {
-                let modulation = signals.modulation(for: type)
+                let modulation = signalDriven ? signals.modulation(for: type) : 1
                 let priority = gap * modulation * boost
                 var why = reasons
                 why.append(String(format: "priority %.3f = gap %.3f × signal modulation %.2f%@ (%@)", priority, gap, modulation,

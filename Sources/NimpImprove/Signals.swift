@@ -48,31 +48,21 @@ public struct CycleOutcome: Sendable {
     public init() {}
 }
 
-/// The persisted state of the signals: levels, per-task-type reward memory, and a
-/// short history of levels for `nimp registry signals`.
+/// The state of the signals: levels and per-task-type reward memory. The registry's
+/// signals.json persists it, with the history of levels.
 public struct SignalState: Codable, Equatable, Sendable {
     public var levels: SignalLevels
     /// Exponential moving average of promotion gains per task type, in [0, 1].
     public var reward: [String: Double]
-    public var history: [Entry]
 
-    public struct Entry: Codable, Equatable, Sendable {
-        public var cycle: Int
-        public var time: String
-        public var levels: SignalLevels
-    }
-
-    public static let historyLength = 50
-
-    public init(levels: SignalLevels = .baseline, reward: [String: Double] = [:], history: [Entry] = []) {
+    public init(levels: SignalLevels = .baseline, reward: [String: Double] = [:]) {
         self.levels = levels
         self.reward = reward
-        self.history = history
     }
 
     /// Decay toward the baseline, then apply the cycle's outcome. Documented in the
     /// README ("Signals"); tests pin each rule.
-    public mutating func update(after outcome: CycleOutcome, cycle: Int, time: String) {
+    public mutating func update(after outcome: CycleOutcome) {
         let b = SignalLevels.baseline
         let k = 1 - SignalLevels.decayRate
         var l = SignalLevels(dopamine: b.dopamine + (levels.dopamine - b.dopamine) * k,
@@ -93,8 +83,6 @@ public struct SignalState: Codable, Equatable, Sendable {
             let old = reward[type.rawValue] ?? 0
             reward[type.rawValue] = gains.isEmpty ? old * k : clamp(0.5 * old + 0.5 * min(1, gains.reduce(0, +)))
         }
-        history.append(Entry(cycle: cycle, time: time, levels: levels))
-        if history.count > Self.historyLength { history.removeFirst(history.count - Self.historyLength) }
     }
 
     // MARK: Effects

@@ -7,20 +7,19 @@ final class SignalsTests: XCTestCase {
 
     func testQuietCycleDecaysTowardBaselineAndCalms() {
         var s = SignalState(levels: SignalLevels(dopamine: 0.9, cortisol: 0.8, growth: 0.3, serotonin: 0.5))
-        s.update(after: CycleOutcome(), cycle: 1, time: "t")
+        s.update(after: CycleOutcome())
         // dopamine: 0.3 + 0.6 × 0.7; cortisol: 0.2 + 0.6 × 0.7; serotonin: 0.6 − 0.1 × 0.7 + 0.1
         XCTAssertEqual(s.levels.dopamine, 0.72, accuracy: tolerance)
         XCTAssertEqual(s.levels.cortisol, 0.62, accuracy: tolerance)
         XCTAssertEqual(s.levels.growth, 0.3, accuracy: tolerance)
         XCTAssertEqual(s.levels.serotonin, 0.63, accuracy: tolerance)
-        XCTAssertEqual(s.history.count, 1)
     }
 
     func testRewardRaisesDopamineAndLowersSerotonin() {
         var s = SignalState()
         var o = CycleOutcome()
         o.promotions = [(.training, 0.4)]
-        s.update(after: o, cycle: 1, time: "t")
+        s.update(after: o)
         XCTAssertEqual(s.levels.dopamine, 0.3 + 0.2, accuracy: tolerance)
         XCTAssertEqual(s.levels.serotonin, 0.6 - 0.08, accuracy: tolerance)
         XCTAssertEqual(s.reward["training"]!, 0.2, accuracy: tolerance)
@@ -33,7 +32,7 @@ final class SignalsTests: XCTestCase {
         o.failed = 2
         o.rejected = 2
         o.pressure = 1
-        s.update(after: o, cycle: 1, time: "t")
+        s.update(after: o)
         XCTAssertEqual(s.levels.cortisol, 0.2 + 0.2 + 0.1 + 0.3, accuracy: tolerance)
         XCTAssertEqual(s.concurrency(configured: 3), 2)
         XCTAssertLessThan(s.budgetScale, 0.7)
@@ -44,7 +43,7 @@ final class SignalsTests: XCTestCase {
         var s = SignalState()
         var o = CycleOutcome()
         o.plateauFraction = 1
-        s.update(after: o, cycle: 1, time: "t")
+        s.update(after: o)
         XCTAssertEqual(s.levels.growth, 0.6, accuracy: tolerance)
         XCTAssertEqual(s.learningRateScale, 1.1, accuracy: tolerance)
         XCTAssertEqual(s.epochScale, 1.6, accuracy: tolerance)
@@ -64,7 +63,7 @@ final class SignalsTests: XCTestCase {
         o.failed = 50
         o.pressure = 1
         o.plateauFraction = 1
-        for i in 0..<10 { s.update(after: o, cycle: i, time: "t") }
+        for i in 0..<10 { s.update(after: o) }
         for v in s.levels.asDictionary.values { XCTAssertTrue((0...1).contains(v)) }
     }
 }

@@ -1,0 +1,263 @@
+import Foundation
+import NimpCore
+import NimpIO
+import NimpRegistry
+
+/// How to run a cycle.
+public struct CycleOptions: Sendable {
+    /// Print the plan and change nothing.
+    public var planOnly = false
+    /// Run even if the last cycle ended less than `improvement_interval` ago.
+    public var force = false
+    /// Wall-time budget for the whole cycle; tasks share it.
+    public var budgetSeconds: Double = 600
+    /// Write a Prometheus textfile (nimp.prom) here for node_exporter.
+    public var textfileDirectory: String?
+    public var commandLine: [String] = []
+    public var latencySamples = 500
+
+    public init() {}
+}
+
+/// The cycle's one-line JSON summary (and its history line).
+public struct CycleSummary: Codable, Sendable {
+    public var iteration: Int
+    /// `completed`, `planned`, or `skipped` (interval not elapsed, max_iterations reached).
+    public var status: String
+    public var reason: String?
+    public var models: Int
+    public var tasks: Int
+    public var promoted: Int
+    public var rejected: Int
+    public var failed: Int
+    public var modelsImproved: [String]
+    public var totalGain: Double
+    public var bestGain: Double
+    public var averageTaskSeconds: Double
+    public var seconds: Double
+    public var evaluated: Int
+    public var signals: SignalLevels
+    public var triggers: [String]
+    public var memoryBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case iteration, status, reason, models, tasks, promoted, rejected, failed, seconds, evaluated, signals, triggers
+        case modelsImproved = "models_improved"
+        case totalGain = "total_gain"
+        case bestGain = "best_gain"
+        case averageTaskSeconds = "average_task_seconds"
+        case memoryBytes = "memory_bytes"
+    }
+}
+
+/// What happened to one task.
+public struct TaskOutcome: Sendable {
+    public var task: PlannedTask
+    /// `promoted`, `rejected`, `failed`, `timeout`.
+    public var status: String
+    public var parent: Int?
+    public var candidate: Int?
+    public var before: [String: Double]
+    public var after: [String: Double]
+    public var gain: Double
+    public var reason: String
+    public var seconds: Double
+}
+
+/// One run of the self-improvement loop (DESIGN.md, "The cycle").
+public enum Cycle {
+    public struct Result: Sendable {
+        public var summary: CycleSummary
+        public var plan: [PlannedTask]
+        public var outcomes: [TaskOutcome]
+    }
+
+    public static func run(_ registry: Registry, options: CycleOptions) throws -> Result {
+        if options.planOnly { return try plan(registry, options: options) }
+        var registry = registry
+        registry.lockWait = 0
+        return try registry.withLock { try runLocked(registry, options: options) }
+    }
+
+    /// The plan, read-only: no lock, no cache writes, no history.
+    static func plan(_ registry: Registry, options: CycleOptions) throws -> Result {
+        let start = Date()
+        let brain = try BrainState.sense(registry)
+        let models = try Assessor.assess(registry, brain: brain, record: false, latencySamples: options.latencySamples)
+        let planner = makePlanner(brain)
+        let plan = planner.plan(models.map(\.assessment))
+        let summary = CycleSummary(
+            iteration: brain.iteration, status: "planned", reason: nil, models: models.count, tasks: plan.count, promoted: 0,
+            rejected: 0, failed: 0, modelsImproved: [], totalGain: 0, bestGain: 0, averageTaskSeconds: 0,
+            seconds: Date().timeIntervalSince(start), evaluated: models.filter(\.evaluatedNow).count,
+            signals: brain.signals.levels, triggers: brain.environment.triggers, memoryBytes: residentMemoryBytes())
+        return Result(summary: summary, plan: plan, outcomes: [])
+    }
+
+    static func makePlanner(_ brain: BrainState) -> Planner {
+        var planner = Planner(signals: brain.signals, environment: brain.environment,
+                              threshold: brain.signals.promotionThreshold(configured: brain.config.performanceThreshold),
+                              maxTasks: brain.config.maxConcurrentTasks)
+        planner.architectureSearch = brain.config.geneticArchitectureSearch
+        planner.distillation = brain.config.crossModelDistillation
+        planner.signalDriven = brain.config.signalDrivenPriority
+        return planner
+    }
+
+    static func skipped(_ brain: BrainState, reason: String, start: Date) -> Result {
+        let summary = CycleSummary(
+            iteration: brain.iteration - 1, status: "skipped", reason: reason, models: 0, tasks: 0, promoted: 0, rejected: 0,
+            failed: 0, modelsImproved: [], totalGain: 0, bestGain: 0, averageTaskSeconds: 0,
+            seconds: Date().timeIntervalSince(start), evaluated: 0, signals: brain.signals.levels,
+            triggers: brain.environment.triggers, memoryBytes: residentMemoryBytes())
+        return Result(summary: summary, plan: [], outcomes: [])
+    }
+
+    static func runLocked(_ registry: Registry, options: CycleOptions) throws -> Result {
+        let start = Date()
+        var brain = try BrainState.sense(registry)
+        let config = brain.config
+        if !options.force, let last = brain.lastCycle {
+            let since = start.timeIntervalSince(last.time)
+            if since < config.improvementInterval {
+                return skipped(brain, reason: String(format: "the last cycle ended %.0f s ago; improvement_interval is %.0f s (use --force to run now)", since, config.improvementInterval), start: start)
+            }
+        }
+        if brain.iteration > config.maxIterations {
+            return skipped(brain, reason: "max_iterations (\(config.maxIterations)) cycles have run; raise it with `nimp registry config max_iterations N`", start: start)
+        }
+        let assessed = try Assessor.assess(registry, brain: brain, record: true, latencySamples: options.latencySamples)
+        let planner = makePlanner(brain)
+        let plan = planner.plan(assessed.map(\.assessment))
+        let byID = Dictionary(uniqueKeysWithValues: assessed.map { ($0.id, $0) })
+        let runner = TaskRunner(registry: registry, brain: brain, models: byID, iteration: brain.iteration, commandLine: options.commandLine)
+
+        var outcomes: [TaskOutcome] = []
+        for (n, task) in plan.enumerated() {
+            let remaining = options.budgetSeconds - Date().timeIntervalSince(start)
+            let share = remaining / Double(plan.count - n) * brain.signals.budgetScale
+            Console.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", brain.iteration, n + 1, plan.count, task.type.rawValue, task.model, task.priority, max(0, share)))
+            outcomes.append(runTask(task, runner: runner, model: byID[task.model]!, budget: max(1, share),
+                                    threshold: planner.threshold, iteration: brain.iteration, latencySamples: options.latencySamples))
+            Console.info("  \(outcomes.last!.status): \(outcomes.last!.reason)")
+        }
+
+        // Signals: decay, then react to what happened.
+        var outcome = CycleOutcome()
+        outcome.promotions = outcomes.filter { $0.status == "promoted" }.map { ($0.task.type, max(0, $0.gain)) }
+        outcome.rejected = outcomes.filter { $0.status == "rejected" }.count
+        outcome.failed = outcomes.filter { $0.status == "failed" || $0.status == "timeout" }.count
+        outcome.plateauFraction = assessed.isEmpty ? 0 : Double(assessed.filter { planner.isPlateau($0.assessment) }.count) / Double(assessed.count)
+        outcome.pressure = brain.environment.pressure
+        brain.signals.update(after: outcome)
+
+        let promoted = outcomes.filter { $0.status == "promoted" }
+        let gains = promoted.map(\.gain)
+        let summary = CycleSummary(
+            iteration: brain.iteration, status: "completed", reason: nil, models: assessed.count, tasks: outcomes.count,
+            promoted: promoted.count, rejected: outcome.rejected, failed: outcome.failed,
+            modelsImproved: promoted.map(\.task.model).sorted(), totalGain: gains.reduce(0, +), bestGain: gains.max() ?? 0,
+            averageTaskSeconds: outcomes.isEmpty ? 0 : outcomes.map(\.seconds).reduce(0, +) / Double(outcomes.count),
+            seconds: Date().timeIntervalSince(start), evaluated: assessed.filter(\.evaluatedNow).count,
+            signals: brain.signals.levels, triggers: brain.environment.triggers, memoryBytes: residentMemoryBytes())
+
+        var file = brain.signalsFile
+        file.record(brain.signals.levels.asDictionary, note: .object(["cycle": .int(brain.iteration)]))
+        file.extra["reward"] = .metrics(brain.signals.reward)
+        var genomes = file.extra["genomes"]?.object ?? [:]
+        for o in promoted where o.task.type == .architecture {
+            if let spec = try? registry.spec(o.task.model), let data = try? JSONEncoder().encode(spec.genome),
+               let value = try? JSONDecoder().decode(JSONValue.self, from: data) {
+                genomes[brain.environment.name] = value
+            }
+        }
+        if !genomes.isEmpty { file.extra["genomes"] = .object(genomes) }
+        try registry.writeSignals(file)
+        try registry.appendHistory(HistoryEntry(.cycle, fields: try cycleFields(summary)))
+        if let dir = options.textfileDirectory {
+            try PrometheusTextfile.write(summary: summary, outcomes: outcomes, models: assessed, to: dir)
+        }
+        return Result(summary: summary, plan: plan, outcomes: outcomes)
+    }
+
+    static func runTask(_ task: PlannedTask, runner: TaskRunner, model: AssessedModel, budget: Double,
+                        threshold: Double, iteration: Int, latencySamples: Int) -> TaskOutcome {
+        let start = Date()
+        let registry = runner.registry
+        var outcome = TaskOutcome(task: task, status: "failed", parent: model.championVersion, candidate: nil,
+                                  before: model.assessment.metrics, after: [:], gain: 0, reason: "", seconds: 0)
+        do {
+            let candidate = try runner.run(task, budget: budget)
+            let eval = try DatasetIO.load(path: registry.layout.resolve(model.spec.eval.path))
+            let bytes = try candidate.encode().count
+            let after = try Evaluator.evaluate(candidate.model, on: eval, archiveBytes: bytes, latencySamples: latencySamples, throughputSeconds: 0.05).metrics
+            outcome.after = after
+            let decision = Gate.decide(metric: task.metric, qualityMetric: model.assessment.qualityMetric,
+                                       before: model.championVersion == nil ? nil : model.assessment.metrics, after: after,
+                                       threshold: threshold, targets: model.spec.targets, constraints: model.spec.constraints)
+            outcome.gain = decision.gain
+            outcome.reason = decision.reason
+            outcome.seconds = Date().timeIntervalSince(start)
+            if decision.promote {
+                outcome.status = "promoted"
+                var entry = taskEntry(outcome, iteration: iteration)
+                let version = try registry.addVersion(model.id, archive: candidate, heldOut: after,
+                                                      promote: "cycle \(iteration): \(task.type.rawValue): \(decision.reason)",
+                                                      history: [])
+                outcome.candidate = version
+                entry["candidate"] = .int(version)
+                try registry.appendHistory(entry)
+                if task.type == .architecture, let genome = candidate.manifest.genome {
+                    var spec = model.spec
+                    spec.genome = genome
+                    try registry.setSpec(model.id, spec)
+                }
+                return outcome
+            }
+            outcome.status = "rejected"
+        } catch let e as BudgetExceeded {
+            outcome.status = "timeout"
+            outcome.reason = String(format: "exceeded its budget of %.0f s (ran %.0f s)", budget, e.seconds)
+        } catch let e as NimpError {
+            outcome.status = "failed"
+            outcome.reason = e.message
+        } catch {
+            outcome.status = "failed"
+            outcome.reason = "\(error)"
+        }
+        outcome.seconds = Date().timeIntervalSince(start)
+        do {
+            try registry.appendHistory(taskEntry(outcome, iteration: iteration))
+        } catch {
+            Console.warn("could not record task of \(task.model): \(error)")
+        }
+        return outcome
+    }
+
+    static func taskEntry(_ o: TaskOutcome, iteration: Int) -> HistoryEntry {
+        var e = HistoryEntry(.task, model: o.task.model)
+        e["cycle"] = .int(iteration)
+        e["task_type"] = .string(o.task.type.rawValue)
+        e["metric"] = .string(o.task.metric)
+        e["priority"] = .number(o.task.priority)
+        e["reasons"] = .array(o.task.reasons.map { .string($0) })
+        e["triggers"] = .array(o.task.triggers.map { .string($0) })
+        if let t = o.task.teacher { e["teacher"] = .string(t) }
+        e["parent"] = o.parent.map { .int($0) } ?? .null
+        e["candidate"] = o.candidate.map { .int($0) } ?? .null
+        e["before"] = .metrics(o.before)
+        e["after"] = .metrics(o.after)
+        e["gain"] = .number(o.gain.isFinite ? o.gain : 0)
+        e["promoted"] = .bool(o.status == "promoted")
+        e["outcome"] = .string(o.status)
+        e["reason"] = .string(o.reason)
+        e["seconds"] = .number(o.seconds)
+        return e
+    }
+
+    static func cycleFields(_ s: CycleSummary) throws -> [String: JSONValue] {
+        let encoder = JSONEncoder()
+        let value = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(s))
+        return value.object ?? [:]
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import NimpCore
+import NimpIO
+import NimpImprove
+
+struct GenData: NimpCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gen-data",
+        abstract: "Make a dataset: from a built-in generator, a teacher model or command, or by importing CSV / JSON lines.",
+        discussion: """
+            Exactly one source: --generator, --input, --teacher or --teacher-command. \
+            The output format follows the extension of -o (.safetensors, .csv, .jsonl) or \
+            --format; without -o the dataset goes to stdout as JSON lines (or --format csv).
+            """)
+
+    @Option(help: ArgumentHelp("A built-in generator.", valueName: "signal/dopamine|signal/cortisol|signal/serotonin|signal/growth"))
+    var generator: String?
+
+    @Option(help: ArgumentHelp("Import a CSV or JSON-lines file.", valueName: "file"))
+    var input: String?
+
+    @Option(help: ArgumentHelp("Label inputs with this model archive.", valueName: "model.nimp"))
+    var teacher: String?
+
+    @Option(help: ArgumentHelp("Label inputs with a command: one JSON array of inputs per line on its stdin, one JSON array of outputs per line on its stdout.", valueName: "command"))
+    var teacherCommand: String?
+
+    @Option(help: ArgumentHelp("Draw teacher inputs around the rows of this dataset.", valueName: "dataset"))
+    var like: String?
+
+    @Option(help: "Number of features of uniform [0,1] teacher inputs (without --like).")
+    var features: Int?
+
+    @Option(help: "Number of samples to generate.")
+    var samples: Int = 1000
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Target column(s) of an imported file.", valueName: "column"))
+    var target: [String] = []
+
+    @Option(help: "classification or regression (default: inferred from the target column).")
+    var task: Task?
+
+    @Option(help: "Output format: safetensors, csv or jsonl (default: from -o's extension, else jsonl).")
+    var format: DatasetFormat?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: stdout).", valueName: "file"))
+    var output: String?
+
+    @Option(help: "Seconds a teacher command may run.")
+    var timeout: Double = 600
+
+    func validate() throws {
+        let sources = [generator, input, teacher, teacherCommand].compactMap { $0 }
+        guard sources.count == 1 else {
+            throw ValidationError("give exactly one of --generator, --input, --teacher, --teacher-command")
+        }
+        guard samples > 0 else { throw ValidationError("--samples must be positive") }
+        if input != nil && target.isEmpty { throw ValidationError("--input needs --target COLUMN") }
+        if teacherCommand != nil && like == nil && features == nil {
+            throw ValidationError("--teacher-command needs --features N or --like DATASET")
+        }
+        if output == nil && format == .safetensors { throw ValidationError("safetensors goes to a file: add -o FILE") }
+    }
+
+    func execute() throws {
+        let dataset = try makeDataset()
+        let fmt = format ?? output.flatMap(DatasetFormat.infer(path:)) ?? .jsonl
+        if let output {
+            try DatasetIO.write(dataset, to: output, format: fmt)
+            Console.info("wrote \(dataset.count) samples (\(dataset.features) features, \(dataset.task.rawValue)) to \(output)")
+        } else {
+            try Console.out(String(decoding: DatasetIO.encode(dataset, format: fmt), as: UTF8.self))
+        }
+    }
+
+    func makeDataset() throws -> Dataset {
+        if let generator {
+            return try SignalGenerator(name: generator).generate(samples: samples, seed: seed)
+        }
+        if let input {
+            return try DatasetIO.load(path: input, target: target, task: task)
+        }
+        let x: Matrix
+        if let like {
+            x = InputSampler.like(try DatasetIO.load(path: like), samples: samples, seed: seed)
+        } else {
+            x = InputSampler.uniform(features: features ?? 0, samples: samples, seed: seed)
+        }
+        if let teacher {
+            let archive = try ModelArchive.read(path: teacher)
+            guard x.cols == archive.model.inputs else {
+                throw NimpError.data(like ?? "--features", nil, "\(x.cols) features; the teacher \(teacher) expects \(archive.model.inputs)")
+            }
+            var d = ModelTeacher.label(x, with: archive, source: "teacher:" + teacher)
+            d.seed = seed
+            return d
+        }
+        let command = teacherCommand!
+        let y = try CommandTeacher(command: command, timeoutSeconds: timeout).run(x)
+        return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + command, seed: seed)
+    }
+}
+
+extension Task: ExpressibleByArgument {}
+extension DatasetFormat: ExpressibleByArgument {}
