@@ -40,7 +40,7 @@ public func evaluateQuality(_ model: Model, on data: Dataset) -> QualityReport {
     precondition(data.features == model.inputs, "evaluate: data has \(data.features) features, the model expects \(model.inputs)")
     let n = data.count, outputs = model.outputs
     guard n > 0 else { return QualityReport(task: model.task, samples: 0) }
-    let net = Network(model: model, maxBatch: min(n, Model.predictChunk))
+    let net = Network(model: model, maxBatch: min(n, Model.predictChunk), training: false)
     switch data.y {
     case .classes(let labels):
         var confusion = [Int](repeating: 0, count: outputs * outputs)  // [label, predicted]

@@ -29,8 +29,13 @@ final class Network {
     /// loss, consumed (overwritten) by `backward`. Shares memory with the first delta buffer.
     var outputGradient: UnsafeMutablePointer<Float> { delta.0 }
 
-    init(model: Model, maxBatch: Int) {
+    /// False for inference only: no gradient or delta buffers, and pre-activations share
+    /// the output buffers (so `backward` must not be called).
+    let training: Bool
+
+    init(model: Model, maxBatch: Int, training: Bool = true) {
         precondition(maxBatch > 0)
+        self.training = training
         widths = [model.inputs] + model.layers.map(\.outputs)
         activations = model.layers.map(\.activation)
         self.maxBatch = maxBatch
@@ -43,8 +48,8 @@ final class Network {
         biasOffsets = b
         parameterCount = offset
         params = .allocate(capacity: offset)
-        grads = .allocate(capacity: offset)
-        grads.initialize(repeating: 0, count: offset)
+        grads = .allocate(capacity: training ? offset : 1)
+        grads.initialize(repeating: 0, count: training ? offset : 1)
         if model.layers.contains(where: { $0.mask != nil }) {
             let m = UnsafeMutablePointer<Float>.allocate(capacity: offset)
             m.initialize(repeating: 1, count: offset)
@@ -62,17 +67,19 @@ final class Network {
         input.initialize(repeating: 0, count: maxBatch * inputs)
         mean = .allocate(capacity: inputs)
         invStd = .allocate(capacity: inputs)
-        z = model.layers.map { UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * $0.outputs) }
         a = model.layers.map { UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * $0.outputs) }
-        let widest = widths.max()!
-        delta = (.allocate(capacity: maxBatch * widest), .allocate(capacity: maxBatch * widest))
+        z = training ? model.layers.map { UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * $0.outputs) } : a
+        // The loss writes ∂L/∂outputs into delta.0, so inference keeps room for the outputs.
+        let deltaSize = maxBatch * (training ? widths.max()! : model.outputs)
+        delta = (.allocate(capacity: deltaSize), .allocate(capacity: training ? deltaSize : 1))
         load(model)
     }
 
     deinit {
         params.deallocate(); grads.deallocate(); mask?.deallocate()
         input.deallocate(); mean.deallocate(); invStd.deallocate()
-        z.forEach { $0.deallocate() }; a.forEach { $0.deallocate() }
+        if training { z.forEach { $0.deallocate() } }
+        a.forEach { $0.deallocate() }
         delta.0.deallocate(); delta.1.deallocate()
     }
 
@@ -140,6 +147,7 @@ final class Network {
     /// Backward pass for the last `forward(rows:)`, from `outputGradient` (∂L/∂outputs);
     /// overwrites `grads`.
     func backward(rows: Int) {
+        precondition(training, "backward on an inference-only network")
         var d = delta.0, spare = delta.1
         let last = layerCount - 1
         for l in stride(from: last, through: 0, by: -1) {

@@ -1,28 +1,14 @@
 extension Model {
     /// Raw outputs for raw inputs `x` [N, inputs]: values for regression, logits for
     /// classification. Applies the normalizer; runs through BLAS in chunks of 1024 rows.
+    /// For repeated calls, a `BatchPredictor` keeps its buffers between them.
     public func predict(_ x: Matrix) -> Matrix {
-        precondition(x.cols == inputs, "predict: data has \(x.cols) features, the model expects \(inputs)")
-        var out = Matrix(rows: x.rows, cols: outputs)
-        guard x.rows > 0 else { return out }
-        let net = Network(model: self, maxBatch: min(x.rows, Self.predictChunk))
-        x.data.withUnsafeBufferPointer { xp in
-            out.data.withUnsafeMutableBufferPointer { op in
-                var first = 0
-                while first < x.rows {
-                    let rows = min(net.maxBatch, x.rows - first)
-                    net.gather(xp.baseAddress!, indices: nil, start: first, count: rows)
-                    let y = net.forward(rows: rows)
-                    (op.baseAddress! + first * outputs).update(from: y, count: rows * outputs)
-                    first += rows
-                }
-            }
-        }
-        return out
+        guard x.rows > 0 else { return Matrix(rows: 0, cols: outputs) }
+        return BatchPredictor(self, maxBatch: min(x.rows, Self.predictChunk)).predict(x)
     }
 
     /// Rows per BLAS call in batched prediction and evaluation.
-    static let predictChunk = 1024
+    public static let predictChunk = 1024
 
     /// Class probabilities: the softmax of each row of `predict(x)`.
     public func probabilities(_ x: Matrix) -> Matrix {
@@ -33,6 +19,43 @@ extension Model {
 
     /// A single-sample predictor with its buffers allocated once.
     public func makePredictor() -> Predictor { Predictor(self) }
+}
+
+/// Batched inference through BLAS with buffers allocated once, for calling `predict`
+/// many times (evaluation, throughput measurement, teacher labelling).
+public final class BatchPredictor {
+    private let net: Network
+    public var inputs: Int { net.inputs }
+    public var outputs: Int { net.outputs }
+
+    /// Buffers for up to `maxBatch` rows per BLAS pass; larger inputs run in chunks.
+    public init(_ model: Model, maxBatch: Int = Model.predictChunk) {
+        net = Network(model: model, maxBatch: max(1, maxBatch), training: false)
+    }
+
+    /// Raw outputs for raw rows `x` [N, inputs] into `output` [N, outputs].
+    public func predict(_ x: UnsafeBufferPointer<Float>, rows: Int, into output: UnsafeMutableBufferPointer<Float>) {
+        precondition(x.count >= rows * inputs && output.count >= rows * outputs, "batch predictor: buffer sizes")
+        var first = 0
+        while first < rows {
+            let n = min(net.maxBatch, rows - first)
+            net.gather(x.baseAddress!, indices: nil, start: first, count: n)
+            let y = net.forward(rows: n)
+            (output.baseAddress! + first * outputs).update(from: y, count: n * outputs)
+            first += n
+        }
+    }
+
+    /// Raw outputs for raw inputs `x` [N, inputs] (allocates the result).
+    public func predict(_ x: Matrix) -> Matrix {
+        precondition(x.cols == inputs, "predict: data has \(x.cols) features, the model expects \(inputs)")
+        var out = Matrix(rows: x.rows, cols: outputs)
+        guard x.rows > 0 else { return out }
+        x.data.withUnsafeBufferPointer { xp in
+            out.data.withUnsafeMutableBufferPointer { predict(xp, rows: x.rows, into: $0) }
+        }
+        return out
+    }
 }
 
 /// Replaces each row of `m` by its softmax.

@@ -149,6 +149,8 @@ final class TrainerTests: XCTestCase {
         let out = m.predict(x)
         let ref = referenceForward(m, x.doubleRows)
         for r in stride(from: 0, to: 2000, by: 97) { for c in 0..<3 { XCTAssertEqual(Double(out[r, c]), ref[r][c], accuracy: 1e-5) } }
+        let chunked = BatchPredictor(m, maxBatch: 300).predict(x)  // 7 chunks, the last partial
+        for i in 0..<out.data.count { XCTAssertEqual(chunked.data[i], out.data[i], accuracy: 1e-6 * max(1, abs(out.data[i]))) }
         let p = m.probabilities(x)
         for r in 0..<5 { XCTAssertEqual(p.row(r).reduce(0, +), 1, accuracy: 1e-6) }
     }
