@@ -1,0 +1,221 @@
+import ArgumentParser
+import Foundation
+import NimpCore
+import NimpImprove
+import NimpIO
+import NimpRegistry
+
+struct RegistryAdd: NimpCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a model (version 1, the champion) or, without --data, a new version of an existing model.",
+        discussion: """
+            A new model needs its training data (--data) and a fixed held-out eval set (--eval; \
+            without it 20% of --data is held out). Both are stored in the registry's data/ under \
+            their sha256. The archive becomes version 1 and the champion; its metrics on the eval \
+            set are measured and recorded. --generator, --teacher-command or --files say where new \
+            training data comes from (with --generator, --data may be omitted: both sets are generated). \
+            Prints one JSON line: model, version, champion, held-out metrics.
+            """)
+
+    @Argument(help: "The model id: letters, digits, '.', '_', '-'.")
+    var id: String
+
+    @Argument(help: ArgumentHelp("The model archive.", valueName: "model.nimp"))
+    var model: String
+
+    @Option(help: ArgumentHelp("Training dataset (safetensors, CSV or JSON lines).", valueName: "dataset"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("Fixed held-out eval dataset.", valueName: "dataset"))
+    var eval: String?
+
+    @Option(name: .customLong("target"), help: ArgumentHelp("A target for the model, e.g. r2=0.99 or latency_p50_us=2 (repeatable).",
+                                                           valueName: "metric=value"))
+    var targets: [String] = []
+
+    @Option(help: "Constraint: the most parameters a version may have.")
+    var maxParameters: Int?
+
+    @Option(help: "Constraint: the largest archive a version may be, in bytes.")
+    var maxBytes: Int?
+
+    @Option(parsing: .singleValue, help: ArgumentHelp("Target column of CSV / JSON-lines datasets (repeatable).", valueName: "column"))
+    var targetColumn: [String] = []
+
+    @Option(help: "classification or regression, for CSV / JSON-lines datasets (default: inferred).")
+    var task: Task?
+
+    @Option(help: ArgumentHelp("New data comes from this built-in generator, e.g. signal/dopamine.", valueName: "name"))
+    var generator: String?
+
+    @Option(help: ArgumentHelp("New data is labelled by this command (JSON lines in, JSON lines out).", valueName: "command"))
+    var teacherCommand: String?
+
+    @Option(help: ArgumentHelp("New data arrives as files matching this glob.", valueName: "glob"))
+    var files: String?
+
+    @Option(help: "Samples per generated dataset.")
+    var samples: Int?
+
+    @Option(help: "Inputs the teacher command expects.")
+    var features: Int?
+
+    @Option(help: "Fraction of --data held out for evaluation when --eval is absent.")
+    var evalFraction: Double = 0.2
+
+    @Option(help: "Seed for the held-out split and generated data.")
+    var seed: UInt64 = 1
+
+    @Option(help: "A short description for model.json.")
+    var description: String?
+
+    @Flag(help: "When adding a version: also make it the champion.")
+    var promote = false
+
+    @OptionGroup var registry: RegistryOptions
+    @OptionGroup var lock: LockOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        if let problem = ModelID.problem(id) { throw ValidationError("invalid model id \(String(reflecting: id)): \(problem)") }
+        guard evalFraction > 0 && evalFraction < 1 else { throw ValidationError("--eval-fraction must be between 0 and 1") }
+        let sources = [generator, teacherCommand, files].compactMap { $0 }
+        guard sources.count <= 1 else { throw ValidationError("give at most one of --generator, --teacher-command, --files") }
+    }
+
+    func execute() throws {
+        outputOptions.apply()
+        let reg = try registry.open(wait: lock.wait)
+        let archive = try ModelArchive.read(path: model)
+        if reg.hasModel(id) && data == nil && generator == nil {
+            try addVersion(reg, archive)
+        } else {
+            try addModel(reg, archive)
+        }
+    }
+
+    private func addVersion(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
+        let spec = try reg.spec(id)
+        let evalSet = try DatasetIO.load(path: reg.layout.resolve(spec.eval.path))
+        let heldOut = try measure(archive, on: evalSet)
+        let version = try reg.addVersion(id, archive: archive, heldOut: heldOut, promote: promote ? "promoted when added" : nil,
+                                         history: promote ? [] : [HistoryEntry(.version, model: id, fields: ["source": .string(model)])])
+        Console.info("added \(id) \(VersionName.label(version))" + (promote ? " (champion)" : ""))
+        try Console.line(RegistryJSON.line(JSONValue.object([
+            "model": .string(id), "version": .int(version), "champion": .int(try reg.champion(id) ?? 0), "held_out": .metrics(heldOut),
+        ])))
+    }
+
+    private func addModel(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
+        let (trainBytes, trainSet, evalBytes, evalSet) = try datasets()
+        guard trainSet.features == archive.model.inputs else {
+            throw NimpError.data(data ?? "training data", nil,
+                                 "has \(trainSet.features) features, but \(model) expects \(archive.model.inputs)")
+        }
+        guard trainSet.task == archive.manifest.task else {
+            throw NimpError.data(data ?? "training data", nil, "is for \(trainSet.task.rawValue); \(model) does \(archive.manifest.task.rawValue)")
+        }
+        let heldOut = try measure(archive, on: evalSet)
+        var constraints: [String: Double] = [:]
+        if let maxParameters { constraints["max_parameters"] = Double(maxParameters) }
+        if let maxBytes { constraints["max_bytes"] = Double(maxBytes) }
+        let declaration = ModelDeclaration(task: archive.manifest.task, source: source(), targets: try parsedTargets(),
+                                           constraints: constraints, description: description)
+        let spec = try reg.addModel(id, declaration: declaration, trainData: trainBytes, evalData: evalBytes, first: archive,
+                                    heldOut: heldOut, fields: ["source": .string(model)])
+        Console.info("added \(id): \(VersionName.label(1)) is the champion; data in \(reg.layout.data)")
+        try Console.line(RegistryJSON.line(JSONValue.object([
+            "model": .string(id), "version": 1, "champion": 1, "held_out": .metrics(heldOut),
+            "train_sha256": .string(spec.train.sha256), "eval_sha256": .string(spec.eval.sha256),
+        ])))
+    }
+
+    /// Training and eval data as stored bytes (safetensors) and as datasets.
+    private func datasets() throws -> (Data, Dataset, Data, Dataset) {
+        if data == nil, let generator {
+            let g = try SignalGenerator(name: generator)
+            let train = g.generate(samples: samples ?? 2000, seed: seed)
+            let evalSet = g.generate(samples: max(200, (samples ?? 2000) / 2), seed: seed &+ 1_000_003)
+            return (DatasetIO.encode(train, format: .safetensors), train, DatasetIO.encode(evalSet, format: .safetensors), evalSet)
+        }
+        guard let data else {
+            throw NimpError.usage("a new model needs --data TRAIN (and ideally --eval EVAL)",
+                                  hint: "to add a version of an existing model, give no --data; \(id) does not exist yet")
+        }
+        let train = try load(data)
+        if let eval {
+            let evalSet = try load(eval)
+            guard evalSet.features == train.features, evalSet.task == train.task else {
+                throw NimpError.data(eval, nil, "does not match the training data (\(train.features) features, \(train.task.rawValue))")
+            }
+            return (try bytes(of: data, train), train, try bytes(of: eval, evalSet), evalSet)
+        }
+        var rng = SplitRNG(seed: seed)
+        var order = Array(0..<train.count)
+        order.shuffle(using: &rng)
+        let held = max(1, Int((Double(train.count) * evalFraction).rounded()))
+        guard held < train.count else { throw NimpError.data(data, nil, "has too few samples (\(train.count)) to hold some out") }
+        Console.info("no --eval: holding out \(held) of \(train.count) samples of \(data) as the eval set (seed \(seed))")
+        let evalSet = train.subset(order.prefix(held).sorted())
+        let trainSet = train.subset(order.dropFirst(held).sorted())
+        return (DatasetIO.encode(trainSet, format: .safetensors), trainSet, DatasetIO.encode(evalSet, format: .safetensors), evalSet)
+    }
+
+    private func load(_ path: String) throws -> Dataset {
+        let format = DatasetFormat.infer(path: path)
+        if format != nil && format != .safetensors && targetColumn.isEmpty {
+            throw NimpError.usage("\(path): a \(format!.rawValue) dataset needs --target-column COLUMN")
+        }
+        return try DatasetIO.load(path: path, target: targetColumn.isEmpty ? nil : targetColumn, task: task)
+    }
+
+    /// Safetensors files are stored byte for byte (their sha256 stays the user's); others converted.
+    private func bytes(of path: String, _ dataset: Dataset) throws -> Data {
+        if DatasetFormat.infer(path: path) == .safetensors, targetColumn.isEmpty,
+           let raw = FileManager.default.contents(atPath: path) { return raw }
+        return DatasetIO.encode(dataset, format: .safetensors)
+    }
+
+    private func measure(_ archive: ModelArchive, on evalSet: Dataset) throws -> [String: Double] {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
+        let report = try Evaluator.evaluate(archive.model, on: evalSet, archiveBytes: bytes, latencySamples: 200, throughputSeconds: 0.02)
+        return report.metrics.filter { $0.value.isFinite }
+    }
+
+    private func source() -> DataSource? {
+        if let generator { return DataSource(.generator(generator), samples: samples) }
+        if let teacherCommand { return DataSource(.command(teacherCommand), samples: samples, features: features) }
+        if let files { return DataSource(.files(files), target: targetColumn.isEmpty ? nil : targetColumn) }
+        return nil
+    }
+
+    private func parsedTargets() throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for text in targets {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
+                throw NimpError.usage("--target \(text): expected metric=value, e.g. r2=0.99")
+            }
+            guard ModelSpec.metricNames.contains(parts[0]) else {
+                throw NimpError.usage("--target \(text): unknown metric \(String(reflecting: parts[0]))",
+                                      hint: "metrics: " + ModelSpec.metricNames.sorted().joined(separator: ", "))
+            }
+            result[parts[0]] = value
+        }
+        return result
+    }
+}
+
+/// A small seeded generator for the held-out split (SplitMix64).
+struct SplitRNG: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
