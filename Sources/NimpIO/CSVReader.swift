@@ -34,8 +34,10 @@ public enum CSVReader {
         var targetColumns: [Int] = []
         for t in target {
             guard let k = columns.firstIndex(of: t) else {
+                let separator = columns.count == 1 ? [";", "\t", "|"].first { columns[0].contains($0) } : nil
+                let hint = separator.map { "the header is one column holding \(String(reflecting: $0)): nimp reads comma-separated values" }
                 throw NimpError.data(name, "line \(header.line)", "no column named \(JSONText.quote(t)) for the target",
-                                     hint: "columns: " + columns.prefix(20).joined(separator: ", "))
+                                     hint: hint ?? "columns: " + columns.prefix(20).joined(separator: ", "))
             }
             guard !targetColumns.contains(k) else { throw NimpError.usage("target column \(JSONText.quote(t)) given twice") }
             targetColumns.append(k)

@@ -67,6 +67,9 @@ struct DatasetTable {
     /// classification, all numeric a regression.
     func dataset(task requested: Task?, source: String) throws -> Dataset {
         guard rows > 0 else { throw NimpError.data(file, nil, "no data rows, expected at least one sample") }
+        guard !featureNames.isEmpty else {
+            throw NimpError.data(file, "line \(lines[0])", "no feature columns besides the target \(targetNames.joined(separator: ", "))")
+        }
         let x = Matrix(rows: rows, cols: featureNames.count, data: features)
         let task = try requested ?? inferredTask()
         switch task {

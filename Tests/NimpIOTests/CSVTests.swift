@@ -123,6 +123,9 @@ final class CSVTests: XCTestCase {
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "CSV: 100k rows x 11 columns (%.1f MB) loaded in %.3f s", Double(data.count) / 1e6, seconds))
         assertSameSamples(back, d)
+        #if !DEBUG
+        XCTAssertLessThan(seconds, 1.0, "100k rows must load in well under a second in release")
+        #endif
     }
 }
 
@@ -141,5 +144,21 @@ extension CSVTests {
         }
         XCTAssertEqual(result.rejected, 0, "every failure above is caught per target")
         XCTAssertGreaterThan(result.accepted, 0)
+    }
+}
+
+extension CSVTests {
+    func testSemicolonSeparatedFileGetsAHint() {
+        do {
+            _ = try read("a;b;y\n1;2;3\n")
+            XCTFail("accepted")
+        } catch let e as NimpError {
+            XCTAssertEqual(e.status, .dataError)
+            XCTAssertTrue(e.description.contains("one column holding \";\""), e.description)
+        } catch { XCTFail("\(error)") }
+    }
+
+    func testTargetAloneIsNotADataset() {
+        assertNimpError(.dataError, ["line 2", "no feature columns besides the target y"]) { try read("y\n1\n2\n") }
     }
 }

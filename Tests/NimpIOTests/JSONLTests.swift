@@ -97,6 +97,9 @@ final class JSONLTests: XCTestCase {
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "JSONL: 100k rows x 11 keys (%.1f MB) loaded in %.3f s", Double(data.count) / 1e6, seconds))
         assertSameSamples(back, d)
+        #if !DEBUG
+        XCTAssertLessThan(seconds, 1.0, "100k rows must load in well under a second in release")
+        #endif
     }
 }
 
