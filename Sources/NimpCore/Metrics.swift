@@ -43,6 +43,7 @@ public func evaluateQuality(_ model: Model, on data: Dataset) -> QualityReport {
     let net = Network(model: model, maxBatch: min(n, Model.predictChunk), training: false)
     switch data.y {
     case .classes(let labels):
+        precondition(labels.allSatisfy { $0 >= 0 && Int($0) < outputs }, "evaluate: a class id is outside the model's \(outputs) classes")
         var confusion = [Int](repeating: 0, count: outputs * outputs)  // [label, predicted]
         var nll = 0.0
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: outputs)
@@ -58,6 +59,7 @@ public func evaluateQuality(_ model: Model, on data: Dataset) -> QualityReport {
         return QualityReport(task: .classification, samples: n, accuracy: accuracy(confusion: confusion, classes: outputs),
                              macroF1: macroF1(confusion: confusion, classes: outputs), logLoss: nll / Double(n))
     case .values(let y):
+        precondition(y.cols == outputs, "evaluate: data has \(y.cols) outputs, the model \(outputs)")
         var sse = [Double](repeating: 0, count: outputs), sae = 0.0
         stream(net, data.x) { out, first, rows in
             for r in 0..<rows {

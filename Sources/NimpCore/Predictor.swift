@@ -103,7 +103,7 @@ public final class Predictor {
             let wt = UnsafeMutablePointer<Float>.allocate(capacity: layer.inputs * padded)
             wt.initialize(repeating: 0, count: layer.inputs * padded)
             for o in 0..<layer.outputs {
-                for i in 0..<layer.inputs { wt[i * padded + o] = layer.weight[o, i] }
+                for i in 0..<layer.inputs { wt[i * padded + o] = layer.weight[o, i] * (layer.mask?[o, i] ?? 1) }
             }
             let b = UnsafeMutablePointer<Float>.allocate(capacity: padded)
             b.initialize(repeating: 0, count: padded)

@@ -60,7 +60,7 @@ final class BLASTests: XCTestCase {
         check(transA: false, transB: true, m: 256, n: 64, k: 64)
         check(transA: true, transB: false, m: 64, n: 64, k: 256)
         check(transA: false, transB: false, m: 128, n: 256, k: 256)
-        check(transA: false, transB: false, m: 300, n: 300, k: 300)  // above the two-thread threshold
+        check(transA: false, transB: false, m: 300, n: 300, k: 300)  // blocked (not small-matrix) kernel path
     }
 
     func testMatmulFoldsTransposes() {
