@@ -68,10 +68,10 @@ public struct SafeTensorsFile: Sendable {
         let declared = prefix.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         let available = UInt64(total - 8)
         guard declared <= available else {
-            throw NimpError.data(name, "header", "header length \(declared) bytes, but only \(available) bytes follow the 8-byte length field")
+            throw NimpError.data(name, "header", "the length field says \(declared) bytes, but only \(available) bytes follow it")
         }
         guard declared <= UInt64(Self.maxHeaderBytes) else {
-            throw NimpError.data(name, "header", "header length \(declared) bytes is over the \(Self.maxHeaderBytes)-byte limit")
+            throw NimpError.data(name, "header", "the length field says \(declared) bytes, over the \(Self.maxHeaderBytes)-byte limit")
         }
         let headerLength = Int(declared)
         dataStart = 8 + headerLength
@@ -189,19 +189,19 @@ public struct SafeTensorsFile: Sendable {
 
     private static func parseHeader(_ bytes: UnsafeBufferPointer<UInt8>, name: String) throws -> [(key: String, value: JSONValue)] {
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw NimpError.data(name, "header", "header is not valid UTF-8 text")
+            throw NimpError.data(name, "header", "not valid UTF-8 text")
         }
         guard bytes.first == UInt8(ascii: "{") else {
-            throw NimpError.data(name, "header", "header must be a JSON object starting with '{'")
+            throw NimpError.data(name, "header", "expected a JSON object starting with '{'")
         }
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
         } catch let e as JSONSyntaxError {
-            throw NimpError.data(name, "header byte \(8 + e.offset)", "header is not valid JSON: \(e.message)")
+            throw NimpError.data(name, "header byte \(8 + e.offset)", "not valid JSON: \(e.message)")
         }
         guard case .object(let members) = value else {
-            throw NimpError.data(name, "header", "header must be a JSON object")
+            throw NimpError.data(name, "header", "expected a JSON object")
         }
         return members
     }
