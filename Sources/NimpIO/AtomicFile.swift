@@ -13,6 +13,11 @@ public enum AtomicFile {
     /// With `exclusive`, fails with exit 73 when `path` already exists (archives are
     /// never overwritten).
     public static func write(_ data: Data, to path: String, failpoint: String = "atomic", exclusive: Bool = false, mode: mode_t = 0o644) throws {
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            // /dev/null, a FIFO, /dev/stdout: there is nothing to replace, just write.
+            return try writeInPlace(data, to: path)
+        }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         counter += 1
@@ -60,6 +65,23 @@ public enum AtomicFile {
         done = true
         try Failpoint.hit(failpoint + ".fsync-dir", file: dir)
         try syncDirectory(dir)
+    }
+
+    static func writeInPlace(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NimpError.cannotCreate(path, "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw NimpError.io(path, "write failed: \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
     }
 
     /// fsyncs a directory so a rename in it survives a power loss.

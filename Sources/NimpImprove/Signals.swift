@@ -71,7 +71,7 @@ public struct SignalState: Codable, Equatable, Sendable {
                              serotonin: b.serotonin + (levels.serotonin - b.serotonin) * k)
         let totalGain = outcome.promotions.reduce(0) { $0 + $1.gain }
         l.dopamine += 0.5 * min(1, totalGain)
-        l.cortisol += 0.1 * Double(outcome.failed) + 0.05 * Double(outcome.rejected) + 0.3 * outcome.pressure
+        l.cortisol += 0.1 * Double(outcome.failed) + 0.05 * Double(outcome.rejected) + 0.15 * outcome.pressure
         l.growth += 0.3 * outcome.plateauFraction - 0.05 * Double(outcome.promotions.count)
         let changes = outcome.promotions.count + outcome.rollbacks
         l.serotonin += changes == 0 && outcome.failed == 0 ? 0.1 : -0.08 * Double(changes)

@@ -53,6 +53,8 @@ struct GenData: NimpCommand {
     @Option(help: "Seconds a teacher command may run.")
     var timeout: Double = 600
 
+    @OptionGroup var outputOptions: OutputOptions
+
     func validate() throws {
         let sources = [generator, input, teacher, teacherCommand].compactMap { $0 }
         guard sources.count == 1 else {
@@ -67,6 +69,7 @@ struct GenData: NimpCommand {
     }
 
     func execute() throws {
+        outputOptions.apply()
         let dataset = try makeDataset()
         let fmt = format ?? output.flatMap(DatasetFormat.infer(path:)) ?? .jsonl
         if let output {
