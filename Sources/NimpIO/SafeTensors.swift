@@ -295,8 +295,8 @@ public struct SafeTensorsFile: Sendable {
 /// Builds a safetensors file. Output is deterministic: `__metadata__` first with sorted
 /// keys, tensors sorted by name (UTF-8 byte order) in the header and in the data, the
 /// header padded with spaces to a multiple of 8 bytes.
-public struct SafeTensorsWriter {
-    struct Entry {
+public struct SafeTensorsWriter: Sendable {
+    struct Entry: Sendable {
         var dtype: DType
         var shape: [Int]
         var bytes: Data
