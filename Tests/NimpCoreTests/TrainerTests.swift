@@ -50,6 +50,8 @@ final class TrainerTests: XCTestCase {
             XCTAssertLessThan(q.mse!, 5e-3, "\(kind)")  // sin has variance ≈ 0.5 on [-3, 3]
             XCTAssertGreaterThan(q.r2!, 0.99, "\(kind)")
             XCTAssertEqual(result.epochs.last!.validationMetricName, "r2")
+            XCTAssertEqual(result.epochs.first!.learningRate, Double(lr), accuracy: 1e-3 * Double(lr))  // cosine starts at lr
+            XCTAssertLessThan(result.epochs.last!.learningRate, 0.001 * Double(lr))  // and ends near 0
         }
     }
 
@@ -224,6 +226,14 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(std(m.layers[0].weight), (2.0 / 200).squareRoot(), accuracy: 0.003)  // He
         XCTAssertEqual(std(m.layers[1].weight), (2.0 / 400).squareRoot(), accuracy: 0.003)  // Xavier
         XCTAssert(m.layers.allSatisfy { $0.bias.allSatisfy { $0 == 0 } })
+    }
+
+    func testBenchmarkRuns() {
+        for clock in EngineBenchmark.Clock.allCases {
+            let rate = EngineBenchmark.trainThroughput(inputs: 4, hidden: [8], outputs: 3, task: .classification, batchSize: 32,
+                                                       samples: 256, epochs: 1, clock: clock)
+            XCTAssertGreaterThan(rate, 0)
+        }
     }
 
     func testFitNormalizer() {
