@@ -29,6 +29,8 @@ public struct ModelMeasurement: Codable, Sendable, Equatable {
     /// Bytes of weight data in `weights.safetensors` (weights at their storage width,
     /// plus int8 scales; biases excluded), headers excluded.
     public var weightBytes: Int
+    /// Size of the `weights.safetensors` member: all tensors with their header.
+    public var weightsFileBytes: Int
     public var hidden: [Int]
 
     enum CodingKeys: String, CodingKey {
@@ -38,6 +40,7 @@ public struct ModelMeasurement: Codable, Sendable, Equatable {
         case throughputPerSecond = "throughput_per_s"
         case nonzeroParameters = "nonzero_parameters"
         case weightBytes = "weight_bytes"
+        case weightsFileBytes = "weights_file_bytes"
     }
 }
 
@@ -56,6 +59,7 @@ public struct Comparison: Codable, Sendable, Equatable {
     public var flopsRatio: Double
     public var parametersRatio: Double
     public var weightBytesRatio: Double
+    public var weightsFileRatio: Double
     public var latencyP50Ratio: Double
     /// Weight round-trip error, for quantization.
     public var roundTrip: RoundTripError?
@@ -68,6 +72,7 @@ public struct Comparison: Codable, Sendable, Equatable {
         case flopsRatio = "flops_ratio"
         case parametersRatio = "parameters_ratio"
         case weightBytesRatio = "weight_bytes_ratio"
+        case weightsFileRatio = "weights_file_ratio"
         case latencyP50Ratio = "latency_p50_ratio"
         case roundTrip = "round_trip"
         case teacherDistance = "teacher_distance"
@@ -84,7 +89,9 @@ public enum ModelComparer {
     public static func measure(_ archive: ModelArchive, on data: Dataset?, latencySamples: Int = 2000,
                                throughputSeconds: Double = 0.2) throws -> ModelMeasurement {
         let model = archive.model
-        let bytes = try archive.encode().count
+        let encoded = try archive.encode()
+        let members = try ModelArchive.decode(encoded, name: "measured archive").manifest.members
+        let weightsFile = members.first { $0.name == "weights.safetensors" }?.size ?? 0
         let timing = try data ?? syntheticInputs(for: model, samples: 256)
         var quality: [String: Double] = [:]
         if data != nil { quality = evaluateQuality(model, on: timing).metrics }
@@ -93,7 +100,8 @@ public enum ModelComparer {
         return ModelMeasurement(quality: quality, latencyP50Microseconds: p50, latencyP99Microseconds: p99,
                                 throughputPerSecond: throughput, parameters: model.parameterCount,
                                 nonzeroParameters: Pruner.nonzeroParameters(model), flops: model.flops,
-                                bytes: bytes, weightBytes: weightBytes(model), hidden: model.hidden)
+                                bytes: encoded.count, weightBytes: weightBytes(model), weightsFileBytes: weightsFile,
+                                hidden: model.hidden)
     }
 
     /// Compares `result` with `parent` on `data` (held-out).
@@ -110,6 +118,7 @@ public enum ModelComparer {
                           flopsRatio: ratio(Double(after.flops), Double(before.flops)),
                           parametersRatio: ratio(Double(after.parameters), Double(before.parameters)),
                           weightBytesRatio: ratio(Double(after.weightBytes), Double(before.weightBytes)),
+                          weightsFileRatio: ratio(Double(after.weightsFileBytes), Double(before.weightsFileBytes)),
                           latencyP50Ratio: ratio(after.latencyP50Microseconds, before.latencyP50Microseconds),
                           roundTrip: roundTrip)
     }

@@ -7,6 +7,9 @@ public struct OptimizeRequest: Sendable {
     public var parent: ModelArchive
     /// `.int8` or `.f16`; applied last, after pruning and fine-tuning.
     public var quantize: WeightStorage?
+    /// Int8 rounding calibrated on the inputs of `train` (else `validation`) with
+    /// `CompensatingQuantizer.best`; plain per-channel rounding without data.
+    public var calibrate: Bool = true
     /// Fraction of every hidden layer's units to remove (structured pruning).
     public var pruneNeurons: Double?
     /// Fraction of every layer's weights to zero by magnitude (kept zero by a mask).
@@ -116,14 +119,14 @@ public enum ModelOptimizer {
             var best: (model: Model, step: Int?, neuronFraction: Double?, roundTrip: RoundTripError?)?
             let count = request.pruneNeurons == nil && request.pruneWeights == nil ? 1 : max(1, request.steps)
             for k in 1...count {
-                let share = Double(k) / Double(count)
-                let neurons = request.pruneNeurons.map { $0 * share }
-                let sparsity = request.pruneWeights.map { $0 * share }
+                func fraction(_ f: Double) -> Double { (f * Double(k) / Double(count) * 1e6).rounded() / 1e6 }
+                let neurons = request.pruneNeurons.map(fraction)
+                let sparsity = request.pruneWeights.map(fraction)
                 current = pruneStep(current, original: parent, neurons: neurons, sparsity: sparsity, sample: sample)
                 if request.pruneNeurons != nil || request.pruneWeights != nil {
                     current = try fineTune(current, request: request, train: train, validation: held, step: k)
                 }
-                let (candidate, roundTrip) = try request.quantize.map { try Quantization.quantized(current, to: $0) } ?? (current, nil)
+                let (candidate, roundTrip) = try quantize(current, request: request, calibration: (train ?? held).x)
                 let quality = QualityScore.value(evaluateQuality(candidate, on: held), task: parent.task) ?? -.infinity
                 let within = reference - quality <= budget
                 let step = OptimizeStep(step: k, neuronFraction: neurons, weightSparsity: sparsity.map { _ in Pruner.sparsity(candidate) },
@@ -146,7 +149,7 @@ public enum ModelOptimizer {
             if request.pruneNeurons != nil || request.pruneWeights != nil {
                 model = try fineTune(model, request: request, train: train, validation: heldOut, step: 1)
             }
-            let (candidate, roundTrip) = try request.quantize.map { try Quantization.quantized(model, to: $0) } ?? (model, nil)
+            let (candidate, roundTrip) = try quantize(model, request: request, calibration: (train ?? heldOut)?.x)
             chosen = (candidate, nil, request.pruneNeurons, roundTrip)
         }
 
@@ -169,6 +172,14 @@ public enum ModelOptimizer {
         }
         if let sparsity { out = Pruner.pruneWeights(out, sparsity: sparsity) }
         return out
+    }
+
+    static func quantize(_ model: Model, request: OptimizeRequest, calibration: Matrix?) throws -> (Model, RoundTripError?) {
+        guard let storage = request.quantize else { return (model, nil) }
+        if storage == .int8, request.calibrate, let calibration {
+            return try CompensatingQuantizer.best(model, inputs: calibration)
+        }
+        return try Quantization.quantized(model, to: storage)
     }
 
     /// Up to `importanceSamples` rows of `data`, evenly spaced.

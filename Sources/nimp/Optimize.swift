@@ -27,6 +27,9 @@ struct Optimize: NimpCommand {
     @Option(help: ArgumentHelp("Store weights as int8 (per output channel) or f16.", valueName: "int8|f16"))
     var quantize: WeightStorage?
 
+    @Flag(inversion: .prefixedNo, help: "Calibrate int8 rounding on the data (error-compensating rounding and bias correction); without data, or with --no-calibrate, plain per-channel rounding.")
+    var calibrate = true
+
     @Option(help: ArgumentHelp("Remove this fraction of every hidden layer's units.", valueName: "fraction"))
     var pruneNeurons: Double?
 
@@ -95,6 +98,7 @@ struct Optimize: NimpCommand {
         outputOptions.apply()
         var request = OptimizeRequest(parent: try ModelArchive.read(path: model))
         request.quantize = quantize
+        request.calibrate = calibrate
         request.pruneNeurons = pruneNeurons
         request.pruneWeights = pruneWeights
         request.train = try data.map(dataOptions.load)

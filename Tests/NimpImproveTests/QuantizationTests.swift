@@ -1,4 +1,5 @@
 import NimpCore
+import NimpIO
 import Testing
 @testable import NimpImprove
 
@@ -83,6 +84,54 @@ import Testing
         let quantized = try Quantization.quantized(pruned, to: .int8).model
         for (a, b) in zip(pruned.layers, quantized.layers) {
             for (w, q) in zip(a.weight.data, b.weight.data) where w == 0 { #expect(q == 0) }
+        }
+    }
+
+    @Test func quantizedModelsSurviveTheArchiveExactly() throws {
+        let model = OperatorFixtures.model([10, 24, 3], task: .classification, seed: 12)
+        let x = OperatorFixtures.inputs(rows: 500, cols: 10)
+        for quantized in [try Quantization.quantized(model, to: .int8).model, try Quantization.quantized(model, to: .f16).model,
+                          try CompensatingQuantizer.best(model, inputs: x).model] {
+            let archive = ModelArchive(model: quantized, manifest: Manifest(model: quantized, lineage: .init(operation: "quantize")))
+            let decoded = try ModelArchive.decode(try archive.encode(), name: "quantized.nimp")
+            #expect(decoded.model.layers.map(\.weight) == quantized.layers.map(\.weight))
+            #expect(decoded.model.predict(x) == quantized.predict(x))
+        }
+    }
+
+    @Test func calibratedRoundingKeepsOutputsCloserThanPlainRounding() throws {
+        let model = OperatorFixtures.model([10, 32, 32, 1], seed: 4)
+        let calibration = OperatorFixtures.inputs(rows: 2000, cols: 10, seed: 9)
+        let fresh = OperatorFixtures.inputs(rows: 2000, cols: 10, seed: 10)
+        func distance(_ m: Model, _ x: Matrix) -> Float {
+            zip(m.predict(x).data, model.predict(x).data).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        }
+        let plain = try Quantization.quantized(model, to: .int8).model
+        let compensated = try CompensatingQuantizer.quantized(model, calibration: calibration).model
+        let best = try CompensatingQuantizer.best(model, inputs: calibration).model
+        #expect(distance(compensated, fresh) < distance(plain, fresh))
+        #expect(distance(best, calibration) <= distance(plain, calibration))
+        #expect(best.layers.allSatisfy { $0.storage == .int8 })
+    }
+
+    @Test func choleskyFactorInvertsTheHessian() throws {
+        let x = OperatorFixtures.inputs(rows: 50, cols: 4, seed: 2)
+        let u = try #require(CompensatingQuantizer.inverseHessianFactor(x))
+        // (UᵀU)(XᵀX + λI) = I
+        var h = [Double](repeating: 0, count: 16)
+        for r in 0..<50 { for i in 0..<4 { for j in 0..<4 { h[i * 4 + j] += Double(x[r, i]) * Double(x[r, j]) } } }
+        let damp = CompensatingQuantizer.dampening * (0..<4).reduce(0.0) { $0 + h[$1 * 4 + $1] } / 4
+        for i in 0..<4 { h[i * 4 + i] += damp }
+        for i in 0..<4 {
+            for j in 0..<4 {
+                var v = 0.0
+                for k in 0..<4 {
+                    var inv = 0.0
+                    for m in 0..<4 { inv += u[m * 4 + i] * u[m * 4 + k] }
+                    v += inv * h[k * 4 + j]
+                }
+                #expect(abs(v - (i == j ? 1 : 0)) < 1e-9)
+            }
         }
     }
 }
