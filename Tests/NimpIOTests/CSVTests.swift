@@ -114,8 +114,8 @@ final class CSVTests: XCTestCase {
         assertNimpError(.dataError, ["line 2, column 1 (\"a\")", "is not a number"]) { try read("a,y\n\(cell),1\n") }
     }
 
-    /// Reports rows/s; meaningful in release (`swift test -c release --filter CSVTests`).
-    func testLoads100kRowsQuickly() throws {
+    /// Round trip at scale; speed is measured by the benchmark suite, not here.
+    func testLoads100kRows() throws {
         let d = DatasetIOTests.regression(rows: 100_000, features: 10)
         let data = DatasetIO.encode(d, format: .csv)
         let start = Date()
@@ -123,11 +123,6 @@ final class CSVTests: XCTestCase {
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "CSV: 100k rows x 11 columns (%.1f MB) loaded in %.3f s", Double(data.count) / 1e6, seconds))
         assertSameSamples(back, d)
-        #if !DEBUG
-        // About 0.1 s (CSV) and 0.3 s (JSONL) on an idle core; the bound leaves room for
-        // shared CI cores and still catches anything quadratic (which would take minutes).
-        XCTAssertLessThan(seconds, 2.0, "100k rows must load in well under a second in release")
-        #endif
     }
 }
 

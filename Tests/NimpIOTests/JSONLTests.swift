@@ -88,8 +88,8 @@ final class JSONLTests: XCTestCase {
         }
     }
 
-    /// Reports the load time; meaningful in release (`swift test -c release --filter JSONLTests`).
-    func testLoads100kRowsQuickly() throws {
+    /// Round trip at scale; speed is measured by the benchmark suite, not here.
+    func testLoads100kRows() throws {
         let d = DatasetIOTests.regression(rows: 100_000, features: 10)
         let data = DatasetIO.encode(d, format: .jsonl)
         let start = Date()
@@ -97,11 +97,6 @@ final class JSONLTests: XCTestCase {
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "JSONL: 100k rows x 11 keys (%.1f MB) loaded in %.3f s", Double(data.count) / 1e6, seconds))
         assertSameSamples(back, d)
-        #if !DEBUG
-        // About 0.1 s (CSV) and 0.3 s (JSONL) on an idle core; the bound leaves room for
-        // shared CI cores and still catches anything quadratic (which would take minutes).
-        XCTAssertLessThan(seconds, 2.0, "100k rows must load in well under a second in release")
-        #endif
     }
 }
 
