@@ -118,33 +118,11 @@ import Testing
     }
 }
 
-/// Runs the `nimp` binary built next to the test bundle (or `$NIMP_BINARY`).
+/// `runNimp` with checks and JSON parsing for the operator tests.
 enum OperatorCLI {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = (status: Int32, stdout: String, stderr: String)
 
-    static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["NIMP_BINARY"] { return URL(fileURLWithPath: path) }
-        return Bundle.main.bundleURL.appendingPathComponent("nimp")
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> Run { runNimp(arguments) }
 
     @discardableResult
     static func expectOK(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
