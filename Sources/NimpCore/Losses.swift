@@ -95,6 +95,7 @@ public enum Loss {
     public static func mse(output: Matrix, target: Matrix) -> (loss: Double, gradient: Matrix) {
         precondition(output.rows == target.rows && output.cols == target.cols)
         var g = Matrix(rows: output.rows, cols: output.cols)
+        if g.data.isEmpty { return (0, g) }
         let loss = output.data.withUnsafeBufferPointer { o in
             target.data.withUnsafeBufferPointer { t in
                 g.data.withUnsafeMutableBufferPointer { gp in
@@ -109,6 +110,7 @@ public enum Loss {
     public static func crossEntropy(logits: Matrix, labels: [Int32]) -> (loss: Double, gradient: Matrix) {
         precondition(labels.count == logits.rows)
         var g = Matrix(rows: logits.rows, cols: logits.cols)
+        if g.data.isEmpty { return (0, g) }
         let loss = logits.data.withUnsafeBufferPointer { z in
             labels.withUnsafeBufferPointer { l in
                 g.data.withUnsafeMutableBufferPointer { gp in
@@ -124,6 +126,7 @@ public enum Loss {
                                         alpha: Float) -> (loss: Double, gradient: Matrix) {
         precondition(teacher.rows == logits.rows && teacher.cols == logits.cols)
         var g = Matrix(rows: logits.rows, cols: logits.cols)
+        if g.data.isEmpty { return (0, g) }
         var scratch = [Float](repeating: 0, count: logits.cols)
         let hardLabels = hard ?? []
         let loss = logits.data.withUnsafeBufferPointer { z in
