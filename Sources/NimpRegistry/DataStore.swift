@@ -22,7 +22,7 @@ extension Registry {
                 return (DataRef(path: relative, sha256: sha), false)
             }
             try FileManager.default.createDirectory(atPath: layout.data, withIntermediateDirectories: true)
-            try AtomicFile.write(bytes, to: path, failpoint: "data", exclusive: true)
+            try FileReplacement.create(bytes, at: path, failpoint: "data")
             return (DataRef(path: relative, sha256: sha), true)
         }
     }

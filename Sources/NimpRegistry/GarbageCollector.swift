@@ -21,8 +21,9 @@ extension Registry {
     /// Damaged archives are never removed (verify reports them). Also removes data
     /// files no model.json refers to. With `dryRun`, only reports.
     ///
-    /// Steps (failpoints): `gc.index.*` (the index rewritten without the removed
-    /// versions), `gc.history.*`, `gc.unlink` (each file), `gc.fsync-dir`.
+    /// Steps (failpoints): `gc.move` (each file moved to a trash directory),
+    /// `gc.index.*` (each index rewritten), `gc.history.*`, `gc.commit`; an error at
+    /// any step puts everything back.
     public func gc(keep: Int, dryRun: Bool = false) throws -> GCReport {
         guard keep >= 1 else { throw NimpError.usage("--keep must be at least 1 (the newest version is always kept)") }
         return try withLock {
@@ -62,34 +63,69 @@ extension Registry {
             let referenced = Set(ids.compactMap { try? spec($0) }.flatMap { [layout.resolve($0.train.path), layout.resolve($0.eval.path)] })
             let orphans = contentAddressedDataFiles().map { layout.data + "/" + $0 }.filter { !referenced.contains($0) }
             report.removedData = orphans
+            for path in orphans {
+                var st = stat()
+                if stat(path, &st) == 0 { report.bytesFreed += Int(st.st_size) }
+            }
             guard !dryRun, !(plan.isEmpty && orphans.isEmpty) else { return report }
+            try removeAll(plan.map { ($0.id, $0.removed, $0.kept) }, orphans: orphans, keep: keep, report: &report)
+            return report
+        }
+    }
+
+    /// Removes in a way that can be undone until the end: files are first moved into
+    /// trash directories (temporaries: a killed gc's trash is emptied by the next
+    /// writer), then the indexes are rewritten and the history line appended, then the
+    /// trash is emptied. An error before that puts everything back.
+    private func removeAll(_ plan: [(id: String, removed: [VersionSummary], kept: [VersionSummary])], orphans: [String], keep: Int,
+                           report: inout GCReport) throws
+    {
+        var moved: [(from: String, to: String)] = []
+        var trashes: [String] = []
+        var indexBackups: [(path: String, data: Data?)] = []
+        let historySize = history.file.size()
+        func trash(in dir: String) throws -> String {
+            let path = Temporaries.name(for: dir + "/gc")
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            trashes.append(path)
+            return path
+        }
+        func move(_ path: String, into dir: String) throws {
+            try Failpoint.hit("gc.move", file: path)
+            let target = dir + "/" + (path as NSString).lastPathComponent
+            guard rename(path, target) == 0 else { throw NimpError.io(path, "cannot move aside: \(String(cString: strerror(errno)))") }
+            moved.append((path, target))
+        }
+        do {
             for item in plan {
-                try VersionIndex(layout: layout, model: item.id).rewrite(item.kept, failpoint: "gc.index")
+                let dir = try trash(in: layout.versions(item.id))
+                for s in item.removed { try move(layout.archive(item.id, s.version), into: dir) }
+            }
+            if !orphans.isEmpty {
+                let dir = try trash(in: layout.data)
+                for path in orphans { try move(path, into: dir) }
+            }
+            for item in plan {
+                let index = VersionIndex(layout: layout, model: item.id)
+                indexBackups.append((index.file.path, try JSONLinesFile.readIfPresent(index.file.path)))
+                try index.rewrite(item.kept, failpoint: "gc.index")
             }
             var entry = HistoryEntry(.gc, fields: ["keep": .int(keep), "bytes_freed": .int(report.bytesFreed)])
             entry["removed"] = .object(report.removed.mapValues { .array($0.map { .int($0) }) })
             if !orphans.isEmpty { entry["removed_data"] = .array(orphans.map { .string(($0 as NSString).lastPathComponent) }) }
             try history.append(entry, failpoint: "gc.history")
-            for item in plan {
-                for s in item.removed {
-                    let path = layout.archive(item.id, s.version)
-                    try Failpoint.hit("gc.unlink", file: path)
-                    if unlink(path) != 0 && errno != ENOENT {
-                        throw NimpError.io(path, "cannot remove: \(String(cString: strerror(errno)))")
-                    }
-                }
-                try Failpoint.hit("gc.fsync-dir", file: layout.versions(item.id))
-                try AtomicFile.syncDirectory(layout.versions(item.id))
+            try Failpoint.hit("gc.commit", file: layout.root)
+        } catch {
+            for (from, to) in moved.reversed() { rename(to, from) }
+            for trash in trashes { rmdir(trash) }
+            for (path, data) in indexBackups {
+                if let data { try? AtomicFile.write(data, to: path, failpoint: "gc.undo") } else { unlink(path) }
             }
-            for path in orphans {
-                try Failpoint.hit("gc.unlink", file: path)
-                var st = stat()
-                if stat(path, &st) == 0 { report.bytesFreed += Int(st.st_size) }
-                unlink(path)
-            }
-            if !orphans.isEmpty { try AtomicFile.syncDirectory(layout.data) }
-            return report
+            history.file.truncate(to: historySize)
+            throw error
         }
+        for trash in trashes { try? FileManager.default.removeItem(atPath: trash) }
+        for dir in Set(trashes.map { ($0 as NSString).deletingLastPathComponent }) { try AtomicFile.syncDirectory(dir) }
     }
 
     /// For each model, the versions gc must keep whatever their age, with the reason.

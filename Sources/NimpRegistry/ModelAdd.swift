@@ -43,7 +43,13 @@ extension Registry {
         return try withLock {
             try requireAbsent(id)
             let train = try storeData(trainData, extension: dataExtension)
-            let eval = try storeData(evalData, extension: dataExtension)
+            let eval: (ref: DataRef, created: Bool)
+            do {
+                eval = try storeData(evalData, extension: dataExtension)
+            } catch {
+                if train.created { unlink(layout.resolve(train.ref.path)) }
+                throw error
+            }
             do {
                 let genome = declaration.genome ?? first.flatMap { $0.manifest.genome ?? Self.genome(of: $0.model) } ?? Genome()
                 let spec = ModelSpec(task: declaration.task, train: train.ref, eval: eval.ref, source: declaration.source,

@@ -109,8 +109,14 @@ public struct Registry: Sendable {
             let old = config.value(key)
             try config.set(key, text: text)
             let new = config.value(key)
-            try AtomicFile.write(try config.encoded(), to: layout.config, failpoint: "config")
-            try history.append(HistoryEntry(.config, fields: ["key": .string(name), "old": old, "new": new]))
+            let previous = try JSONLinesFile.readIfPresent(layout.config)
+            try FileReplacement.replace(try config.encoded(), at: layout.config, failpoint: "config")
+            do {
+                try history.append(HistoryEntry(.config, fields: ["key": .string(name), "old": old, "new": new]), failpoint: "config.history")
+            } catch {
+                FileReplacement.restore(previous, at: layout.config)
+                throw error
+            }
             return (old, new)
         }
     }
@@ -165,7 +171,7 @@ public struct Registry: Sendable {
         let data = try spec.encoded()
         _ = try ModelSpec.parse(data, file: layout.spec(id))
         try withLock {
-            try AtomicFile.write(data, to: layout.spec(id), failpoint: "spec")
+            try FileReplacement.replace(data, at: layout.spec(id), failpoint: "spec")
         }
     }
 

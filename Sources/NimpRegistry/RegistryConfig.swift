@@ -92,7 +92,7 @@ public struct RegistryConfig: Equatable, Sendable {
         do {
             try set(key, value, file: "config")
         } catch let error as NimpError {
-            throw NimpError.usage(error.message, hint: "\(key.name) is a \(key.typeDescription): \(key.help)")
+            throw NimpError.usage(error.message, hint: "\(key.name): \(key.typeDescription); \(key.help)")
         }
     }
 

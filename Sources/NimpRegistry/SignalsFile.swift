@@ -92,6 +92,6 @@ public struct SignalsFile: Equatable, Sendable {
         ]
         if let updated { o["updated"] = .string(RegistryTime.string(updated)) }
         if !extra.isEmpty { o["extra"] = .object(extra) }
-        try AtomicFile.write(try RegistryJSON.pretty(JSONValue.object(o)), to: path, failpoint: "signals")
+        try FileReplacement.replace(try RegistryJSON.pretty(JSONValue.object(o)), at: path, failpoint: "signals")
     }
 }

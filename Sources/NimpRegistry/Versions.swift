@@ -117,7 +117,7 @@ extension Registry {
             try Failpoint.hit("version.begin", file: path)
             let index = VersionIndex(layout: layout, model: id)
             let indexSize = index.file.size()
-            try AtomicFile.write(data, to: path, failpoint: "version.archive", exclusive: true)
+            try FileReplacement.create(data, at: path, failpoint: "version.archive")
             do {
                 stored.sha256 = SHA256.hex(data)
                 let summary = VersionSummary(version: version, archive: stored, size: data.count,

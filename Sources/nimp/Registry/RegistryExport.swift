@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NimpCore
 import NimpIO
 import NimpRegistry
@@ -24,10 +25,25 @@ struct RegistryExport: NimpCommand {
         let (id, version) = try reg.resolve(reference)
         if output == "-" {
             let data = try reg.exportData(id, version: version)
-            try Console.out(String(decoding: data, as: UTF8.self))
+            try writeStandardOutput(data)
         } else {
             try reg.export(id, version: version, to: output)
             Console.info("exported \(id) \(VersionName.label(version)) to \(output)")
+        }
+    }
+}
+
+/// Writes raw bytes to stdout (archives are binary); a failed write is exit 74.
+func writeStandardOutput(_ data: Data) throws {
+    try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(1, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw NimpError.io("standard output", "writing output failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
         }
     }
 }
