@@ -54,9 +54,11 @@ public enum TrainingJob {
             }
         } else {
             var rng = RNG(seed: request.seed)
-            model = Model.initialized(task: train.task, inputs: train.features, hidden: g.hidden, outputs: train.outputs,
-                                      activation: g.activation, normalizer: fitNormalizer(train.x),
-                                      featureNames: train.featureNames, targetNames: train.targetNames, rng: &rng)
+            var fresh = Model.initialized(task: train.task, inputs: train.features, hidden: g.hidden, outputs: train.outputs,
+                                          activation: g.activation, normalizer: fitNormalizer(train.x),
+                                          featureNames: train.featureNames, targetNames: train.targetNames, rng: &rng)
+            fresh.initializeOutputs(for: train.y)
+            model = fresh
         }
         let config = TrainConfig(epochs: g.epochs, batchSize: g.batchSize, learningRate: g.learningRate, optimizer: optimizer,
                                  weightDecay: request.weightDecay, schedule: request.schedule, clipNorm: request.clipNorm,
