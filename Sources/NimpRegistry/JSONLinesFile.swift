@@ -44,18 +44,19 @@ public struct JSONLinesFile: Sendable {
         var lines: [(number: Int, text: Substring)] = []
         var number = 0
         let text = String(decoding: data, as: UTF8.self)
+        let utf8 = text.utf8
         var torn: LineProblem?
-        var rest = text[...]
-        while !rest.isEmpty {
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
             number += 1
-            guard let newline = rest.firstIndex(of: "\n") else {
+            guard let newline = utf8[start...].firstIndex(of: 0x0A) else {
                 torn = LineProblem(file: file, line: number,
-                                   message: "torn line (\(rest.utf8.count) bytes without a newline: an interrupted write); earlier lines are kept")
+                                   message: "torn line (\(utf8.distance(from: start, to: utf8.endIndex)) bytes without a newline: an interrupted write); earlier lines are kept")
                 break
             }
-            let line = rest[..<newline]
-            if !line.allSatisfy(\.isWhitespace) { lines.append((number, line)) }
-            rest = rest[rest.index(after: newline)...]
+            let line = text[start..<newline]
+            if line.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) { lines.append((number, line)) }
+            start = utf8.index(after: newline)
         }
         return Contents(lines: lines, torn: torn)
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// A temporary directory with a small model archive, training and eval datasets, and
 /// helpers to run `nimp registry …` against registries inside it.
-final class RegistryFixture {
+final class RegistryFixture: Sendable {
     let dir: String
     var model: String { dir + "/model.nimp" }
     var model2: String { dir + "/model2.nimp" }
