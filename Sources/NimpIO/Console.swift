@@ -24,7 +24,7 @@ public enum Console {
     /// A message for people on stderr, unless --quiet.
     public static func info(_ text: String) {
         guard !quiet else { return }
-        _ = try? writeAll(fd: 2, Array((text + "\n").utf8), name: "standard error")
+        message(text + "\n")
     }
 
     public static func debug(_ text: String) {
@@ -34,23 +34,59 @@ public enum Console {
 
     /// A warning on stderr (shown even with --quiet).
     public static func warn(_ text: String) {
-        _ = try? writeAll(fd: 2, Array(("warning: " + text + "\n").utf8), name: "standard error")
+        message("warning: " + text + "\n")
     }
 
     public static func error(_ error: NimpError) {
         let prefix = colorEnabled ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
-        _ = try? writeAll(fd: 2, Array((prefix + error.description + "\n").utf8), name: "standard error")
+        message(prefix + error.description + "\n")
     }
+
+    /// Whether progress lines are drawn: stderr is a terminal and not --quiet.
+    public static var progressVisible: Bool { !quiet && stderrIsTerminal }
 
     /// A progress line that rewrites itself; only when stderr is a terminal.
     public static func progress(_ text: String) {
-        guard !quiet, stderrIsTerminal else { return }
+        guard progressVisible else { return }
+        progressLock.withLock { progressLine = text }
         _ = try? writeAll(fd: 2, Array(("\r\u{1B}[2K" + text).utf8), name: "standard error")
     }
 
     public static func endProgress() {
-        guard !quiet, stderrIsTerminal else { return }
+        guard progressVisible else { return }
+        progressLock.withLock { progressLine = nil }
         _ = try? writeAll(fd: 2, Array("\r\u{1B}[2K".utf8), name: "standard error")
+    }
+
+    /// The width of the terminal on stderr ($COLUMNS, else 80, when it cannot be asked).
+    public static var terminalColumns: Int {
+        var size = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) } ?? 80
+    }
+
+    /// The progress line on screen, if any: messages are written above it.
+    nonisolated(unsafe) static var progressLine: String?
+    static let progressLock = NSLock()
+
+    /// Writes a message to stderr; a progress line on screen is cleared first and
+    /// drawn again below the message.
+    static func message(_ text: String) {
+        let line = progressLock.withLock { progressLine }
+        let bytes = line.map { "\r\u{1B}[2K" + text + $0 } ?? text
+        _ = try? writeAll(fd: 2, Array(bytes.utf8), name: "standard error")
+    }
+
+    /// Holds text printed through the C library (argument-parser's help, version and
+    /// completion scripts) to the same rule: when stdout cannot be flushed at exit, the
+    /// process says so and exits 74 instead of 0.
+    public static func checkStandardOutputAtExit() {
+        atexit {
+            guard fflush(nil) != 0 else { return }
+            let text = "error: standard output: writing output failed: \(String(cString: strerror(errno)))\n"
+            _ = text.withCString { write(2, $0, strlen($0)) }
+            _exit(ExitStatus.ioError.rawValue)
+        }
     }
 
     static func writeAll(fd: Int32, _ bytes: [UInt8], name: String) throws {

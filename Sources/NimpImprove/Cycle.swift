@@ -133,7 +133,11 @@ public enum Cycle {
         let runner = TaskRunner(registry: registry, brain: brain, models: byID, iteration: brain.iteration, commandLine: options.commandLine)
 
         var outcomes: [TaskOutcome] = []
+        let progress = ProgressBar("cycle \(brain.iteration)", total: plan.count, unit: "tasks",
+                                   budgetSeconds: options.budgetSeconds, start: start)
+        defer { progress.finish() }
         for (n, task) in plan.enumerated() {
+            progress.update(completed: n, detail: "\(task.type.rawValue) \(task.model)")
             let remaining = options.budgetSeconds - Date().timeIntervalSince(start)
             let share = remaining / Double(plan.count - n) * brain.signals.budgetScale
             Console.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", brain.iteration, n + 1, plan.count, task.type.rawValue, task.model, task.priority, max(0, share)))
@@ -141,6 +145,7 @@ public enum Cycle {
                                     threshold: planner.threshold, iteration: brain.iteration, latencySamples: options.latencySamples))
             Console.info("  \(outcomes.last!.status): \(outcomes.last!.reason)")
         }
+        progress.update(completed: plan.count)
 
         // Signals: decay, then react to what happened.
         var outcome = CycleOutcome()

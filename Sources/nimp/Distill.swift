@@ -108,10 +108,11 @@ struct Distill: NimpCommand {
         request.datasetSHA256 = try SHA256.hex(file: data)
         request.commandLine = CommandLine.arguments
 
+        let progress = ProgressBar("distill", total: epochs, unit: "epochs")
         let result = try Distiller.run(request) { epoch in
-            Console.progress(String(format: "epoch %d/%d  loss %.5g", epoch.epoch, epochs, epoch.trainLoss))
+            progress.update(completed: epoch.epoch, detail: String(format: "loss %.5g", epoch.trainLoss))
         }
-        Console.endProgress()
+        progress.finish()
         try result.archive.write(to: output)
         try Console.line(try result.comparison.jsonLine())
         let c = result.comparison

@@ -109,14 +109,14 @@ struct Train: NimpCommand {
 
         let sink = try MetricsSink(path: metrics)
         let start = Date()
+        let progress = ProgressBar("train", total: epochs, unit: "epochs", start: start)
         let (archive, result) = try TrainingJob.run(request) { epoch in
             try sink.write(epoch)
-            Console.progress(String(format: "epoch %d/%d  loss %.5g%@  %.0f samples/s",
-                                    epoch.epoch, epochs, epoch.trainLoss,
-                                    epoch.validationLoss.map { String(format: "  val %.5g", $0) } ?? "",
-                                    epoch.samplesPerSecond))
+            progress.update(completed: epoch.epoch, detail: String(
+                format: "loss %.5g%@  %.0f samples/s", epoch.trainLoss,
+                epoch.validationLoss.map { String(format: "  val %.5g", $0) } ?? "", epoch.samplesPerSecond))
         }
-        Console.endProgress()
+        progress.finish()
         try sink.close()
         try archive.write(to: output)
         let summary = archive.manifest.metrics.sorted { $0.key < $1.key }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NimpCore
+import NimpIO
 
 // Re-run once with a fast OpenBLAS kernel selected before the library loads.
 if let core = BLASKernel.valueToSet(environment: ProcessInfo.processInfo.environment, cpuFlags: BLASKernel.cpuFlags()) {
@@ -12,4 +13,5 @@ if let core = BLASKernel.valueToSet(environment: ProcessInfo.processInfo.environ
 }
 setlocale(LC_CTYPE, "C.UTF-8")
 signal(SIGPIPE, SIG_IGN)
+Console.checkStandardOutputAtExit()
 Nimp.main()
