@@ -10,7 +10,8 @@ struct RegistryExport: NimpCommand {
         abstract: "Copy a model's champion (ID) or a version (ID@VERSION) out of the registry.",
         discussion: "The archive is checked in full first (exit 65 when damaged). `-o -` writes it to stdout.")
 
-    @Argument(help: ArgumentHelp("ID for the champion, or ID@VERSION (e.g. sine@3).", valueName: "id[@version]"))
+    @Argument(help: ArgumentHelp("ID for the champion, or ID@VERSION (e.g. sine@3).", valueName: "id[@version]"),
+              completion: .modelID(versions: true))
     var reference: String
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the archive (- for stdout).", valueName: "file"))

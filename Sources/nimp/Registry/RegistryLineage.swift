@@ -9,7 +9,7 @@ struct RegistryLineage: NimpCommand {
         abstract: "Show a model's version graph: parent, operation, teacher, metrics.",
         discussion: "JSON lines, one per version; --dot prints Graphviz (`nimp registry lineage ID --dot | dot -Tsvg > g.svg`).")
 
-    @Argument(help: "The model id.")
+    @Argument(help: "The model id.", completion: .modelID())
     var id: String
 
     @Flag(help: "Print a Graphviz dot graph.")

@@ -7,7 +7,8 @@ import NimpRegistry
 /// `--registry DIR`, shared by every registry command (and `nimp cycle`).
 struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("registry"),
-            help: ArgumentHelp("The registry directory (default: $NIMP_REGISTRY, else ./nimp-registry).", valueName: "dir"))
+            help: ArgumentHelp("The registry directory (default: $NIMP_REGISTRY, else ./nimp-registry).", valueName: "dir"),
+            completion: .directory)
     var path: String?
 
     /// Opens the existing registry (exit 66 when there is none).

@@ -13,10 +13,10 @@ struct RegistryPromote: NimpCommand {
             pointer is replaced atomically, so readers see the old or the new champion, never neither.
             """)
 
-    @Argument(help: "The model id.")
+    @Argument(help: "The model id.", completion: .modelID())
     var id: String
 
-    @Argument(help: "The version: 3 or v0003.")
+    @Argument(help: "The version: 3 or v0003.", completion: .versionNumber)
     var version: String
 
     @Option(help: "Why, for history.")

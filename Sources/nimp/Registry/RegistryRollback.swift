@@ -12,7 +12,7 @@ struct RegistryRollback: NimpCommand {
             further back. Exit 1 when the model has no previous champion.
             """)
 
-    @Argument(help: "The model id.")
+    @Argument(help: "The model id.", completion: .modelID())
     var id: String
 
     @Option(help: "Why, for history.")

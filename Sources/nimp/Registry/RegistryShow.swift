@@ -10,7 +10,8 @@ struct RegistryShow: NimpCommand {
         abstract: "Show one model (its model.json, champion and versions) or one version's manifest (ID@VERSION).",
         discussion: "One JSON object, indented on a terminal. A damaged entry is exit 65.")
 
-    @Argument(help: ArgumentHelp("A model id, or ID@VERSION for one version's manifest.", valueName: "id[@version]"))
+    @Argument(help: ArgumentHelp("A model id, or ID@VERSION for one version's manifest.", valueName: "id[@version]"),
+              completion: .modelID(versions: true))
     var reference: String
 
     @OptionGroup var registry: RegistryOptions

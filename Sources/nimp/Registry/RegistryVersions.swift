@@ -9,7 +9,7 @@ struct RegistryVersions: NimpCommand {
         abstract: "List a model's versions: parent, operation, metrics, size, champion.",
         discussion: "JSON lines unless stdout is a terminal. A damaged archive is listed with a warning on stderr and skipped.")
 
-    @Argument(help: "The model id.")
+    @Argument(help: "The model id.", completion: .modelID())
     var id: String
 
     @OptionGroup var registry: RegistryOptions
