@@ -12,7 +12,8 @@ public struct OptimizeRequest: Sendable {
     public var calibrate: Bool = true
     /// Fraction of every hidden layer's units to remove (structured pruning).
     public var pruneNeurons: Double?
-    /// Fraction of every layer's weights to zero by magnitude (kept zero by a mask).
+    /// Fraction of the weights of every layer but the output layer to zero by
+    /// (activation-weighted) magnitude, kept zero by a mask.
     public var pruneWeights: Double?
     /// Fine-tuning data (and the source of a held-out split when `validation` is nil).
     public var train: Dataset?
@@ -170,7 +171,7 @@ public enum ModelOptimizer {
             let counts = original.hidden.map { max(1, $0 - Int((Double($0) * fraction).rounded())) }
             out = Pruner.pruneNeurons(out, keepCounts: counts, data: sample).model
         }
-        if let sparsity { out = Pruner.pruneWeights(out, sparsity: sparsity) }
+        if let sparsity { out = Pruner.pruneWeights(out, sparsity: sparsity, data: sample) }
         return out
     }
 

@@ -128,22 +128,57 @@ public enum Pruner {
         return out
     }
 
-    /// Magnitude pruning: in every layer, the `sparsity` fraction of weights with the
-    /// smallest magnitude is set to zero and masked, so fine-tuning keeps them zero.
-    /// Weights already masked stay masked (they are zeros, so they go first).
-    public static func pruneWeights(_ model: Model, sparsity: Double) -> Model {
+    /// Magnitude pruning of every layer but the output layer (a small share of the
+    /// weights, each of which matters): the `sparsity` fraction of weights with the
+    /// lowest score is set to zero and masked, so fine-tuning keeps them zero. Weights
+    /// already masked stay masked (they are zeros, so they go first).
+    ///
+    /// Without data the score is `|w|` and each layer loses `sparsity` of its weights.
+    /// With `data` (raw inputs) the score is `|w_rc| · rms(x_c)`, the weight times the
+    /// root mean square of the input it multiplies (Wanda, Sun et al. 2023), each
+    /// output row loses `sparsity` of its weights, and the mean contribution of the
+    /// removed weights is folded into the row's bias. Layers are pruned first to last,
+    /// each with the inputs of the already-pruned network.
+    public static func pruneWeights(_ model: Model, sparsity: Double, data: Matrix? = nil) -> Model {
         precondition(sparsity >= 0 && sparsity < 1)
         var out = model
-        for (l, layer) in model.layers.enumerated() {
+        for l in 0..<(model.layers.count - 1) {
+            let layer = model.layers[l]
             let w = effectiveWeight(layer)
-            let n = w.data.count
-            let zeros = Int((Double(n) * sparsity).rounded())
             var mask = layer.mask ?? Matrix(rows: w.rows, cols: w.cols, repeating: 1)
-            let ranked = w.data.indices.sorted { abs(w.data[$0]) != abs(w.data[$1]) ? abs(w.data[$0]) < abs(w.data[$1]) : $0 < $1 }
-            for i in ranked.prefix(zeros) { mask.data[i] = 0 }
+            guard let data else {
+                let zeros = Int((Double(w.data.count) * sparsity).rounded())
+                for i in lowestFirst(w.data.indices, score: { abs(w.data[$0]) }).prefix(zeros) { mask.data[i] = 0 }
+                out.layers[l] = masked(layer, mask)
+                continue
+            }
+            let x = CompensatingQuantizer.layerInputs(out, layer: l, on: data)
+            var squares = [Double](repeating: 0, count: w.cols), sums = [Double](repeating: 0, count: w.cols)
+            for r in 0..<x.rows {
+                for c in 0..<x.cols {
+                    let v = Double(x[r, c])
+                    sums[c] += v
+                    squares[c] += v * v
+                }
+            }
+            let n = Double(max(1, x.rows))
+            let rms = squares.map { Float(($0 / n).squareRoot()) }
+            var bias = layer.bias
+            let zerosPerRow = Int((Double(w.cols) * sparsity).rounded())
+            for r in 0..<w.rows {
+                for c in lowestFirst(0..<w.cols, score: { abs(w[r, $0]) * rms[$0] }).prefix(zerosPerRow) where mask[r, c] != 0 {
+                    mask[r, c] = 0
+                    bias[r] += w[r, c] * Float(sums[c] / n)
+                }
+            }
             out.layers[l] = masked(layer, mask)
+            out.layers[l].bias = bias
         }
         return out
+    }
+
+    static func lowestFirst(_ indices: some Collection<Int>, score: (Int) -> Float) -> [Int] {
+        indices.sorted { score($0) != score($1) ? score($0) < score($1) : $0 < $1 }
     }
 
     /// The fraction of all weights that are exactly zero.

@@ -9,12 +9,18 @@ struct Optimize: NimpCommand {
         abstract: "Make a model smaller and faster: int8/f16 quantization, neuron or weight pruning, fine-tuning, a quality budget.",
         discussion: """
             Pruning comes first, then fine-tuning (--data, --epochs), then quantization. \
-            --prune-neurons removes the least important hidden units of every layer \
-            (importance = L2 norm of a unit's incoming weights × L2 norm of its outgoing \
-            weights) and really shrinks the layers; --prune-weights zeroes the smallest \
-            weights of every layer and keeps them zero through fine-tuning. \
-            With --max-quality-drop X the fractions are reached in --steps steps, \
-            fine-tuning after each, and the most compressed step whose held-out R² \
+            --prune-neurons removes the least important hidden units of every layer and \
+            really shrinks the layers; a unit's importance is the spread of its activation \
+            on the data times the L2 norm of its outgoing weights, and its mean activation \
+            is folded into the next layer's bias (without data: L2 norm of incoming × \
+            outgoing weights). --prune-weights zeroes the lowest-scoring weights of every \
+            layer but the output layer and keeps them zero through fine-tuning; the score \
+            is |weight| × RMS of its input on the data, per output unit, with the removed \
+            means folded into the bias (without data: |weight|, per layer). --quantize int8 \
+            with data tries plain rounding and error-compensating rounding calibrated on \
+            four chunks of the data, and keeps the one whose outputs stay closest to the \
+            float model's. With --max-quality-drop X the fractions are reached in --steps \
+            steps, fine-tuning after each, and the most compressed step whose held-out R² \
             (regression) or accuracy (classification) is at most X below the parent's is \
             kept; each step is printed as a JSON line. The held-out set is --validation, \
             else --validation-split of --data. The last JSON line compares the result with \
@@ -33,7 +39,7 @@ struct Optimize: NimpCommand {
     @Option(help: ArgumentHelp("Remove this fraction of every hidden layer's units.", valueName: "fraction"))
     var pruneNeurons: Double?
 
-    @Option(help: ArgumentHelp("Zero this fraction of every layer's weights by magnitude.", valueName: "fraction"))
+    @Option(help: ArgumentHelp("Zero this fraction of the weights of every layer but the output layer, by magnitude.", valueName: "fraction"))
     var pruneWeights: Double?
 
     @Option(help: ArgumentHelp("Fine-tuning data (and the source of a held-out split).", valueName: "dataset"))

@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func prunedWeightsStayZeroWhenQuantized() throws {
-        let pruned = Pruner.pruneWeights(OperatorFixtures.model([8, 16, 1]), sparsity: 0.5)
+        let pruned = Pruner.pruneWeights(OperatorFixtures.model([8, 16, 16, 1]), sparsity: 0.5)
         let quantized = try Quantization.quantized(pruned, to: .int8).model
         for (a, b) in zip(pruned.layers, quantized.layers) {
             for (w, q) in zip(a.weight.data, b.weight.data) where w == 0 { #expect(q == 0) }
