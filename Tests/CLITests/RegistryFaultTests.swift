@@ -56,6 +56,27 @@ import Testing
         }
     }
 
+    @Test func killAtEveryStepOfAddingAPromotedVersion() throws {
+        let template = f.makeRegistry("template")
+        let args = ["add", "m", f.model2, "--promote"]
+        let traced = f.dir + "/traced"
+        try copyDirectory(template, traced)
+        let steps = failpointSteps(["registry"] + args + ["--registry", traced], in: f.dir)
+        #expect(steps.contains("version.archive.rename@1") && steps.contains("promote.pointer.rename@1"))
+        for step in steps {
+            let reg = f.dir + "/crash"
+            try copyDirectory(template, reg)
+            let r = f.registry(reg, args, env: ["NIMP_FAILPOINT": step])
+            #expect(r.status == 137, "\(step): \(r.status) \(r.stderr)")
+            expectVerifyClean(reg, step)
+            expectChampionIntact(reg, [1, 2], step)
+            let again = jsonObject(f.ok(reg, args))
+            #expect(again["champion"] as? Int == again["version"] as? Int, "\(step)")
+            #expect(temporaries(reg).isEmpty, "\(step): left \(temporaries(reg))")
+            expectVerifyClean(reg, step + " (after the next command)")
+        }
+    }
+
     @Test func killAtEveryStepOfPromoteAndRollback() throws {
         let template = f.makeRegistry("template")
         f.ok(template, ["add", "m", f.model2])
