@@ -67,6 +67,10 @@ struct Train: NimpCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The model archive to write.", valueName: "model.nimp"))
     var output: String
 
+    @Option(help: ArgumentHelp("Also draw the learning curve (training and validation loss per epoch) as SVG here.",
+                               valueName: "curve.svg"))
+    var plot: String?
+
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -119,6 +123,10 @@ struct Train: NimpCommand {
         progress.finish()
         try sink.close()
         try archive.write(to: output)
+        if let plot {
+            let title = "Learning curve: \((output as NSString).lastPathComponent)"
+            try AtomicFile.write(Data(LearningCurve.svg(result.epochs, title: title).utf8), to: plot, failpoint: "plot")
+        }
         let summary = archive.manifest.metrics.sorted { $0.key < $1.key }
             .map { "\($0.key) \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
         Console.info("wrote \(output): \(result.epochs.count) epochs in \(String(format: "%.1f", Date().timeIntervalSince(start))) s\(result.stoppedEarly ? " (early stop, best epoch \(result.bestEpoch))" : ""); \(summary)")

@@ -14,7 +14,7 @@ struct RegistryCommand: ParsableCommand {
             RegistryInit.self, RegistryAdd.self, RegistryList.self, RegistryShow.self, RegistryVersions.self,
             RegistryLineage.self, RegistryHistory.self, RegistrySignals.self, RegistryStatus.self,
             RegistryPromote.self, RegistryRollback.self, RegistryVerify.self, RegistryGC.self,
-            RegistryExport.self, RegistryConfigCommand.self,
+            RegistryExport.self, RegistryConfigCommand.self, RegistryReportCommand.self,
         ])
 
     // Lets `nimp registry --registry DIR SUBCOMMAND` work as DESIGN.md spells it: the
