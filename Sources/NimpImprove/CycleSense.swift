@@ -95,10 +95,16 @@ enum Assessor {
                 let summary = try champion.flatMap { try registry.versions(id).summary($0) }
                 let fresh = summary.map { $0.datasetSha256 != nil && $0.datasetSha256 != spec.train.sha256 } ?? false
                 let idle = entries.last.map { Date().timeIntervalSince($0.time) }
+                var rejections: [TaskType: Int] = [:]
+                for type in TaskType.allCases {
+                    let outcomes = entries.filter { $0.type == .task && $0["task_type"]?.string == type.rawValue }.map { $0["promoted"]?.bool ?? false }
+                    rejections[type] = outcomes.reversed().prefix { !$0 }.count
+                }
                 let assessment = ModelAssessment(
                     id: id, task: spec.task, evalSHA256: spec.eval.sha256, championVersion: champion, metrics: metrics,
                     targets: spec.targets, constraints: spec.constraints, genome: spec.genome,
-                    recentTrainingGains: Array(gains.suffix(Planner.plateauLength)), freshData: fresh, idleSeconds: idle)
+                    recentTrainingGains: Array(gains.suffix(Planner.plateauLength)), freshData: fresh, idleSeconds: idle,
+                    recentRejections: rejections)
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,
                                             assessment: assessment, evaluatedNow: evaluatedNow))
             } catch let error as NimpError {

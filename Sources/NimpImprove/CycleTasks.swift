@@ -72,6 +72,7 @@ struct TaskRunner {
         case .optimization:
             guard let parent else { throw NimpError(.failure, "\(model.id) has no champion to optimize") }
             var request = OptimizeRequest(parent: parent)
+            request.train = train
             if task.metric == "bytes" {
                 request.quantize = .int8
             } else {
@@ -79,7 +80,6 @@ struct TaskRunner {
                 request.maxQualityDrop = Gate.qualityTolerance
                 request.steps = 4
                 request.epochs = 3
-                request.train = train
             }
             request.seed = seed(model.id)
             request.latencySamples = 300
@@ -107,6 +107,7 @@ struct TaskRunner {
                 throw NimpError(.failure, "distillation teacher \(task.teacher ?? "?") has no champion")
             }
             var request = DistillRequest(teacher: teacher, train: train)
+            request.student = parent
             request.hidden = model.spec.genome.hidden
             request.activation = model.spec.genome.activation
             request.epochs = max(5, model.spec.genome.epochs * 2)

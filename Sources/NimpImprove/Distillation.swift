@@ -29,6 +29,10 @@ public struct DistillRequest: Sendable {
     public var seed: UInt64 = 1
     public var latencySamples: Int = 2000
     public var id: String?
+    /// The student's current version, when it has one (the cycle's distillation into an
+    /// existing model): training starts from it when its shape matches `hidden` and
+    /// `activation`, and it is the lineage parent (the teacher goes in `teacher`).
+    public var student: ModelArchive?
     /// How the teacher is named in the lineage (a path or registry version).
     public var teacherName: String?
     public var datasetSHA256: String?
@@ -73,9 +77,15 @@ public enum Distiller {
         let targets = teacherTargets(teacher: teacher, x: x, truth: train.y, temperature: request.temperature, alpha: request.alpha)
 
         var rng = RNG(seed: request.seed)
-        let student = Model.initialized(task: teacher.task, inputs: teacher.inputs, hidden: request.hidden, outputs: teacher.outputs,
+        var student = Model.initialized(task: teacher.task, inputs: teacher.inputs, hidden: request.hidden, outputs: teacher.outputs,
                                         activation: request.activation, normalizer: fitNormalizer(train.x),
                                         featureNames: teacher.featureNames, targetNames: teacher.targetNames, rng: &rng)
+        if case .values(let y) = targets { student.initializeOutputs(for: .values(y)) }
+        if let current = request.student?.model, current.hidden == request.hidden, current.inputs == teacher.inputs,
+           current.outputs == teacher.outputs, current.layers.first?.activation == request.activation,
+           current.layers.allSatisfy({ $0.storage == .f32 && $0.mask == nil }) {
+            student = current
+        }
         let probe = (heldOut ?? train).x
         let initialDistance = distance(student: student, teacher: teacher, on: probe)
         let config = TrainConfig(epochs: request.epochs, batchSize: request.batchSize, learningRate: request.learningRate,
@@ -88,7 +98,9 @@ public enum Distiller {
         var metrics = evaluateQuality(result.model, on: heldOut ?? train).metrics
         metrics["teacher_distance"] = finalDistance
         let teacherSHA256 = request.teacher.sha256.isEmpty ? nil : request.teacher.sha256
-        let lineage = Manifest.Lineage(operation: "distill", parent: request.teacher.manifest.version, parentSha256: teacherSHA256,
+        let parent = request.student ?? request.teacher
+        let lineage = Manifest.Lineage(operation: "distill", parent: parent.manifest.version,
+                              parentSha256: parent.sha256.isEmpty ? nil : parent.sha256,
                               teacher: request.teacherName ?? teacherSHA256, datasetSha256: request.datasetSHA256,
                               seed: request.seed, commandLine: request.commandLine,
                               parameters: ["hidden": request.hidden.map(String.init).joined(separator: ","),

@@ -61,10 +61,13 @@ public struct ModelAssessment: Sendable {
     public var freshData: Bool
     /// Seconds since the model last had a task, nil if never.
     public var idleSeconds: Double?
+    /// Candidates of each task type rejected (or failed) in a row, most recent last.
+    public var recentRejections: [TaskType: Int] = [:]
 
     public init(id: String, task: Task, evalSHA256: String, championVersion: Int?, metrics: [String: Double],
                 targets: [String: Double], constraints: [String: Double], genome: Genome,
-                recentTrainingGains: [Double] = [], freshData: Bool = false, idleSeconds: Double? = nil) {
+                recentTrainingGains: [Double] = [], freshData: Bool = false, idleSeconds: Double? = nil,
+                recentRejections: [TaskType: Int] = [:]) {
         self.id = id
         self.task = task
         self.evalSHA256 = evalSHA256
@@ -76,6 +79,7 @@ public struct ModelAssessment: Sendable {
         self.recentTrainingGains = recentTrainingGains
         self.freshData = freshData
         self.idleSeconds = idleSeconds
+        self.recentRejections = recentRejections
     }
 
     /// The quality metric the owner targets (first quality target by name), else the task's default.
@@ -150,6 +154,9 @@ public struct Planner: Sendable {
     public static let plateauLength = 2
     /// A model untouched this long gets a priority boost.
     public static let idleSeconds = 7.0 * 24 * 3600
+    /// Each rejection in a row of a task type for a model halves that type's priority,
+    /// so a cycle does not repeat a task that keeps failing while others could help.
+    public static let rejectionBackoff = 0.5
 
     public init(signals: SignalState, environment: EnvironmentState, threshold: Double, maxTasks: Int) {
         self.signals = signals
@@ -174,8 +181,13 @@ public struct Planner: Sendable {
             var options: [PlannedTask] = []
             func add(_ type: TaskType, metric: String, gap: Double, reasons: [String], teacher: String? = nil, boost: Double = 1, triggers: [String] = []) {
                 let modulation = signalDriven ? signals.modulation(for: type) : 1
-                let priority = gap * modulation * boost
+                let rejections = a.recentRejections[type] ?? 0
+                let backoff = pow(Self.rejectionBackoff, Double(rejections))
+                let priority = gap * modulation * boost * backoff
                 var why = reasons
+                if rejections > 0 {
+                    why.append(String(format: "backoff × %.3g: the last %d %@ candidate(s) of this model were not promoted", backoff, rejections, type.rawValue))
+                }
                 why.append(String(format: "priority %.3f = gap %.3f × signal modulation %.2f%@ (%@)", priority, gap, modulation,
                                   boost == 1 ? "" : String(format: " × trigger boost %.2f", boost), signalText))
                 options.append(PlannedTask(model: a.id, type: type, priority: priority, metric: metric, gap: gap,

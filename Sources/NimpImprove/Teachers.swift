@@ -78,7 +78,7 @@ public struct CommandTeacher: Sendable {
         rows.reserveCapacity(x.rows)
         for (n, line) in lines.enumerated() {
             if line.isEmpty && n == lines.count - 1 { break }
-            rows.append(try Self.parseArray(Data(line), place: "\(name): output line \(n + 1)"))
+            rows.append(try JSONLReader.parseNumberArrayLine(String(decoding: line, as: UTF8.self), file: name, line: n + 1))
         }
         guard rows.count == x.rows else {
             throw NimpError(.dataError, "\(name): wrote \(rows.count) output lines for \(x.rows) input lines; expected one JSON array per input line" + (errText.isEmpty ? "" : "; its stderr:\n\(errText)"))
@@ -95,19 +95,6 @@ public struct CommandTeacher: Sendable {
         return out
     }
 
-    static func parseArray(_ line: Data, place: String) throws -> [Float] {
-        guard let any = try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed]),
-              let array = any as? [Any] else {
-            throw NimpError(.dataError, "\(place): expected a JSON array of numbers, got: \(String(decoding: line.prefix(80), as: UTF8.self))")
-        }
-        return try array.enumerated().map { (j, v) in
-            guard let n = v as? NSNumber, !(v is Bool), n.doubleValue.isFinite else {
-                throw NimpError(.dataError, "\(place), element \(j + 1): expected a finite number")
-            }
-            return n.floatValue
-        }
-    }
-
     func execute(stdin input: Data) throws -> (Int32, Data, Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -122,9 +109,9 @@ public struct CommandTeacher: Sendable {
         let group = DispatchGroup()
         let box = OutputBox()
         DispatchQueue.global().async(group: group) {
-            // A teacher that exits early closes its stdin: EPIPE is ignored (SIGPIPE is
-            // ignored process-wide) and reported through the exit status instead.
-            try? inPipe.fileHandleForWriting.write(contentsOf: input)
+            // A teacher that exits early closes its stdin; that shows in its exit status
+            // and output, so EPIPE here is not an error of its own.
+            writeIgnoringSIGPIPE(input, to: inPipe.fileHandleForWriting.fileDescriptor)
             try? inPipe.fileHandleForWriting.close()
         }
         DispatchQueue.global().async(group: group) { box.setOut(outPipe.fileHandleForReading.readDataToEndOfFile()) }
@@ -135,6 +122,36 @@ public struct CommandTeacher: Sendable {
         }
         process.waitUntilExit()
         return (process.terminationStatus, box.out, box.err)
+    }
+}
+
+/// Writes all of `data` to `fd`, stopping at the first error. SIGPIPE is blocked on
+/// this thread while it writes (and a pending one consumed), so a reader that went
+/// away gives EPIPE instead of killing the process — also when the host process has
+/// not ignored SIGPIPE, as `nimp` itself does.
+func writeIgnoringSIGPIPE(_ data: Data, to fd: Int32) {
+    var pipeSet = sigset_t()
+    sigemptyset(&pipeSet)
+    sigaddset(&pipeSet, SIGPIPE)
+    var old = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &pipeSet, &old)
+    defer {
+        var pending = sigset_t()
+        sigpending(&pending)
+        if sigismember(&pending, SIGPIPE) == 1 {
+            var zero = timespec()
+            _ = sigtimedwait(&pipeSet, nil, &zero)
+        }
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+    }
+    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
     }
 }
 

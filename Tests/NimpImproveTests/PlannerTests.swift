@@ -80,3 +80,14 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(MetricKind.relativeGain("latency_p50_us", old: 4, new: 1), 0.75, accuracy: 1e-9)
     }
 }
+
+extension PlannerTests {
+    func testRepeatedRejectionsBackOff() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        var a = assessment("a", r2: 0.9)
+        a.recentRejections = [.training: 2]
+        let plan = planner.plan([a])
+        XCTAssertEqual(plan[0].priority, 0.9 * 0.25, accuracy: 1e-9)
+        XCTAssertTrue(plan[0].reasons.joined().contains("the last 2 training candidate(s)"))
+    }
+}
