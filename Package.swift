@@ -37,6 +37,8 @@ let package = Package(
                 "NimpCore", "NimpIO", "NimpRegistry", "NimpImprove",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmarks against PyTorch, scikit-learn and onnxruntime (bench/run); not a test.
+        .executableTarget(name: "nimp-bench", dependencies: ["NimpCore", "CBLAS"]),
 
         // MARK: Tests
         .testTarget(name: "NimpCoreTests", dependencies: ["NimpCore"]),

@@ -34,6 +34,16 @@ public enum BLASKernel {
         return coreType(forCPUFlags: cpuFlags)
     }
 
+    /// Re-executes the running program once with the kernel `valueToSet` chooses, before
+    /// anything else runs; returns only when nothing needs to change or exec failed (then
+    /// the program carries on with OpenBLAS's own choice).
+    public static func reexecWithChosenKernelIfNeeded() {
+        guard let core = valueToSet(environment: ProcessInfo.processInfo.environment, cpuFlags: cpuFlags()) else { return }
+        setenv(environmentKey, core, 1)
+        setenv(chosenKey, core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+    }
+
     /// The kernel OpenBLAS is running, e.g. "SkylakeX".
     public static var coreName: String {
         guard let p = openblas_get_corename() else { return "unknown" }
