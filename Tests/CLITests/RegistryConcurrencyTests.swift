@@ -50,10 +50,17 @@ import Testing
         try Data((record + "\n").utf8).write(to: URL(fileURLWithPath: reg + "/lock"))
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [reg + "/lock", "sleep", "1.5"]
+        holder.arguments = [reg + "/lock", "sleep", "3"]
         try holder.run()
         defer { holder.waitUntilExit() }
-        usleep(300_000)
+        // Until the flock is really held.
+        let fd = open(reg + "/lock", O_RDONLY)
+        defer { close(fd) }
+        let deadline = Date().addingTimeInterval(10)
+        while flock(fd, LOCK_EX | LOCK_NB) == 0 && Date() < deadline {
+            flock(fd, LOCK_UN)
+            usleep(10_000)
+        }
         let busy = f.registry(reg, ["promote", "m", "2"])
         #expect(busy.status == 75)
         #expect(busy.stderr.contains("pid \(getpid())") && busy.stderr.contains("--wait"), "\(busy.stderr)")
