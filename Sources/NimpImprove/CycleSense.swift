@@ -93,7 +93,10 @@ enum Assessor {
                 let gains = entries.filter { $0.type == .task && $0["task_type"]?.string == TaskType.training.rawValue }
                     .compactMap { $0["gain"]?.double }
                 let summary = try champion.flatMap { try registry.versions(id).summary($0) }
-                let fresh = summary.map { $0.datasetSha256 != nil && $0.datasetSha256 != spec.train.sha256 } ?? false
+                // Only a champion a cycle trained records the registry's training set; one
+                // added from outside was trained on data we cannot compare with.
+                let trainedByCycle = entries.contains { $0.type == .task && $0["candidate"]?.int == champion && champion != nil }
+                let fresh = trainedByCycle && (summary.map { $0.datasetSha256 != nil && $0.datasetSha256 != spec.train.sha256 } ?? false)
                 let idle = entries.last.map { Date().timeIntervalSince($0.time) }
                 var rejections: [TaskType: Int] = [:]
                 for type in TaskType.allCases {

@@ -90,8 +90,9 @@ struct TaskRunner {
         case .architecture:
             let (fit, holdout) = TrainingJob.splitHoldout(train, fraction: 0.2, seed: seed(model.id))
             var request = EvolveRequest(train: fit, validation: holdout)
-            request.population = 8
-            request.generations = 6
+            let busy = brain.environment.triggers.contains("high_load")
+            request.population = busy ? 4 : 8
+            request.generations = busy ? 3 : 6
             request.budgetSeconds = budget
             request.seed = seed(model.id)
             request.initial = brain.environmentGenomes[brain.environment.name] ?? model.spec.genome

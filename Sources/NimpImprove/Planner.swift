@@ -94,7 +94,7 @@ public struct EnvironmentState: Codable, Sendable, Equatable {
     public var memoryAvailableFraction: Double
     public var diskFreeBytes: Double
 
-    public static let loadLimit = 0.9
+    public static let loadLimit = 1.5
     public static let memoryLowFraction = 0.1
     public static let diskLowBytes = 1.0 * 1024 * 1024 * 1024
 
@@ -201,9 +201,15 @@ public struct Planner: Sendable {
                 let gap = target.map { MetricKind.gap(q, value: value, target: $0) } ?? 0
                 if gap > 0 {
                     let targetText = String(format: "%@ %.4g on held-out data, target %.4g: gap %.3f", q, value, target!, gap)
-                    if isPlateau(a) && architectureSearch && !env.contains("high_load") {
+                    if isPlateau(a) && architectureSearch {
                         let gains = a.recentTrainingGains.suffix(Self.plateauLength).map { String(format: "%.3f", $0) }.joined(separator: ", ")
-                        add(.architecture, metric: q, gap: gap, reasons: [targetText, "plateau: last training gains \(gains) below threshold \(threshold)"], boost: boost, triggers: idleTrigger + ["plateau"])
+                        var reasons = [targetText, "plateau: last training gains \(gains) below threshold \(threshold)"]
+                        var b = boost
+                        if env.contains("high_load") {
+                            b *= 0.5
+                            reasons.append("high_load: architecture search at half priority, with a smaller population")
+                        }
+                        add(.architecture, metric: q, gap: gap, reasons: reasons, boost: b, triggers: idleTrigger + ["plateau"])
                     } else {
                         var reasons = [targetText]
                         var b = boost
