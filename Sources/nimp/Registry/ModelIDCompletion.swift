@@ -27,7 +27,11 @@ enum ModelIDCompletion {
     /// else `./nimp-registry`.
     static func registryPath(words: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         for (i, word) in words.enumerated() {
-            if word == "--registry", i + 1 < words.count { return expandTilde(words[i + 1]) }
+            if word == "--registry", i + 1 < words.count {
+                // bash splits `--registry=DIR` at the '=' (COMP_WORDBREAKS).
+                if words[i + 1] == "=", i + 2 < words.count { return expandTilde(words[i + 2]) }
+                return expandTilde(words[i + 1])
+            }
             if word.hasPrefix("--registry=") { return expandTilde(String(word.dropFirst("--registry=".count))) }
         }
         return Registry.defaultPath(environment: environment)

@@ -1,0 +1,110 @@
+import Foundation
+import XCTest
+
+/// The bash completion script, sourced in a real bash with COMP_WORDS set as bash
+/// sets them, completes subcommands, options, option values and registry model ids.
+/// The script comes from the binary under test (DocsTests checks that the committed
+/// one is the same); custom completions run `nimp ---completion …`, so a `nimp` that
+/// is the binary under test is first on PATH.
+final class CompletionTests: XCTestCase {
+    var work: URL!
+    var script: URL!
+
+    override func setUpWithError() throws {
+        work = try temporaryDirectory(self, "completion")
+        let bin = work.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("nimp"), withDestinationURL: nimpBinary)
+        let generated = runNimp(["--generate-completion-script", "bash"])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        script = work.appendingPathComponent("nimp.bash")
+        try generated.stdout.write(to: script, atomically: true, encoding: .utf8)
+    }
+
+    /// A registry at `path` with models alpha (versions 1 and 2) and beta (version 1).
+    func makeRegistry(_ path: String) throws {
+        let data = work.appendingPathComponent("d.safetensors").path
+        let model = work.appendingPathComponent("m.nimp").path
+        for args in [["gen-data", "--generator", "signal/dopamine", "--samples", "100", "-o", data, "-q"],
+                     ["train", "--data", data, "--epochs", "1", "--hidden", "4", "--metrics", "/dev/null", "-o", model, "-q"],
+                     ["registry", "--registry", path, "init"],
+                     ["registry", "--registry", path, "add", "alpha", model, "--data", data],
+                     ["registry", "--registry", path, "add", "alpha", model],
+                     ["registry", "--registry", path, "add", "beta", model, "--data", data]] {
+            let r = runNimp(args)
+            XCTAssertEqual(r.status, 0, "nimp \(args.joined(separator: " ")): \(r.stderr)")
+        }
+    }
+
+    /// What bash offers for `line` (the cursor at its end), sorted.
+    func complete(_ line: String, env: [String: String] = [:], directory: URL? = nil,
+                  file: StaticString = #filePath, lineNumber: UInt = #line) -> [String]
+    {
+        // Split as bash would for these simple lines; a trailing space starts a new word.
+        let driver = """
+            source "$1"
+            COMP_LINE="$2"
+            COMP_POINT=${#COMP_LINE}
+            read -ra COMP_WORDS <<< "$COMP_LINE"
+            [[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
+            COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+            prev=""
+            (( COMP_CWORD > 0 )) && prev="${COMP_WORDS[COMP_CWORD-1]}"
+            COMPREPLY=()
+            _nimp nimp "${COMP_WORDS[COMP_CWORD]}" "$prev"
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        var environment = env
+        environment["PATH"] = work.appendingPathComponent("bin").path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        if environment["NIMP_REGISTRY"] == nil { environment["NIMP_REGISTRY"] = "" }
+        let r = runProcess("/bin/bash", ["--norc", "--noprofile", "-c", driver, "complete", script.path, line],
+                           env: environment, directory: directory ?? work, timeout: 60)
+        XCTAssertEqual(r.status, 0, "completing '\(line)': \(r.stderr)", file: file, line: lineNumber)
+        return r.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }.sorted()
+    }
+
+    func testSubcommandsComplete() {
+        let top = complete("nimp ")
+        for name in ["gen-data", "train", "evaluate", "optimize", "distill", "evolve", "cycle", "registry"] {
+            XCTAssertTrue(top.contains(name), "nimp <TAB> lacks \(name): \(top)")
+        }
+        XCTAssertEqual(complete("nimp reg"), ["registry"])
+        let registry = complete("nimp registry ")
+        for name in ["init", "add", "list", "show", "versions", "promote", "rollback", "report", "config"] {
+            XCTAssertTrue(registry.contains(name), "nimp registry <TAB> lacks \(name): \(registry)")
+        }
+        XCTAssertEqual(complete("nimp registry rep"), ["report"])
+    }
+
+    func testOptionsAndTheirValuesComplete() {
+        XCTAssertEqual(complete("nimp train --ep"), ["--epochs"])
+        let options = complete("nimp train --")
+        for option in ["--data", "--validation", "--hidden", "--plot", "--output", "--quiet"] {
+            XCTAssertTrue(options.contains(option), "nimp train --<TAB> lacks \(option): \(options)")
+        }
+        XCTAssertEqual(complete("nimp train --optimizer "), ["adam", "adamw", "sgd"])
+        XCTAssertEqual(complete("nimp registry list --format t"), ["table"])
+    }
+
+    func testModelIDsCompleteFromTheRegistryOnTheCommandLine() throws {
+        let reg = work.appendingPathComponent("reg").path
+        try makeRegistry(reg)
+        XCTAssertEqual(complete("nimp registry show --registry \(reg) "), ["alpha", "beta"])
+        XCTAssertEqual(complete("nimp registry versions --registry \(reg) al"), ["alpha"])
+        XCTAssertEqual(complete("nimp registry --registry \(reg) rollback "), ["alpha", "beta"])
+        XCTAssertEqual(complete("nimp registry lineage --registry=\(reg) b"), ["beta"])
+        XCTAssertEqual(complete("nimp registry export --registry \(reg) alpha@"), ["alpha@1", "alpha@2"])
+        XCTAssertEqual(complete("nimp registry promote --registry \(reg) alpha "), ["1", "2"])
+    }
+
+    func testModelIDsCompleteFromTheEnvironmentAndTheDefaultDirectory() throws {
+        let reg = work.appendingPathComponent("nimp-registry").path
+        try makeRegistry(reg)
+        XCTAssertEqual(complete("nimp registry show ", env: ["NIMP_REGISTRY": reg], directory: URL(fileURLWithPath: "/")), ["alpha", "beta"])
+        XCTAssertEqual(complete("nimp registry versions "), ["alpha", "beta"], "./nimp-registry")
+    }
+
+    func testNoRegistryCompletesNothingQuietly() {
+        XCTAssertEqual(complete("nimp registry show --registry /nonexistent/registry "), [])
+    }
+}

@@ -1,0 +1,619 @@
+#compdef nimp
+
+__nimp_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__nimp_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __nimp_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__nimp_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_nimp() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'gen-data:Make a dataset: from a built-in generator, a teacher model or command, or by importing CSV / JSON lines.'
+            'train:Train a new model, or continue one, and write it as a model archive.'
+            'evaluate:Measure a model'\''s quality, latency and size on a dataset; print one JSON line.'
+            'optimize:Make a model smaller and faster: int8/f16 quantization, neuron or weight pruning, fine-tuning, a quality budget.'
+            'distill:Train a small student model from a teacher archive on teacher-labelled data.'
+            'evolve:Search for a better architecture and training setup with a genetic algorithm.'
+            'cycle:Run one improvement cycle over the registry (the job to run from cron).'
+            'registry:Keep models, versions, champions and history in a registry directory.'
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        gen-data|train|evaluate|optimize|distill|evolve|cycle|registry|help)
+            "_nimp_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_nimp_gen-data() {
+    local -i ret=1
+    local -ar ___task=('regression' 'classification')
+    local -ar ___format=('safetensors' 'csv' 'jsonl')
+    local -ar arg_specs=(
+        '--generator[A built-in generator.]:signal/dopamine|signal/cortisol|signal/serotonin|signal/growth:'
+        '--input[Import a CSV or JSON-lines file.]:file:'
+        '--teacher[Label inputs with this model archive.]:model.nimp:'
+        '--teacher-command[Label inputs with a command\: one JSON array of inputs per line on its stdin, one JSON array of outputs per line on its stdout.]:command:'
+        '--like[Draw teacher inputs around the rows of this dataset.]:dataset:'
+        '--features[Number of features of uniform \[0,1\] teacher inputs (without --like).]:features:'
+        '--samples[Number of samples to generate.]:samples:'
+        '--seed[Random seed.]:seed:'
+        '--target[Target column(s) of an imported file.]:column:'
+        '--task[classification or regression (default\: inferred from the target column).]:task:{__nimp_complete "${___task[@]}"}'
+        '--format[Output format\: safetensors, csv or jsonl (default\: from -o'\''s extension, else jsonl).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Output file (default\: stdout).]:file:'
+        '--timeout[Seconds a teacher command may run.]:timeout:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_train() {
+    local -i ret=1
+    local -ar ___activation=('relu' 'leaky_relu' 'tanh' 'sigmoid' 'gelu' 'identity')
+    local -ar ___optimizer=('sgd' 'adam' 'adamw')
+    local -ar ___schedule=('constant' 'cosine')
+    local -ar ___task=('regression' 'classification')
+    local -ar arg_specs=(
+        '--data[Training dataset.]:dataset:'
+        '--validation[Validation dataset (early stopping and the manifest'\''s metrics).]:dataset:'
+        '--validation-split[Hold out this fraction of --data for validation when --validation is absent.]:validation-split:'
+        '--hidden[Hidden layer sizes.]:64,64:'
+        '--activation[Activation of hidden layers\: relu, leaky_relu, tanh, sigmoid, gelu, identity.]:activation:{__nimp_complete "${___activation[@]}"}'
+        '--epochs[Passes over the training data.]:epochs:'
+        '--batch-size[Samples per step.]:batch-size:'
+        '--learning-rate[Learning rate.]:learning-rate:'
+        '--optimizer[adam, adamw or sgd (with momentum 0.9).]:optimizer:{__nimp_complete "${___optimizer[@]}"}'
+        '--weight-decay[Weight decay (decoupled for adamw, L2 otherwise).]:weight-decay:'
+        '--schedule[Learning-rate schedule\: constant or cosine.]:schedule:{__nimp_complete "${___schedule[@]}"}'
+        '--clip-norm[Clip gradients to this global norm.]:clip-norm:'
+        '--patience[Stop after this many epochs without a better validation loss; keep the best.]:patience:'
+        '--seed[Random seed\: the same seed reproduces a run bit for bit on the same machine.]:seed:'
+        '--init-from[Continue training this archive.]:model.nimp:'
+        '--id[Model id recorded in the manifest.]:id:'
+        '--metrics[Write per-epoch metrics here instead of stdout.]:file:'
+        '(--output -o)'{--output,-o}'[The model archive to write.]:model.nimp:'
+        '--plot[Also draw the learning curve (training and validation loss per epoch) as SVG here.]:curve.svg:'
+        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
+        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_evaluate() {
+    local -i ret=1
+    local -ar ___task=('regression' 'classification')
+    local -ar arg_specs=(
+        ':model.nimp:'
+        '--data[The dataset to evaluate on.]:dataset:'
+        '--latency-samples[Single-sample predictions timed for the latency percentiles.]:latency-samples:'
+        '(--output -o)'{--output,-o}'[Write the JSON line here instead of stdout.]:file:'
+        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
+        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_optimize() {
+    local -i ret=1
+    local -ar ___task=('regression' 'classification')
+    local -ar arg_specs=(
+        ':model.nimp:'
+        '--quantize[Store weights as int8 (per output channel) or f16.]:int8|f16:'
+        '--calibrate[Calibrate int8 rounding on the data (error-compensating rounding and bias correction); without data, or with --no-calibrate, plain per-channel rounding.]'
+        '--no-calibrate[Calibrate int8 rounding on the data (error-compensating rounding and bias correction); without data, or with --no-calibrate, plain per-channel rounding.]'
+        '--prune-neurons[Remove this fraction of every hidden layer'\''s units.]:fraction:'
+        '--prune-weights[Zero this fraction of the weights of every layer but the output layer, by magnitude.]:fraction:'
+        '--data[Fine-tuning data (and the source of a held-out split).]:dataset:'
+        '--validation[Held-out data for the quality budget and the comparison.]:dataset:'
+        '--validation-split[Fraction of --data held out when a held-out set is needed and --validation is absent.]:validation-split:'
+        '--epochs[Fine-tuning epochs after each pruning step (0\: none).]:epochs:'
+        '--learning-rate[Fine-tuning learning rate (default\: a third of the parent'\''s).]:learning-rate:'
+        '--batch-size[Fine-tuning batch size (default\: the parent'\''s).]:batch-size:'
+        '--max-quality-drop[Quality budget\: the largest drop of held-out R² or accuracy to accept.]:X:'
+        '--steps[Steps of the --max-quality-drop schedule.]:steps:'
+        '--seed[Random seed for the held-out split and fine-tuning.]:seed:'
+        '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
+        '--id[Model id recorded in the manifest (default\: the parent'\''s).]:id:'
+        '(--output -o)'{--output,-o}'[The model archive to write.]:out.nimp:'
+        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
+        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_distill() {
+    local -i ret=1
+    local -ar ___activation=('relu' 'leaky_relu' 'tanh' 'sigmoid' 'gelu' 'identity')
+    local -ar ___optimizer=('sgd' 'adam' 'adamw')
+    local -ar ___task=('regression' 'classification')
+    local -ar arg_specs=(
+        '--teacher[The teacher model archive.]:model.nimp:'
+        '--data[Inputs (with their true labels) for the teacher to label.]:dataset:'
+        '--validation[Held-out data for the comparison.]:dataset:'
+        '--validation-split[Hold out this fraction of --data when --validation is absent.]:validation-split:'
+        '--hidden[The student'\''s hidden layer sizes.]:16,16:'
+        '--activation[Activation of the student'\''s hidden layers.]:activation:{__nimp_complete "${___activation[@]}"}'
+        '--temperature[Softmax temperature of the teacher'\''s soft targets (classification).]:temperature:'
+        '--alpha[Weight of the teacher'\''s targets; the true labels get 1 − alpha.]:alpha:'
+        '--augment[Extra teacher-labelled inputs generated around --data.]:augment:'
+        '--noise[Noise of augmented inputs, in standard deviations of each feature.]:noise:'
+        '--epochs[Passes over the training data.]:epochs:'
+        '--batch-size[Samples per step.]:batch-size:'
+        '--learning-rate[Learning rate.]:learning-rate:'
+        '--optimizer[adam, adamw or sgd.]:optimizer:{__nimp_complete "${___optimizer[@]}"}'
+        '--seed[Random seed.]:seed:'
+        '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
+        '--id[Model id recorded in the manifest (default\: the teacher'\''s).]:id:'
+        '(--output -o)'{--output,-o}'[The student archive to write.]:out.nimp:'
+        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
+        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_evolve() {
+    local -i ret=1
+    local -ar ___cost=('parameters' 'latency')
+    local -ar ___task=('regression' 'classification')
+    local -ar arg_specs=(
+        '--data[Training dataset.]:dataset:'
+        '--validation[Held-out dataset the fitness is measured on.]:dataset:'
+        '--validation-split[Hold out this fraction of --data when --validation is absent.]:validation-split:'
+        '--budget-seconds[Wall-time budget\: no generation starts that would likely end after it.]:budget-seconds:'
+        '--population[Genomes per generation.]:population:'
+        '--generations[Generations to run (default 10; with --budget-seconds, until the budget is spent).]:generations:'
+        '--seed[Random seed\: the same seed reproduces the search.]:seed:'
+        '--cost-weight[Weight of the relative cost in the fitness.]:cost-weight:'
+        '--cost[What a network costs\: parameters (reproducible) or latency (measured).]:cost:{__nimp_complete "${___cost[@]}"}'
+        '--epochs[Training epochs of every genome.]:epochs:'
+        '--init[Warm start from a genome JSON file or a model archive.]:GENOME.json|model.nimp:'
+        '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
+        '--id[Model id recorded in the manifest.]:id:'
+        '(--output -o)'{--output,-o}'[The winner'\''s model archive.]:out.nimp:'
+        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
+        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_cycle() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--plan[Print the plan as JSON lines and change nothing.]'
+        '--force[Run even if the last cycle ended less than improvement_interval ago.]'
+        '--budget-seconds[Wall-time budget for the cycle'\''s tasks, in seconds.]:budget-seconds:'
+        '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'init:Create a registry directory (an existing one is left as it is).'
+            'add:Add a model (version 1, the champion) or, without --data, a new version of an existing model.'
+            'list:List the models: task, versions, champion and its held-out metrics.'
+            'show:Show one model (its model.json, champion and versions) or one version'\''s manifest (ID@VERSION).'
+            'versions:List a model'\''s versions: parent, operation, metrics, size, champion.'
+            'lineage:Show a model'\''s version graph: parent, operation, teacher, metrics.'
+            'history:Print history: tasks, cycles, promotions, rollbacks, adds, gc, lock takeovers.'
+            'signals:Show the signal levels (dopamine, cortisol, growth, serotonin) and their recent history.'
+            'status:Show the brain state: models, champions, last cycle, lock holder, signals, machine, settings.'
+            'promote:Make a version the champion of its model.'
+            'rollback:Make the previous champion of a model the champion again.'
+            'verify:Check every archive, champion pointer, model.json, dataset and history line.'
+            'gc:Remove old versions: keep the newest N per model, champions, previous champions and their lineage.'
+            'export:Copy a model'\''s champion (ID) or a version (ID@VERSION) out of the registry.'
+            'config:Show or change settings (config.json).'
+            'report:Write an HTML report with charts: quality over versions, trade-offs, gains and signals over cycles.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        init|add|list|show|versions|lineage|history|signals|status|promote|rollback|verify|gc|export|config|report)
+            "_nimp_registry_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_nimp_registry_init() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--examples[Seed the registry with the four example signal models.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_add() {
+    local -i ret=1
+    local -ar ___task=('regression' 'classification')
+    local -ar arg_specs=(
+        ':id:'
+        ':model.nimp:'
+        '--data[Training dataset (safetensors, CSV or JSON lines).]:dataset:'
+        '--eval[Fixed held-out eval dataset.]:dataset:'
+        '*--target[A target for the model, e.g. r2=0.99 or latency_p50_us=2 (repeatable).]:metric=value:'
+        '--max-parameters[Constraint\: the most parameters a version may have.]:max-parameters:'
+        '--max-bytes[Constraint\: the largest archive a version may be, in bytes.]:max-bytes:'
+        '*--target-column[Target column of CSV / JSON-lines datasets (repeatable).]:column:'
+        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '--generator[New data comes from this built-in generator, e.g. signal/dopamine.]:name:'
+        '--teacher-command[New data is labelled by this command (JSON lines in, JSON lines out).]:command:'
+        '--files[New data arrives as files matching this glob.]:glob:'
+        '--samples[Samples per generated dataset.]:samples:'
+        '--features[Inputs the teacher command expects.]:features:'
+        '--eval-fraction[Fraction of --data held out for evaluation when --eval is absent.]:eval-fraction:'
+        '--seed[Seed for the held-out split and generated data.]:seed:'
+        '--description[A short description for model.json.]:description:'
+        '--promote[When adding a version\: also make it the champion.]'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_list() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_show() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        ':id\[@version\]:{__nimp_custom_complete ---completion registry show -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_versions() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        ':id:{__nimp_custom_complete ---completion registry versions -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_lineage() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:{__nimp_custom_complete ---completion registry lineage -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '--dot[Print a Graphviz dot graph.]'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout.]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_history() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        '--model[Only entries about this model.]:model:'
+        '--since[Only entries at or after TIME\: ISO 8601 (2025-01-31 or 2025-01-31T12\:00\:00Z) or an age like 30m, 6h, 2d.]:time:'
+        '--type[Only entries of this type (task, cycle, promote, rollback, add, version, gc, config, lock-takeover).]:type:'
+        '--limit[Only the newest N entries.]:limit:'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_signals() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        '--limit[Snapshots of history to show.]:limit:'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_status() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_promote() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:{__nimp_custom_complete ---completion registry promote -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        ':version:{__nimp_custom_complete ---completion registry promote -- positional@1 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '--reason[Why, for history.]:reason:'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_rollback() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:{__nimp_custom_complete ---completion registry rollback -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '--reason[Why, for history.]:reason:'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_verify() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--strict[Count warnings as problems.]'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_gc() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--keep[Versions to keep per model (default\: keep_versions of config.json).]:keep:'
+        '--dry-run[Report what would be removed; remove nothing.]'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_export() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id\[@version\]:{__nimp_custom_complete ---completion registry export -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '(--output -o)'{--output,-o}'[Where to write the archive (- for stdout).]:file:'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_config() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        ':key:'
+        ':value:'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_report() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '(--output -o)'{--output,-o}'[Write the page here (default\: stdout).]:report.html:_files -g '\''*.html'\'''
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+        '--version[Show the version.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _nimp ]]; then
+    _nimp "${@}"
+else
+    compdef _nimp nimp
+fi
