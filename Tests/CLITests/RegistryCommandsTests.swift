@@ -50,6 +50,21 @@ import Testing
         #expect(f.registry(reg, ["add", "bad/id", f.model, "--data", f.train]).status == 64)
     }
 
+    @Test func addWithGeneratedOrTeacherLabelledData() throws {
+        let reg = f.makeRegistry("reg", models: [])
+        let g = jsonObject(f.ok(reg, ["add", "g", f.model, "--generator", "signal/dopamine", "--samples", "200", "--target", "r2=0.9"]))
+        #expect(g["version"] as? Int == 1 && g["train_sha256"] as? String != g["eval_sha256"] as? String)
+        let spec = try String(contentsOfFile: reg + "/models/g/model.json", encoding: .utf8)
+        #expect(spec.contains(#""generator" : "signal/dopamine""#))
+        // A teacher command: the mean of the inputs, one JSON array per line.
+        let teacher = #"awk '{ gsub(/[][]/, ""); n = split($0, v, ","); s = 0; for (i = 1; i <= n; i++) s += v[i]; print "[" s / n "]" }'"#
+        let t = jsonObject(f.ok(reg, ["add", "t", f.model, "--teacher-command", teacher, "--features", "10", "--samples", "100"]))
+        #expect(t["champion"] as? Int == 1)
+        #expect(try String(contentsOfFile: reg + "/models/t/model.json", encoding: .utf8).contains(#""command" : "awk"#))
+        #expect(f.registry(reg, ["add", "u", f.model, "--teacher-command", "cat"]).status == 64)
+        #expect(f.registry(reg, ["verify"]).status == 0)
+    }
+
     @Test func promoteRollbackHistoryExport() throws {
         let reg = f.makeRegistry("reg")
         f.ok(reg, ["add", "m", f.model2])

@@ -14,7 +14,8 @@ struct RegistryAdd: NimpCommand {
             without it 20% of --data is held out). Both are stored in the registry's data/ under \
             their sha256. The archive becomes version 1 and the champion; its metrics on the eval \
             set are measured and recorded. --generator, --teacher-command or --files say where new \
-            training data comes from (with --generator, --data may be omitted: both sets are generated). \
+            training data comes from; with --generator, or --teacher-command and --features, --data \
+            may be omitted: both sets are generated (the eval set from another seed). \
             Prints one JSON line: model, version, champion, held-out metrics.
             """)
 
@@ -88,7 +89,7 @@ struct RegistryAdd: NimpCommand {
         outputOptions.apply()
         let reg = try registry.open(wait: lock.wait)
         let archive = try ModelArchive.read(path: model)
-        if reg.hasModel(id) && data == nil && generator == nil {
+        if reg.hasModel(id) && data == nil && generator == nil && teacherCommand == nil {
             try addVersion(reg, archive)
         } else {
             try addModel(reg, archive)
@@ -133,10 +134,10 @@ struct RegistryAdd: NimpCommand {
 
     /// Training and eval data as stored bytes (safetensors) and as datasets.
     private func datasets() throws -> (Data, Dataset, Data, Dataset) {
-        if data == nil, let generator {
-            let g = try SignalGenerator(name: generator)
-            let train = g.generate(samples: samples ?? 2000, seed: seed)
-            let evalSet = g.generate(samples: max(200, (samples ?? 2000) / 2), seed: seed &+ 1_000_003)
+        if data == nil, generator != nil || teacherCommand != nil {
+            let train = try generated(samples: samples ?? 2000, seed: seed)
+            let evalSet = try generated(samples: max(200, (samples ?? 2000) / 2), seed: seed &+ 1_000_003)
+            Console.info("generated \(train.count) training and \(evalSet.count) held-out samples (seeds \(seed), \(seed &+ 1_000_003))")
             return (DatasetIO.encode(train, format: .safetensors), train, DatasetIO.encode(evalSet, format: .safetensors), evalSet)
         }
         guard let data else {
@@ -160,6 +161,17 @@ struct RegistryAdd: NimpCommand {
         let evalSet = train.subset(order.prefix(held).sorted())
         let trainSet = train.subset(order.dropFirst(held).sorted())
         return (DatasetIO.encode(trainSet, format: .safetensors), trainSet, DatasetIO.encode(evalSet, format: .safetensors), evalSet)
+    }
+
+    /// Data from the built-in generator, or inputs drawn uniformly from [0, 1] labelled by the teacher command.
+    private func generated(samples: Int, seed: UInt64) throws -> Dataset {
+        if let generator { return try SignalGenerator(name: generator).generate(samples: samples, seed: seed) }
+        guard let teacherCommand, let features else {
+            throw NimpError.usage("--teacher-command without --data needs --features N (the inputs the command expects)")
+        }
+        let x = InputSampler.uniform(features: features, samples: samples, seed: seed)
+        let y = try CommandTeacher(command: teacherCommand).run(x)
+        return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + teacherCommand, seed: seed)
     }
 
     private func load(_ path: String) throws -> Dataset {
