@@ -92,7 +92,7 @@ extension Registry {
         }
         func move(_ path: String, into dir: String) throws {
             try Failpoint.hit("gc.move", file: path)
-            let target = dir + "/" + (path as NSString).lastPathComponent
+            let target = dir + "/" + URL(fileURLWithPath: path).lastPathComponent
             guard rename(path, target) == 0 else { throw NimpError.io(path, "cannot move aside: \(String(cString: strerror(errno)))") }
             moved.append((path, target))
         }
@@ -112,7 +112,7 @@ extension Registry {
             }
             var entry = HistoryEntry(.gc, fields: ["keep": .int(keep), "bytes_freed": .int(report.bytesFreed)])
             entry["removed"] = .object(report.removed.mapValues { .array($0.map { .int($0) }) })
-            if !orphans.isEmpty { entry["removed_data"] = .array(orphans.map { .string(($0 as NSString).lastPathComponent) }) }
+            if !orphans.isEmpty { entry["removed_data"] = .array(orphans.map { .string(URL(fileURLWithPath: $0).lastPathComponent) }) }
             try history.append(entry, failpoint: "gc.history")
             try Failpoint.hit("gc.commit", file: layout.root)
         } catch {
@@ -125,7 +125,7 @@ extension Registry {
             throw error
         }
         for trash in trashes { try? FileManager.default.removeItem(atPath: trash) }
-        for dir in Set(trashes.map { ($0 as NSString).deletingLastPathComponent }) { try AtomicFile.syncDirectory(dir) }
+        for dir in Set(trashes.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }) { try AtomicFile.syncDirectory(dir) }
     }
 
     /// For each model, the versions gc must keep whatever their age, with the reason.

@@ -97,7 +97,7 @@ public struct JSONLinesFile: Sendable {
             try Failpoint.hit(failpoint + ".fsync", file: path)
             guard fsync(fd) == 0 else { throw Self.error(path, "fsync failed", errno) }
             if !existed {
-                try AtomicFile.syncDirectory((path as NSString).deletingLastPathComponent)
+                try AtomicFile.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
             }
         } catch {
             // Leave the file as it was: no partial line, no line the caller thinks failed.

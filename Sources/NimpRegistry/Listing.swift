@@ -52,6 +52,14 @@ extension Registry {
     public func listing(_ id: String) throws -> ModelListing {
         let spec = try self.spec(id)
         let champion = try champions(id).current()
+        let index = VersionIndex(layout: layout, model: id)
+        let files = index.archiveFiles()
+        // Fast path: decode only the champion's index line.
+        if let champion, let size = files[champion], let summary = index.summary(of: champion, archiveSize: size) {
+            let heldOut = summary.heldOut.flatMap { $0.evalSha256 == spec.eval.sha256 ? $0.metrics : nil }
+            return ModelListing(id: id, task: spec.task, versions: files.count, latest: files.keys.max(), champion: champion,
+                                championSummary: summary, heldOut: heldOut, targets: spec.targets, evalSha256: spec.eval.sha256)
+        }
         let list = try versions(id)
         let summary = champion.flatMap { list.summary($0) }
         let heldOut = summary?.heldOut.flatMap { $0.evalSha256 == spec.eval.sha256 ? $0.metrics : nil }

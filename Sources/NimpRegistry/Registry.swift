@@ -54,7 +54,8 @@ public struct Registry: Sendable {
             } catch {
                 throw NimpError.cannotCreate(dir, "cannot create directory: \(error.localizedDescription)")
             }
-            try AtomicFile.syncDirectory((dir as NSString).deletingLastPathComponent)
+            // Not NSString.deletingLastPathComponent: it crashes on one-character paths (`--registry r`).
+            try AtomicFile.syncDirectory(URL(fileURLWithPath: dir).deletingLastPathComponent().path)
             created = true
         }
         try registry.withLock {

@@ -30,7 +30,7 @@ public struct LockHolder: Codable, Equatable, Sendable {
 
     /// The process's own command line, e.g. `nimp registry promote sine 3`.
     public static var currentCommand: String {
-        CommandLine.arguments.enumerated().map { $0.offset == 0 ? (($0.element as NSString).lastPathComponent) : $0.element }
+        CommandLine.arguments.enumerated().map { $0.offset == 0 ? (URL(fileURLWithPath: $0.element).lastPathComponent) : $0.element }
             .joined(separator: " ")
     }
 }

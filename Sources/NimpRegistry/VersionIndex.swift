@@ -167,6 +167,20 @@ public struct VersionIndex: Sendable {
         }
     }
 
+    /// The summary of one version, decoding only its line (what listing needs); nil
+    /// when the index has no valid line for it, or its archive's size differs.
+    public func summary(of version: Int, archiveSize: Int) -> VersionSummary? {
+        guard let contents = try? file.read() else { return nil }
+        let decoder = JSONDecoder()
+        let all = Data(("[" + contents.lines.map(\.text).joined(separator: ",") + "]").utf8)
+        guard let keys = try? decoder.decode([IndexKey].self, from: all), keys.count == contents.lines.count,
+              let last = keys.lastIndex(where: { $0.version == version }),
+              let summary = try? decoder.decode(IndexLine.self, from: Data(contents.lines[last].text.utf8)).summary,
+              summary.version == version, summary.size == archiveSize
+        else { return nil }
+        return summary
+    }
+
     /// Appends summaries (the caller holds the lock). Failpoints `index.write`, `index.fsync`.
     public func append(_ summaries: [VersionSummary], failpoint: String = "index") throws {
         try file.append(try summaries.map { try RegistryJSON.line($0.json) }, failpoint: failpoint)
@@ -216,4 +230,9 @@ struct IndexLine: Decodable {
                               datasetSha256: datasetSha256, parameters: parameters, metrics: (metrics ?? [:]).compactMapValues { $0 },
                               heldOut: heldOut.map { HeldOutMetrics(evalSha256: $0.evalSha256, metrics: ($0.metrics ?? [:]).compactMapValues { $0 }) })
     }
+}
+
+/// Only the version of an index line: scanning for one line is cheaper than decoding all.
+struct IndexKey: Decodable {
+    var version: Int
 }
