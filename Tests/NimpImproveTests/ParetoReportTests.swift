@@ -55,3 +55,13 @@ final class ParetoReportTests: XCTestCase {
         XCTAssertEqual(SVG.compact(10500), "10.5k")
     }
 }
+
+extension ParetoReportTests {
+    func testNoiseWithinTheToleranceIsATie() {
+        // The first beats the second on quality and size and is 0.3% slower: noise. The
+        // third is worse but 20% faster.
+        let costs: [[Double]] = [[-0.98, 13312, 22.56], [-0.97, 13824, 22.49], [-0.90, 14000, 18.0]]
+        XCTAssertEqual(ParetoFront.indices(costs), [0, 1, 2], "exact: every latency difference counts")
+        XCTAssertEqual(ParetoFront.indices(costs, tolerance: [0, 0, 0.05]), [0, 2])
+    }
+}

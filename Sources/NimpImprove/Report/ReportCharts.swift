@@ -73,7 +73,8 @@ enum ReportCharts {
         let size = ScatterChart(title: "Quality vs size", xLabel: "archive bytes", yLabel: model.qualityMetric,
                                 points: measured.map { point($0, x: Double($0.bytes)) }, higherIsBetter: model.higherIsBetter)
         let latency = ScatterChart(title: "Quality vs latency", xLabel: "latency p50 (µs, one sample)", yLabel: model.qualityMetric,
-                                   points: measured.map { point($0, x: $0.latencyMicroseconds!) }, higherIsBetter: model.higherIsBetter)
+                                   points: measured.map { point($0, x: $0.latencyMicroseconds!) }, higherIsBetter: model.higherIsBetter,
+                                   xTolerance: ReportModel.latencyTolerance)
         return [size.svg, latency.svg]
     }
 }

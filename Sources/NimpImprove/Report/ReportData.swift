@@ -46,11 +46,15 @@ public struct ReportModel: Sendable {
         versions.filter { $0.quality != nil && $0.heldOut && $0.latencyMicroseconds != nil }
     }
 
+    /// Latencies closer than this fraction are a tie: single-sample timings of the same
+    /// architecture differ by a few percent from run to run.
+    public static let latencyTolerance = 0.05
+
     /// Versions on the Pareto front of quality (best), bytes and latency (smallest).
     public var paretoVersions: Set<Int> {
         let m = measured
         let costs = m.map { [higherIsBetter ? -$0.quality! : $0.quality!, Double($0.bytes), $0.latencyMicroseconds!] }
-        return Set(ParetoFront.indices(costs).map { m[$0].version })
+        return Set(ParetoFront.indices(costs, tolerance: [0, 0, Self.latencyTolerance]).map { m[$0].version })
     }
 }
 

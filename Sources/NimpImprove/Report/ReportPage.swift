@@ -94,7 +94,8 @@ public enum RegistryReport {
         if let t = m.target { intro += ", target \(SVG.value(t))" }
         intro += "; champion \(m.champion.map { "v\($0)" } ?? "none"). "
         intro += front.isEmpty ? "No version has held-out quality, size and latency measured yet."
-            : "On the Pareto front of quality, size and latency: " + front.sorted().map { "v\($0)" }.joined(separator: ", ") + "."
+            : "On the Pareto front of quality, size and latency: " + front.sorted().map { "v\($0)" }.joined(separator: ", ")
+            + String(format: " (latencies within %.0f%% count as equal).", ReportModel.latencyTolerance * 100)
         var s = section(id: anchor(m.id), title: m.id, intro: intro,
                         charts: [ReportCharts.quality(m), ReportCharts.taskGains(m, threshold: threshold)] + ReportCharts.tradeoffs(m), close: false)
         s += versionsTable(m, front: front)

@@ -21,8 +21,9 @@ struct ScatterChart {
     var staircase: [ScatterPoint]
     var higherIsBetter: Bool
 
+    /// `xTolerance`: relative differences of x that count as ties (noisy timings).
     init(title: String, xLabel: String, yLabel: String, points: [ScatterPoint], higherIsBetter: Bool,
-         width: Double = 560, height: Double = 300)
+         xTolerance: Double = 0, width: Double = 560, height: Double = 300)
     {
         frame = ChartFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel)
         frame.xDomain = LinearScale.domain(points.map(\.x), pad: 0.08)
@@ -34,7 +35,7 @@ struct ScatterChart {
         self.points = points
         self.higherIsBetter = higherIsBetter
         let costs = points.map { [$0.x, higherIsBetter ? -$0.y : $0.y] }
-        staircase = ParetoFront.indices(costs).map { points[$0] }.sorted { ($0.x, $0.y) < ($1.x, $1.y) }
+        staircase = ParetoFront.indices(costs, tolerance: [xTolerance, 0]).map { points[$0] }.sorted { ($0.x, $0.y) < ($1.x, $1.y) }
     }
 
     var svg: String {
