@@ -54,8 +54,8 @@ public enum BLAS {
         precondition(k == kb, "matmul: inner dimensions \(k) and \(kb) differ")
         var c = Matrix(rows: m, cols: n)
         if k == 0 { return c }
-        a.data.withUnsafeBufferPointer { pa in
-            b.data.withUnsafeBufferPointer { pb in
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in
                     gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
                          a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,

@@ -74,7 +74,7 @@ extension TrainingTargets {
     func withPointers<R>(outputs: Int, _ body: (TargetPointers) throws -> R) rethrows -> R {
         switch self {
         case .values(let m):
-            return try m.data.withUnsafeBufferPointer {
+            return try m.withUnsafeBufferPointer {
                 try body(TargetPointers(kind: .values, values: $0.baseAddress, labels: nil, cols: m.cols))
             }
         case .classes(let c):
@@ -82,7 +82,7 @@ extension TrainingTargets {
                 try body(TargetPointers(kind: .classes, values: nil, labels: $0.baseAddress, cols: outputs))
             }
         case .soft(let p, let t, let hard, let alpha):
-            return try p.data.withUnsafeBufferPointer { pp in
+            return try p.withUnsafeBufferPointer { pp in
                 let base = TargetPointers(kind: .soft, values: pp.baseAddress, labels: nil, cols: p.cols, temperature: t, alpha: alpha)
                 guard let hard else { return try body(base) }
                 return try hard.withUnsafeBufferPointer { h in

@@ -96,8 +96,8 @@ public enum Loss {
         precondition(output.rows == target.rows && output.cols == target.cols)
         var g = Matrix(rows: output.rows, cols: output.cols)
         if g.data.isEmpty { return (0, g) }
-        let loss = output.data.withUnsafeBufferPointer { o in
-            target.data.withUnsafeBufferPointer { t in
+        let loss = output.withUnsafeBufferPointer { o in
+            target.withUnsafeBufferPointer { t in
                 g.data.withUnsafeMutableBufferPointer { gp in
                     mseLoss(o.baseAddress!, t.baseAddress!, grad: gp.baseAddress!, rows: output.rows, cols: output.cols)
                 }
@@ -111,7 +111,7 @@ public enum Loss {
         precondition(labels.count == logits.rows)
         var g = Matrix(rows: logits.rows, cols: logits.cols)
         if g.data.isEmpty { return (0, g) }
-        let loss = logits.data.withUnsafeBufferPointer { z in
+        let loss = logits.withUnsafeBufferPointer { z in
             labels.withUnsafeBufferPointer { l in
                 g.data.withUnsafeMutableBufferPointer { gp in
                     crossEntropyLoss(z.baseAddress!, labels: l.baseAddress!, grad: gp.baseAddress!, rows: logits.rows, cols: logits.cols)
@@ -129,8 +129,8 @@ public enum Loss {
         if g.data.isEmpty { return (0, g) }
         var scratch = [Float](repeating: 0, count: logits.cols)
         let hardLabels = hard ?? []
-        let loss = logits.data.withUnsafeBufferPointer { z in
-            teacher.data.withUnsafeBufferPointer { p in
+        let loss = logits.withUnsafeBufferPointer { z in
+            teacher.withUnsafeBufferPointer { p in
                 hardLabels.withUnsafeBufferPointer { h in
                     g.data.withUnsafeMutableBufferPointer { gp in
                         scratch.withUnsafeMutableBufferPointer { s in

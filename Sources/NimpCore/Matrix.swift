@@ -1,42 +1,157 @@
+import Foundation
+
 /// A dense row-major matrix of Float: `data[r * cols + c]`.
 ///
-/// Value semantics through the underlying array; hot loops use
-/// `withUnsafe(Mutable)BufferPointer` so they never copy.
+/// Value semantics. The values live in an array, or read-only in memory that something
+/// else owns, such as a region of a mapped file (`init(rows:cols:mapped:)`): a dataset
+/// read that way is never copied. Hot loops use `withUnsafeBufferPointer` (no copy for
+/// either storage). `data` works for both; on mapped values, reading `data` makes one
+/// array copy (kept for later reads) and writing makes the matrix array-backed.
 public struct Matrix: Equatable, Sendable {
     public var rows: Int
     public var cols: Int
-    public var data: [Float]
+    /// The values when array-backed; empty when `mapped` holds them.
+    private var storage: [Float]
+    private var mapped: MappedFloats?
 
     public init(rows: Int, cols: Int, repeating value: Float = 0) {
         precondition(rows >= 0 && cols >= 0)
         self.rows = rows
         self.cols = cols
-        self.data = [Float](repeating: value, count: rows * cols)
+        self.storage = [Float](repeating: value, count: rows * cols)
     }
 
     public init(rows: Int, cols: Int, data: [Float]) {
         precondition(data.count == rows * cols, "matrix data has \(data.count) values, shape needs \(rows)x\(cols)")
         self.rows = rows
         self.cols = cols
-        self.data = data
+        self.storage = data
+    }
+
+    /// A matrix over values that stay where they are (e.g. a mapped file), read-only.
+    public init(rows: Int, cols: Int, mapped: MappedFloats) {
+        precondition(rows >= 0 && cols >= 0 && mapped.count == rows * cols,
+                     "mapped region has \(mapped.count) values, shape needs \(rows)x\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.storage = []
+        self.mapped = mapped
+    }
+
+    /// The values as an array. Reading it from a mapped matrix copies them once.
+    public var data: [Float] {
+        get { mapped?.array ?? storage }
+        _modify {
+            if let m = mapped {
+                storage = m.array
+                mapped = nil
+            }
+            yield &storage
+        }
+        set {
+            storage = newValue
+            mapped = nil
+        }
+    }
+
+    /// Whether the values are read in place from memory the matrix does not own.
+    public var isMapped: Bool { mapped != nil }
+
+    /// The values, without copying, for the duration of `body`.
+    @inline(__always)
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        if let mapped { return try body(UnsafeBufferPointer(start: mapped.base, count: mapped.count)) }
+        return try storage.withUnsafeBufferPointer(body)
+    }
+
+    /// Tells a mapped matrix that rows `range` are not needed soon: their pages leave this
+    /// process's resident set and are read again from the file if touched. No-op in memory.
+    public func releaseResident(rows range: Range<Int>) {
+        mapped?.release(range.lowerBound * cols..<range.upperBound * cols)
     }
 
     public subscript(r: Int, c: Int) -> Float {
-        get { data[r * cols + c] }
+        get {
+            if let mapped {
+                precondition(r >= 0 && c >= 0 && c < cols && r < rows, "matrix index out of range")
+                return mapped.base[r * cols + c]
+            }
+            return storage[r * cols + c]
+        }
         set { data[r * cols + c] = newValue }
     }
 
     /// A copy of row `r`.
-    public func row(_ r: Int) -> [Float] { Array(data[(r * cols)..<((r + 1) * cols)]) }
+    public func row(_ r: Int) -> [Float] {
+        precondition(r >= 0 && r < rows, "row \(r) of \(rows)")
+        return withUnsafeBufferPointer { Array($0[(r * cols)..<((r + 1) * cols)]) }
+    }
 
     /// The rows at `indices`, in that order.
     public func rows(_ indices: some Collection<Int>) -> Matrix {
         var out = Matrix(rows: indices.count, cols: cols)
-        var o = 0
-        for i in indices {
-            out.data.replaceSubrange(o..<(o + cols), with: data[(i * cols)..<((i + 1) * cols)])
-            o += cols
+        let cols = cols
+        withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                var o = 0
+                for i in indices {
+                    precondition(i >= 0 && i < rows, "row \(i) of \(rows)")
+                    if cols > 0 { (dst.baseAddress! + o).update(from: src.baseAddress! + i * cols, count: cols) }
+                    o += cols
+                }
+            }
         }
         return out
+    }
+
+    public static func == (a: Matrix, b: Matrix) -> Bool {
+        guard a.rows == b.rows, a.cols == b.cols else { return false }
+        if a.mapped == nil && b.mapped == nil { return a.storage == b.storage }
+        return a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.elementsEqual(pb) } }
+    }
+}
+
+/// Float values in memory that an owner keeps alive, e.g. an F32 tensor inside a mapped
+/// safetensors file. Read-only.
+public final class MappedFloats: @unchecked Sendable {
+    public let base: UnsafePointer<Float>
+    public let count: Int
+    /// Keeps the memory valid (e.g. the file mapping); never used otherwise.
+    private let owner: AnyObject
+    /// Whether `release` may drop pages: only for read-only file mappings, where the
+    /// next access reads the file again (on anonymous memory it would zero them).
+    private let fileBacked: Bool
+    private let lock = NSLock()
+    private var copy: [Float]?
+
+    /// `base` must stay valid, unchanged, while `owner` lives, and be Float-aligned.
+    /// `fileBacked`: the memory is a read-only (or private, unwritten) mapping of a file.
+    public init(base: UnsafePointer<Float>, count: Int, owner: AnyObject, fileBacked: Bool = false) {
+        precondition(Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0, "mapped floats must be aligned")
+        self.base = base
+        self.count = count
+        self.owner = owner
+        self.fileBacked = fileBacked
+    }
+
+    /// The values as an array, copied once on first use.
+    var array: [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let copy { return copy }
+        let a = Array(UnsafeBufferPointer(start: base, count: count))
+        copy = a
+        return a
+    }
+
+    /// Drops the whole pages inside elements `range` from the resident set (madvise
+    /// MADV_DONTNEED: for a read-only file mapping the next access reads the file again).
+    func release(_ range: Range<Int>) {
+        guard fileBacked else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base + range.lowerBound), end = Int(bitPattern: base + range.upperBound)
+        let first = (start + page - 1) / page * page, last = end / page * page
+        guard last > first else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED)
     }
 }

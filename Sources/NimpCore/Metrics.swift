@@ -78,7 +78,7 @@ public func evaluateQuality(_ model: Model, on data: Dataset) -> QualityReport {
 
 /// Runs `x` through `net` in chunks; `body(outputs, firstRow, rows)`.
 private func stream(_ net: Network, _ x: Matrix, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
-    x.data.withUnsafeBufferPointer { xp in
+    x.withUnsafeBufferPointer { xp in
         var first = 0
         while first < x.rows {
             let rows = min(net.maxBatch, x.rows - first)
@@ -108,7 +108,7 @@ func sumOfSquaredDeviations(_ y: Matrix) -> [Double] {
 /// The arg-max column of each row (first on ties): predicted classes from logits or probabilities.
 public func argmaxRows(_ m: Matrix) -> [Int32] {
     guard m.rows > 0, m.cols > 0 else { return [Int32](repeating: 0, count: m.rows) }
-    return m.data.withUnsafeBufferPointer { p in
+    return m.withUnsafeBufferPointer { p in
         (0..<m.rows).map { Int32(argmax(p.baseAddress! + $0 * m.cols, m.cols)) }
     }
 }

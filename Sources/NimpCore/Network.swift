@@ -92,7 +92,7 @@ final class Network {
         precondition(model.layers.count == layerCount && model.inputs == inputs)
         for (l, layer) in model.layers.enumerated() {
             precondition(layer.outputs == widths[l + 1] && layer.inputs == widths[l], "layer \(l) shape changed")
-            layer.weight.data.withUnsafeBufferPointer { (params + weightOffsets[l]).update(from: $0.baseAddress!, count: $0.count) }
+            layer.weight.withUnsafeBufferPointer { (params + weightOffsets[l]).update(from: $0.baseAddress!, count: $0.count) }
             layer.bias.withUnsafeBufferPointer { (params + biasOffsets[l]).update(from: $0.baseAddress!, count: $0.count) }
         }
         applyMask()

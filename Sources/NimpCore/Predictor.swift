@@ -51,7 +51,7 @@ public final class BatchPredictor {
         precondition(x.cols == inputs, "predict: data has \(x.cols) features, the model expects \(inputs)")
         var out = Matrix(rows: x.rows, cols: outputs)
         guard x.rows > 0 else { return out }
-        x.data.withUnsafeBufferPointer { xp in
+        x.withUnsafeBufferPointer { xp in
             out.data.withUnsafeMutableBufferPointer { predict(xp, rows: x.rows, into: $0) }
         }
         return out
@@ -60,10 +60,10 @@ public final class BatchPredictor {
 
 /// Replaces each row of `m` by its softmax.
 func softmaxRows(_ m: inout Matrix) {
-    let cols = m.cols
-    guard m.rows > 0, cols > 0 else { return }
+    let rows = m.rows, cols = m.cols
+    guard rows > 0, cols > 0 else { return }
     m.data.withUnsafeMutableBufferPointer { p in
-        for r in 0..<m.rows {
+        for r in 0..<rows {
             let row = p.baseAddress! + r * cols
             _ = softmaxRow(row, row, cols: cols)
         }

@@ -5,7 +5,7 @@ public func fitNormalizer(_ x: Matrix) -> Normalizer {
     guard n > 0 else { return .identity(features: f) }
     var mean = [Double](repeating: 0, count: f)
     var sq = [Double](repeating: 0, count: f)
-    x.data.withUnsafeBufferPointer { p in
+    x.withUnsafeBufferPointer { p in
         for r in 0..<n {
             for c in 0..<f { mean[c] += Double(p[r &* f &+ c]) }
         }
@@ -29,9 +29,9 @@ extension Normalizer {
     public func apply(_ x: Matrix) -> Matrix {
         precondition(x.cols == mean.count, "normalizer has \(mean.count) features, data \(x.cols)")
         var out = Matrix(rows: x.rows, cols: x.cols)
-        if x.data.isEmpty { return out }
+        if x.rows == 0 || x.cols == 0 { return out }
         let inv = std.map { 1 / $0 }
-        x.data.withUnsafeBufferPointer { src in
+        x.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
                 mean.withUnsafeBufferPointer { m in
                     inv.withUnsafeBufferPointer { s in

@@ -48,7 +48,7 @@ public struct Trainer: Sendable {
         var bestLoss = Double.infinity, bestEpoch = 0, stoppedEarly = false
         let validationStats = validation.map { ValidationStats(targets: $0.targets, outputs: model.outputs) }
 
-        try x.data.withUnsafeBufferPointer { xp in
+        try x.withUnsafeBufferPointer { xp in
             try targets.withPointers(outputs: model.outputs) { tp in
                 for epoch in stride(from: 1, through: config.epochs, by: 1) {
                     let start = ContinuousClock.now
@@ -123,7 +123,7 @@ public struct Trainer: Sendable {
                           _ buffers: TargetBuffers) throws -> (Double, Double) {
         stats.reset()
         var lossSum = 0.0
-        x.data.withUnsafeBufferPointer { xp in
+        x.withUnsafeBufferPointer { xp in
             targets.withPointers(outputs: net.outputs) { tp in
                 var first = 0
                 while first < x.rows {

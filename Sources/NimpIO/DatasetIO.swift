@@ -42,9 +42,20 @@ public enum DatasetIO {
     /// a regression safetensors file it selects outputs by name. `task` nil infers it:
     /// a non-numeric target gives a classification (classes sorted), numeric a regression.
     /// Missing file → exit 66; anything wrong inside → exit 65 naming the place.
+    ///
+    /// A safetensors file is mapped, and its F32 tensors are read in place: `x` (and a
+    /// regression's `y`) are matrices over the mapping, never copied, so a dataset larger
+    /// than memory can be trained on (pages come and go as the kernel needs).
     public static func load(path: String, target: [String]? = nil, task: Task? = nil) throws -> Dataset {
-        let data = try MappedFile.read(path)
+        let mapping = try MappedFile.map(path)
+        let data = mapping?.data ?? Data()
         let format = DatasetFormat.infer(path: path) ?? DatasetFormat.sniff(data)
+        if format == .safetensors {
+            if let target, Set(target).count != target.count {
+                throw NimpError.usage("a target column is named twice: \(target.joined(separator: ", "))")
+            }
+            return try DatasetTensors.decode(SafeTensorsFile(mapping: mapping, name: path), target: target, task: task)
+        }
         return try decode(data, name: path, format: format, target: target, task: task)
     }
 

@@ -38,8 +38,8 @@ enum DatasetTensors {
             throw fail("tensor \"x\"", "\(describe(xInfo)), expected a 2-D float tensor [samples, features]", hint: layoutHint)
         }
         let (samples, features) = (xInfo.shape[0], xInfo.shape[1])
-        let x = Matrix(rows: samples, cols: features, data: try file.floats("x"))
-        try checkFinite(x.data, columns: features, tensor: "x", name: name)
+        let x = try matrix(file, "x", rows: samples, cols: features)
+        try checkFinite(x, tensor: "x", name: name)
 
         guard let yInfo = file.info("y") else { throw fail("tensor \"y\"", "no such tensor", hint: layoutHint) }
         let storedTask: Task = yInfo.dtype.isFloat ? .regression : .classification
@@ -80,8 +80,8 @@ enum DatasetTensors {
                 throw fail("tensor \"y\"", "\(describe(yInfo)), expected a float tensor [\(samples), outputs] (x has \(samples) samples)", hint: layoutHint)
             }
             let outputs = yInfo.shape.count == 2 ? yInfo.shape[1] : 1
-            let y = Matrix(rows: samples, cols: outputs, data: try file.floats("y"))
-            try checkFinite(y.data, columns: outputs, tensor: "y", name: name)
+            let y = try matrix(file, "y", rows: samples, cols: outputs)
+            try checkFinite(y, tensor: "y", name: name)
             let defaultNames = outputs == 1 ? ["y"] : (0..<outputs).map { "y\($0)" }
             let targetNames = try names(file, key: "target_names", count: outputs) ?? defaultNames
             dataset = Dataset(x: x, y: .values(y), featureNames: featureNames, targetNames: targetNames)
@@ -104,10 +104,38 @@ enum DatasetTensors {
         "\(t.dtype.rawValue) [\(t.shape.map(String.init).joined(separator: ", "))]"
     }
 
-    private static func checkFinite(_ values: [Float], columns: Int, tensor: String, name: String) throws {
-        guard let k = values.firstIndex(where: { !$0.isFinite }) else { return }
-        throw NimpError.data(name, "tensor \"\(tensor)\", sample \(k / max(columns, 1)), column \(k % max(columns, 1))",
-                             "\(values[k]) is not a finite number")
+    /// A float tensor as a matrix: read in place from the mapped file when it is F32 and
+    /// aligned, else converted into memory.
+    private static func matrix(_ file: SafeTensorsFile, _ tensor: String, rows: Int, cols: Int) throws -> Matrix {
+        if let mapped = file.mappedFloats(tensor) { return Matrix(rows: rows, cols: cols, mapped: mapped) }
+        return Matrix(rows: rows, cols: cols, data: try file.floats(tensor))
+    }
+
+    /// Rows checked per chunk; a mapped matrix's pages are released behind the check, so
+    /// checking a file larger than memory does not make it resident.
+    private static let checkChunkRows = 1 << 16
+
+    private static func checkFinite(_ m: Matrix, tensor: String, name: String) throws {
+        let columns = max(m.cols, 1)
+        let bad: Int? = m.withUnsafeBufferPointer { values in
+            var first = 0
+            while first < m.rows {
+                let end = min(m.rows, first + checkChunkRows)
+                var acc: Float = 0
+                // x - x is 0 for finite x, NaN for NaN and ±Inf.
+                for k in (first * m.cols)..<(end * m.cols) { acc += values[k] - values[k] }
+                if !(acc == 0) {
+                    return (first * m.cols..<end * m.cols).first { !values[$0].isFinite }
+                }
+                if m.isMapped { m.releaseResident(rows: first..<end) }
+                first = end
+            }
+            return nil
+        }
+        guard let k = bad else { return }
+        let value = m.withUnsafeBufferPointer { $0[k] }
+        throw NimpError.data(name, "tensor \"\(tensor)\", sample \(k / columns), column \(k % columns)",
+                             "\(value) is not a finite number")
     }
 
     /// A metadata key holding a JSON array of strings, or nil when absent.

@@ -46,6 +46,8 @@ public struct SafeTensorsFile: Sendable {
     public let name: String
 
     private let data: Data
+    /// The mapping `data` reads from, when the file was mapped (tensors can then be read in place).
+    private let mapping: FileMapping?
     /// Offset of the data section within `data`.
     private let dataStart: Int
     private let index: [String: Int]
@@ -54,8 +56,17 @@ public struct SafeTensorsFile: Sendable {
     /// Every violation is `NimpError` exit 65 naming the place (header, tensor) and what
     /// was expected.
     public init(data: Data, name: String) throws {
+        try self.init(data: data, mapping: nil, name: name)
+    }
+
+    init(mapping: FileMapping?, name: String) throws {
+        try self.init(data: mapping?.data ?? Data(), mapping: mapping, name: name)
+    }
+
+    private init(data: Data, mapping: FileMapping?, name: String) throws {
         self.name = name
         self.data = data
+        self.mapping = mapping
         let total = data.count
         let prefix = data.withUnsafeBytes { Array($0.prefix(9)) }
         if let format = Self.foreignFormat(prefix) {
@@ -101,7 +112,21 @@ public struct SafeTensorsFile: Sendable {
 
     /// Maps the file at `path` and validates it. Missing or unreadable → exit 66.
     public static func read(path: String) throws -> SafeTensorsFile {
-        try SafeTensorsFile(data: try MappedFile.read(path), name: path)
+        try SafeTensorsFile(mapping: try MappedFile.map(path), name: path)
+    }
+
+    /// An F32 tensor's values read in place from the mapped file, without a copy: nil when
+    /// the file is not mapped, the tensor is not F32, or its bytes are not Float-aligned
+    /// (then `floats` copies them).
+    public func mappedFloats(_ tensorName: String) -> MappedFloats? {
+        #if _endian(little)
+        guard let mapping, let t = info(tensorName), t.dtype == .F32 else { return nil }
+        let start = mapping.base + dataStart + t.byteRange.lowerBound
+        guard Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        return MappedFloats(base: start.assumingMemoryBound(to: Float.self), count: t.count, owner: mapping, fileBacked: true)
+        #else
+        return nil
+        #endif
     }
 
     /// The entry for `name`, or nil.
@@ -378,26 +403,53 @@ public struct SafeTensorsWriter: Sendable {
     }
 }
 
+/// A read-only private mapping of a whole file, unmapped when the last user lets go.
+final class FileMapping: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let length: Int
+
+    init(base: UnsafeRawPointer, length: Int) {
+        self.base = base
+        self.length = length
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+
+    /// The mapped bytes as Data, without a copy; the Data keeps the mapping alive.
+    var data: Data {
+        Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: length, deallocator: .custom { _, _ in
+            withExtendedLifetime(self) {}
+        })
+    }
+}
+
 /// Opening input files: a regular file mapped into memory; anything else is refused
 /// before it is read, so a FIFO or /dev/zero cannot hang or exhaust memory.
 enum MappedFile {
-    /// Missing, unreadable or not a regular file → exit 66.
-    static func read(_ path: String) throws -> Data {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+    /// The file mapped read-only; nil for an empty file. Missing, unreadable or not a
+    /// regular file → exit 66.
+    static func map(_ path: String) throws -> FileMapping? {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
             throw NimpError.missing(path, errno == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(errno)))")
         }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw NimpError.io(path, "cannot stat: \(String(cString: strerror(errno)))") }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw NimpError.missing(path, info.st_mode & S_IFMT == S_IFDIR ? "is a directory, expected a file" : "not a regular file")
         }
-        guard access(path, R_OK) == 0 else {
-            throw NimpError.missing(path, "cannot open: \(String(cString: strerror(errno)))")
+        if info.st_size == 0 { return nil }
+        let length = Int(info.st_size)
+        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw NimpError.io(path, "cannot map: \(String(cString: strerror(errno)))")
         }
-        if info.st_size == 0 { return Data() }
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw NimpError.io(path, "cannot read: \(error.localizedDescription)")
-        }
+        return FileMapping(base: UnsafeRawPointer(p), length: length)
+    }
+
+    /// The file's bytes, mapped. Missing, unreadable or not a regular file → exit 66.
+    static func read(_ path: String) throws -> Data {
+        try map(path)?.data ?? Data()
     }
 }

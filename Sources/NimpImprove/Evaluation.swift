@@ -79,7 +79,7 @@ public enum Evaluator {
         var output = [Float](repeating: 0, count: model.outputs)
         var times = [Double](repeating: 0, count: samples)
         let rows = max(1, data.count)
-        data.x.data.withUnsafeBufferPointer { x in
+        data.x.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { out in
                 for i in 0..<(samples + 200) {
                     let r = i % rows

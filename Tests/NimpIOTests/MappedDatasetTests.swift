@@ -1,0 +1,70 @@
+import Foundation
+import NimpCore
+import XCTest
+
+@testable import NimpIO
+
+/// Safetensors datasets read in place from the mapped file.
+final class MappedDatasetTests: XCTestCase {
+    func testSafetensorsFileIsReadInPlace() throws {
+        for d in [DatasetIOTests.regression(rows: 300, features: 7, outputs: 2), DatasetIOTests.classification()] {
+            let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+            let back = try DatasetIO.load(path: path)
+            XCTAssertTrue(back.x.isMapped, "x is read in place")
+            if case .values(let y) = back.y { XCTAssertTrue(y.isMapped, "a regression's y is read in place") }
+            XCTAssertEqual(back.x, d.x)
+            XCTAssertEqual(back.y, d.y)
+            XCTAssertEqual(back.x.data, d.x.data)
+            XCTAssertEqual(back.x.row(3), d.x.row(3))
+            XCTAssertEqual(back.x.rows([4, 1, 4]), d.x.rows([4, 1, 4]))
+            XCTAssertEqual(back.x[2, 1], d.x[2, 1])
+        }
+    }
+
+    func testWritingAMappedMatrixCopiesIt() throws {
+        let d = DatasetIOTests.regression(rows: 50, features: 3)
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let loaded = try DatasetIO.load(path: path)
+        var x = loaded.x
+        x[0, 0] = 12345
+        XCTAssertFalse(x.isMapped)
+        XCTAssertEqual(x[0, 0], 12345)
+        XCTAssertEqual(loaded.x[0, 0], d.x[0, 0], "the file's values are untouched")
+        XCTAssertEqual(try DatasetIO.load(path: path).x, d.x)
+        XCTAssertNotEqual(x, loaded.x)
+    }
+
+    func testReleasingPagesKeepsTheValues() throws {
+        let d = DatasetIOTests.regression(rows: 20_000, features: 10)
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let loaded = try DatasetIO.load(path: path)
+        loaded.x.releaseResident(rows: 0..<loaded.x.rows)
+        XCTAssertEqual(loaded.x, d.x)
+    }
+
+    func testTrainingOnAMappedDatasetMatchesInMemory() throws {
+        var d = DatasetIOTests.regression(rows: 500, features: 4)
+        d.y = .values(Matrix(rows: 500, cols: 1, data: (0..<500).map { Float($0 % 7) / 7 }))
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let mapped = try DatasetIO.load(path: path)
+        var rng = RNG(seed: 3)
+        let model = Model.initialized(task: .regression, inputs: 4, hidden: [8], outputs: 1, activation: .tanh,
+                                      normalizer: fitNormalizer(mapped.x), featureNames: d.featureNames, targetNames: ["y"], rng: &rng)
+        XCTAssertEqual(fitNormalizer(mapped.x), fitNormalizer(d.x))
+        let config = TrainConfig(epochs: 3, batchSize: 32, seed: 5)
+        guard case .values(let ym) = mapped.y, case .values(let y) = d.y else { return XCTFail("regression") }
+        let a = try Trainer(config: config).fit(model, x: mapped.x, targets: .values(ym), validation: (mapped.x, .values(ym))) { _ in }
+        let b = try Trainer(config: config).fit(model, x: d.x, targets: .values(y), validation: (d.x, .values(y))) { _ in }
+        XCTAssertEqual(a.model, b.model)
+        XCTAssertEqual(evaluateQuality(a.model, on: mapped), evaluateQuality(b.model, on: d))
+    }
+
+    func testNonFiniteValuesInAMappedFileAreReported() throws {
+        var d = DatasetIOTests.regression(rows: 100_000, features: 2)
+        d.x[70_001, 1] = .nan
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        XCTAssertThrowsError(try DatasetIO.load(path: path)) {
+            XCTAssertTrue("\($0)".contains("sample 70001, column 1"), "\($0)")
+        }
+    }
+}
