@@ -197,15 +197,18 @@ _nimp_gen-data() {
         return
         ;;
     '--input')
+        __nimp_add_completions -f
         return
         ;;
     '--teacher')
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
         return
         ;;
     '--teacher-command')
         return
         ;;
     '--like')
+        __nimp_add_completions -f
         return
         ;;
     '--features')
@@ -229,6 +232,7 @@ _nimp_gen-data() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     '--timeout')
@@ -247,9 +251,11 @@ _nimp_train() {
     # Offer option value completions
     case "${prev}" in
     '--data')
+        __nimp_add_completions -f
         return
         ;;
     '--validation')
+        __nimp_add_completions -f
         return
         ;;
     '--validation-split')
@@ -292,18 +298,22 @@ _nimp_train() {
         return
         ;;
     '--init-from')
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
         return
         ;;
     '--id')
         return
         ;;
     '--metrics')
+        __nimp_add_completions -f
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     '--plot')
+        __nimp_add_completions -f
         return
         ;;
     '--target')
@@ -326,12 +336,14 @@ _nimp_evaluate() {
     # Offer option value completions
     case "${prev}" in
     '--data')
+        __nimp_add_completions -f
         return
         ;;
     '--latency-samples')
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     '--target')
@@ -339,6 +351,14 @@ _nimp_evaluate() {
         ;;
     '--task')
         __nimp_add_completions -W 'regression'$'\n''classification'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
         return
         ;;
     esac
@@ -363,9 +383,11 @@ _nimp_optimize() {
         return
         ;;
     '--data')
+        __nimp_add_completions -f
         return
         ;;
     '--validation')
+        __nimp_add_completions -f
         return
         ;;
     '--validation-split')
@@ -396,6 +418,7 @@ _nimp_optimize() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     '--target')
@@ -403,6 +426,14 @@ _nimp_optimize() {
         ;;
     '--task')
         __nimp_add_completions -W 'regression'$'\n''classification'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
         return
         ;;
     esac
@@ -418,12 +449,15 @@ _nimp_distill() {
     # Offer option value completions
     case "${prev}" in
     '--teacher')
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
         return
         ;;
     '--data')
+        __nimp_add_completions -f
         return
         ;;
     '--validation')
+        __nimp_add_completions -f
         return
         ;;
     '--validation-split')
@@ -471,6 +505,7 @@ _nimp_distill() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     '--target')
@@ -493,9 +528,11 @@ _nimp_evolve() {
     # Offer option value completions
     case "${prev}" in
     '--data')
+        __nimp_add_completions -f
         return
         ;;
     '--validation')
+        __nimp_add_completions -f
         return
         ;;
     '--validation-split')
@@ -524,6 +561,7 @@ _nimp_evolve() {
         return
         ;;
     '--init')
+        __nimp_add_completions -o plusdirs -fX '!*.@(json|nimp)'
         return
         ;;
     '--latency-samples')
@@ -533,6 +571,7 @@ _nimp_evolve() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     '--target')
@@ -562,6 +601,7 @@ _nimp_cycle() {
         return
         ;;
     '--textfile-dir')
+        __nimp_add_completions -d
         return
         ;;
     esac
@@ -627,9 +667,11 @@ _nimp_registry_add() {
     # Offer option value completions
     case "${prev}" in
     '--data')
+        __nimp_add_completions -f
         return
         ;;
     '--eval')
+        __nimp_add_completions -f
         return
         ;;
     '--target')
@@ -680,6 +722,14 @@ _nimp_registry_add() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    2)
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
+        return
+        ;;
+    esac
 }
 
 _nimp_registry_list() {
@@ -700,6 +750,7 @@ _nimp_registry_list() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -723,6 +774,7 @@ _nimp_registry_show() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -754,6 +806,7 @@ _nimp_registry_versions() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -781,6 +834,7 @@ _nimp_registry_lineage() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -804,6 +858,7 @@ _nimp_registry_history() {
     # Offer option value completions
     case "${prev}" in
     '--model')
+        __nimp_add_completions -W "$(__nimp_custom_complete ---completion registry history -- --model "${COMP_CWORD}" "$(__nimp_cursor_index_in_current_word)")"
         return
         ;;
     '--since')
@@ -824,6 +879,7 @@ _nimp_registry_history() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -850,6 +906,7 @@ _nimp_registry_signals() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -873,6 +930,7 @@ _nimp_registry_status() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -990,6 +1048,7 @@ _nimp_registry_export() {
     # Offer option value completions
     case "${prev}" in
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     '--registry')
@@ -1028,6 +1087,7 @@ _nimp_registry_config() {
         return
         ;;
     '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac

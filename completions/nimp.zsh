@@ -80,17 +80,17 @@ _nimp_gen-data() {
     local -ar ___format=('safetensors' 'csv' 'jsonl')
     local -ar arg_specs=(
         '--generator[A built-in generator.]:signal/dopamine|signal/cortisol|signal/serotonin|signal/growth:'
-        '--input[Import a CSV or JSON-lines file.]:file:'
-        '--teacher[Label inputs with this model archive.]:model.nimp:'
+        '--input[Import a CSV or JSON-lines file.]:file:_files'
+        '--teacher[Label inputs with this model archive.]:model.nimp:_files -g '\''*.nimp'\'''
         '--teacher-command[Label inputs with a command\: one JSON array of inputs per line on its stdin, one JSON array of outputs per line on its stdout.]:command:'
-        '--like[Draw teacher inputs around the rows of this dataset.]:dataset:'
+        '--like[Draw teacher inputs around the rows of this dataset.]:dataset:_files'
         '--features[Number of features of uniform \[0,1\] teacher inputs (without --like).]:features:'
         '--samples[Number of samples to generate.]:samples:'
         '--seed[Random seed.]:seed:'
         '--target[Target column(s) of an imported file.]:column:'
         '--task[classification or regression (default\: inferred from the target column).]:task:{__nimp_complete "${___task[@]}"}'
         '--format[Output format\: safetensors, csv or jsonl (default\: from -o'\''s extension, else jsonl).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Output file (default\: stdout).]:file:'
+        '(--output -o)'{--output,-o}'[Output file (default\: stdout).]:file:_files'
         '--timeout[Seconds a teacher command may run.]:timeout:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
@@ -109,8 +109,8 @@ _nimp_train() {
     local -ar ___schedule=('constant' 'cosine')
     local -ar ___task=('regression' 'classification')
     local -ar arg_specs=(
-        '--data[Training dataset.]:dataset:'
-        '--validation[Validation dataset (early stopping and the manifest'\''s metrics).]:dataset:'
+        '--data[Training dataset.]:dataset:_files'
+        '--validation[Validation dataset (early stopping and the manifest'\''s metrics).]:dataset:_files'
         '--validation-split[Hold out this fraction of --data for validation when --validation is absent.]:validation-split:'
         '--hidden[Hidden layer sizes.]:64,64:'
         '--activation[Activation of hidden layers\: relu, leaky_relu, tanh, sigmoid, gelu, identity.]:activation:{__nimp_complete "${___activation[@]}"}'
@@ -123,11 +123,11 @@ _nimp_train() {
         '--clip-norm[Clip gradients to this global norm.]:clip-norm:'
         '--patience[Stop after this many epochs without a better validation loss; keep the best.]:patience:'
         '--seed[Random seed\: the same seed reproduces a run bit for bit on the same machine.]:seed:'
-        '--init-from[Continue training this archive.]:model.nimp:'
+        '--init-from[Continue training this archive.]:model.nimp:_files -g '\''*.nimp'\'''
         '--id[Model id recorded in the manifest.]:id:'
-        '--metrics[Write per-epoch metrics here instead of stdout.]:file:'
-        '(--output -o)'{--output,-o}'[The model archive to write.]:model.nimp:'
-        '--plot[Also draw the learning curve (training and validation loss per epoch) as SVG here.]:curve.svg:'
+        '--metrics[Write per-epoch metrics here instead of stdout.]:file:_files'
+        '(--output -o)'{--output,-o}'[The model archive to write.]:model.nimp:_files'
+        '--plot[Also draw the learning curve (training and validation loss per epoch) as SVG here.]:curve.svg:_files'
         '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
         '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
@@ -144,10 +144,10 @@ _nimp_evaluate() {
     local -i ret=1
     local -ar ___task=('regression' 'classification')
     local -ar arg_specs=(
-        ':model.nimp:'
-        '--data[The dataset to evaluate on.]:dataset:'
+        ':model.nimp:_files -g '\''*.nimp'\'''
+        '--data[The dataset to evaluate on.]:dataset:_files'
         '--latency-samples[Single-sample predictions timed for the latency percentiles.]:latency-samples:'
-        '(--output -o)'{--output,-o}'[Write the JSON line here instead of stdout.]:file:'
+        '(--output -o)'{--output,-o}'[Write the JSON line here instead of stdout.]:file:_files'
         '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
         '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
@@ -164,14 +164,14 @@ _nimp_optimize() {
     local -i ret=1
     local -ar ___task=('regression' 'classification')
     local -ar arg_specs=(
-        ':model.nimp:'
+        ':model.nimp:_files -g '\''*.nimp'\'''
         '--quantize[Store weights as int8 (per output channel) or f16.]:int8|f16:'
         '--calibrate[Calibrate int8 rounding on the data (error-compensating rounding and bias correction); without data, or with --no-calibrate, plain per-channel rounding.]'
         '--no-calibrate[Calibrate int8 rounding on the data (error-compensating rounding and bias correction); without data, or with --no-calibrate, plain per-channel rounding.]'
         '--prune-neurons[Remove this fraction of every hidden layer'\''s units.]:fraction:'
         '--prune-weights[Zero this fraction of the weights of every layer but the output layer, by magnitude.]:fraction:'
-        '--data[Fine-tuning data (and the source of a held-out split).]:dataset:'
-        '--validation[Held-out data for the quality budget and the comparison.]:dataset:'
+        '--data[Fine-tuning data (and the source of a held-out split).]:dataset:_files'
+        '--validation[Held-out data for the quality budget and the comparison.]:dataset:_files'
         '--validation-split[Fraction of --data held out when a held-out set is needed and --validation is absent.]:validation-split:'
         '--epochs[Fine-tuning epochs after each pruning step (0\: none).]:epochs:'
         '--learning-rate[Fine-tuning learning rate (default\: a third of the parent'\''s).]:learning-rate:'
@@ -181,7 +181,7 @@ _nimp_optimize() {
         '--seed[Random seed for the held-out split and fine-tuning.]:seed:'
         '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
         '--id[Model id recorded in the manifest (default\: the parent'\''s).]:id:'
-        '(--output -o)'{--output,-o}'[The model archive to write.]:out.nimp:'
+        '(--output -o)'{--output,-o}'[The model archive to write.]:out.nimp:_files'
         '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
         '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
@@ -200,9 +200,9 @@ _nimp_distill() {
     local -ar ___optimizer=('sgd' 'adam' 'adamw')
     local -ar ___task=('regression' 'classification')
     local -ar arg_specs=(
-        '--teacher[The teacher model archive.]:model.nimp:'
-        '--data[Inputs (with their true labels) for the teacher to label.]:dataset:'
-        '--validation[Held-out data for the comparison.]:dataset:'
+        '--teacher[The teacher model archive.]:model.nimp:_files -g '\''*.nimp'\'''
+        '--data[Inputs (with their true labels) for the teacher to label.]:dataset:_files'
+        '--validation[Held-out data for the comparison.]:dataset:_files'
         '--validation-split[Hold out this fraction of --data when --validation is absent.]:validation-split:'
         '--hidden[The student'\''s hidden layer sizes.]:16,16:'
         '--activation[Activation of the student'\''s hidden layers.]:activation:{__nimp_complete "${___activation[@]}"}'
@@ -217,7 +217,7 @@ _nimp_distill() {
         '--seed[Random seed.]:seed:'
         '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
         '--id[Model id recorded in the manifest (default\: the teacher'\''s).]:id:'
-        '(--output -o)'{--output,-o}'[The student archive to write.]:out.nimp:'
+        '(--output -o)'{--output,-o}'[The student archive to write.]:out.nimp:_files'
         '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
         '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
@@ -235,8 +235,8 @@ _nimp_evolve() {
     local -ar ___cost=('parameters' 'latency')
     local -ar ___task=('regression' 'classification')
     local -ar arg_specs=(
-        '--data[Training dataset.]:dataset:'
-        '--validation[Held-out dataset the fitness is measured on.]:dataset:'
+        '--data[Training dataset.]:dataset:_files'
+        '--validation[Held-out dataset the fitness is measured on.]:dataset:_files'
         '--validation-split[Hold out this fraction of --data when --validation is absent.]:validation-split:'
         '--budget-seconds[Wall-time budget\: no generation starts that would likely end after it.]:budget-seconds:'
         '--population[Genomes per generation.]:population:'
@@ -245,10 +245,10 @@ _nimp_evolve() {
         '--cost-weight[Weight of the relative cost in the fitness.]:cost-weight:'
         '--cost[What a network costs\: parameters (reproducible) or latency (measured).]:cost:{__nimp_complete "${___cost[@]}"}'
         '--epochs[Training epochs of every genome.]:epochs:'
-        '--init[Warm start from a genome JSON file or a model archive.]:GENOME.json|model.nimp:'
+        '--init[Warm start from a genome JSON file or a model archive.]:GENOME.json|model.nimp:_files -g '\''*.json *.nimp'\'''
         '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
         '--id[Model id recorded in the manifest.]:id:'
-        '(--output -o)'{--output,-o}'[The winner'\''s model archive.]:out.nimp:'
+        '(--output -o)'{--output,-o}'[The winner'\''s model archive.]:out.nimp:_files'
         '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
         '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
@@ -268,7 +268,7 @@ _nimp_cycle() {
         '--plan[Print the plan as JSON lines and change nothing.]'
         '--force[Run even if the last cycle ended less than improvement_interval ago.]'
         '--budget-seconds[Wall-time budget for the cycle'\''s tasks, in seconds.]:budget-seconds:'
-        '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:'
+        '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:_files -/'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'
@@ -344,9 +344,9 @@ _nimp_registry_add() {
     local -ar ___task=('regression' 'classification')
     local -ar arg_specs=(
         ':id:'
-        ':model.nimp:'
-        '--data[Training dataset (safetensors, CSV or JSON lines).]:dataset:'
-        '--eval[Fixed held-out eval dataset.]:dataset:'
+        ':model.nimp:_files -g '\''*.nimp'\'''
+        '--data[Training dataset (safetensors, CSV or JSON lines).]:dataset:_files'
+        '--eval[Fixed held-out eval dataset.]:dataset:_files'
         '*--target[A target for the model, e.g. r2=0.99 or latency_p50_us=2 (repeatable).]:metric=value:'
         '--max-parameters[Constraint\: the most parameters a version may have.]:max-parameters:'
         '--max-bytes[Constraint\: the largest archive a version may be, in bytes.]:max-bytes:'
@@ -379,7 +379,7 @@ _nimp_registry_list() {
     local -ar arg_specs=(
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -395,7 +395,7 @@ _nimp_registry_show() {
         ':id\[@version\]:{__nimp_custom_complete ---completion registry show -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -411,7 +411,7 @@ _nimp_registry_versions() {
         ':id:{__nimp_custom_complete ---completion registry versions -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -426,7 +426,7 @@ _nimp_registry_lineage() {
         ':id:{__nimp_custom_complete ---completion registry lineage -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         '--dot[Print a Graphviz dot graph.]'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout.]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout.]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -439,13 +439,13 @@ _nimp_registry_history() {
     local -i ret=1
     local -ar ___format=('auto' 'table' 'json')
     local -ar arg_specs=(
-        '--model[Only entries about this model.]:model:'
+        '--model[Only entries about this model.]:model:{__nimp_custom_complete ---completion registry history -- --model "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         '--since[Only entries at or after TIME\: ISO 8601 (2025-01-31 or 2025-01-31T12\:00\:00Z) or an age like 30m, 6h, 2d.]:time:'
         '--type[Only entries of this type (task, cycle, promote, rollback, add, version, gc, config, lock-takeover).]:type:'
         '--limit[Only the newest N entries.]:limit:'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -461,7 +461,7 @@ _nimp_registry_signals() {
         '--limit[Snapshots of history to show.]:limit:'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -476,7 +476,7 @@ _nimp_registry_status() {
     local -ar arg_specs=(
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -556,7 +556,7 @@ _nimp_registry_export() {
     local -i ret=1
     local -ar arg_specs=(
         ':id\[@version\]:{__nimp_custom_complete ---completion registry export -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
-        '(--output -o)'{--output,-o}'[Where to write the archive (- for stdout).]:file:'
+        '(--output -o)'{--output,-o}'[Where to write the archive (- for stdout).]:file:_files'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
@@ -577,7 +577,7 @@ _nimp_registry_config() {
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
         '--format[table, json (JSON lines) or auto (a table on a terminal).]:format:{__nimp_complete "${___format[@]}"}'
-        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:'
+        '(--output -o)'{--output,-o}'[Write the output here instead of stdout (JSON lines unless --format table).]:file:_files'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

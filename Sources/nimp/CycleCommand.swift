@@ -30,7 +30,7 @@ struct CycleCommand: NimpCommand {
     @Option(help: "Wall-time budget for the cycle's tasks, in seconds.")
     var budgetSeconds: Double = 600
 
-    @Option(help: ArgumentHelp("Write a Prometheus textfile (nimp.prom) for node_exporter here.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Write a Prometheus textfile (nimp.prom) for node_exporter here.", valueName: "dir"), completion: .directory)
     var textfileDir: String?
 
     @OptionGroup var outputOptions: OutputOptions

@@ -17,13 +17,13 @@ struct Distill: NimpCommand {
             (--validation, else --validation-split of --data, else --data itself).
             """)
 
-    @Option(help: ArgumentHelp("The teacher model archive.", valueName: "model.nimp"))
+    @Option(help: ArgumentHelp("The teacher model archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
     var teacher: String
 
-    @Option(help: ArgumentHelp("Inputs (with their true labels) for the teacher to label.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Inputs (with their true labels) for the teacher to label.", valueName: "dataset"), completion: .file())
     var data: String
 
-    @Option(help: ArgumentHelp("Held-out data for the comparison.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Held-out data for the comparison.", valueName: "dataset"), completion: .file())
     var validation: String?
 
     @Option(help: "Hold out this fraction of --data when --validation is absent.")
@@ -68,7 +68,7 @@ struct Distill: NimpCommand {
     @Option(help: "Model id recorded in the manifest (default: the teacher's).")
     var id: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The student archive to write.", valueName: "out.nimp"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("The student archive to write.", valueName: "out.nimp"), completion: .file())
     var output: String
 
     @OptionGroup var dataOptions: DataOptions

@@ -13,16 +13,16 @@ struct Evaluate: NimpCommand {
             throughput_per_s (batches of 1024), parameters, bytes (archive size).
             """)
 
-    @Argument(help: ArgumentHelp("The model archive.", valueName: "model.nimp"))
+    @Argument(help: ArgumentHelp("The model archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
     var model: String
 
-    @Option(help: ArgumentHelp("The dataset to evaluate on.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("The dataset to evaluate on.", valueName: "dataset"), completion: .file())
     var data: String
 
     @Option(help: "Single-sample predictions timed for the latency percentiles.")
     var latencySamples: Int = 2000
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the JSON line here instead of stdout.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the JSON line here instead of stdout.", valueName: "file"), completion: .file())
     var output: String?
 
     @OptionGroup var dataOptions: DataOptions

@@ -19,10 +19,10 @@ struct Evolve: NimpCommand {
             and a budget only decides how many of them run.
             """)
 
-    @Option(help: ArgumentHelp("Training dataset.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Training dataset.", valueName: "dataset"), completion: .file())
     var data: String
 
-    @Option(help: ArgumentHelp("Held-out dataset the fitness is measured on.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Held-out dataset the fitness is measured on.", valueName: "dataset"), completion: .file())
     var validation: String?
 
     @Option(help: "Hold out this fraction of --data when --validation is absent.")
@@ -49,7 +49,7 @@ struct Evolve: NimpCommand {
     @Option(help: "Training epochs of every genome.")
     var epochs: Int = 20
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Warm start from a genome JSON file or a model archive.", valueName: "GENOME.json|model.nimp"))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Warm start from a genome JSON file or a model archive.", valueName: "GENOME.json|model.nimp"), completion: .file(extensions: ["json", "nimp"]))
     var initFrom: String?
 
     @Option(help: "Single-sample predictions timed for the latency comparison.")
@@ -58,7 +58,7 @@ struct Evolve: NimpCommand {
     @Option(help: "Model id recorded in the manifest.")
     var id: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The winner's model archive.", valueName: "out.nimp"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("The winner's model archive.", valueName: "out.nimp"), completion: .file())
     var output: String
 
     @OptionGroup var dataOptions: DataOptions

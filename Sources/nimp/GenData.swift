@@ -17,16 +17,16 @@ struct GenData: NimpCommand {
     @Option(help: ArgumentHelp("A built-in generator.", valueName: "signal/dopamine|signal/cortisol|signal/serotonin|signal/growth"))
     var generator: String?
 
-    @Option(help: ArgumentHelp("Import a CSV or JSON-lines file.", valueName: "file"))
+    @Option(help: ArgumentHelp("Import a CSV or JSON-lines file.", valueName: "file"), completion: .file())
     var input: String?
 
-    @Option(help: ArgumentHelp("Label inputs with this model archive.", valueName: "model.nimp"))
+    @Option(help: ArgumentHelp("Label inputs with this model archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
     var teacher: String?
 
     @Option(help: ArgumentHelp("Label inputs with a command: one JSON array of inputs per line on its stdin, one JSON array of outputs per line on its stdout.", valueName: "command"))
     var teacherCommand: String?
 
-    @Option(help: ArgumentHelp("Draw teacher inputs around the rows of this dataset.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Draw teacher inputs around the rows of this dataset.", valueName: "dataset"), completion: .file())
     var like: String?
 
     @Option(help: "Number of features of uniform [0,1] teacher inputs (without --like).")
@@ -47,7 +47,7 @@ struct GenData: NimpCommand {
     @Option(help: "Output format: safetensors, csv or jsonl (default: from -o's extension, else jsonl).")
     var format: DatasetFormat?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: stdout).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: stdout).", valueName: "file"), completion: .file())
     var output: String?
 
     @Option(help: "Seconds a teacher command may run.")

@@ -27,7 +27,7 @@ struct Optimize: NimpCommand {
             the parent: quality, latency, parameters, FLOPs and bytes.
             """)
 
-    @Argument(help: ArgumentHelp("The model archive to optimize.", valueName: "model.nimp"))
+    @Argument(help: ArgumentHelp("The model archive to optimize.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
     var model: String
 
     @Option(help: ArgumentHelp("Store weights as int8 (per output channel) or f16.", valueName: "int8|f16"))
@@ -42,10 +42,10 @@ struct Optimize: NimpCommand {
     @Option(help: ArgumentHelp("Zero this fraction of the weights of every layer but the output layer, by magnitude.", valueName: "fraction"))
     var pruneWeights: Double?
 
-    @Option(help: ArgumentHelp("Fine-tuning data (and the source of a held-out split).", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Fine-tuning data (and the source of a held-out split).", valueName: "dataset"), completion: .file())
     var data: String?
 
-    @Option(help: ArgumentHelp("Held-out data for the quality budget and the comparison.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Held-out data for the quality budget and the comparison.", valueName: "dataset"), completion: .file())
     var validation: String?
 
     @Option(help: "Fraction of --data held out when a held-out set is needed and --validation is absent.")
@@ -75,7 +75,7 @@ struct Optimize: NimpCommand {
     @Option(help: "Model id recorded in the manifest (default: the parent's).")
     var id: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The model archive to write.", valueName: "out.nimp"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("The model archive to write.", valueName: "out.nimp"), completion: .file())
     var output: String
 
     @OptionGroup var dataOptions: DataOptions

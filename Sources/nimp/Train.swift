@@ -13,10 +13,10 @@ struct Train: NimpCommand {
             model. A NaN/Inf or exploding loss stops the run with exit 65 and writes no archive.
             """)
 
-    @Option(help: ArgumentHelp("Training dataset.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Training dataset.", valueName: "dataset"), completion: .file())
     var data: String
 
-    @Option(help: ArgumentHelp("Validation dataset (early stopping and the manifest's metrics).", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Validation dataset (early stopping and the manifest's metrics).", valueName: "dataset"), completion: .file())
     var validation: String?
 
     @Option(help: "Hold out this fraction of --data for validation when --validation is absent.")
@@ -55,20 +55,20 @@ struct Train: NimpCommand {
     @Option(help: "Random seed: the same seed reproduces a run bit for bit on the same machine.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Continue training this archive.", valueName: "model.nimp"))
+    @Option(help: ArgumentHelp("Continue training this archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
     var initFrom: String?
 
     @Option(help: "Model id recorded in the manifest.")
     var id: String?
 
-    @Option(help: ArgumentHelp("Write per-epoch metrics here instead of stdout.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write per-epoch metrics here instead of stdout.", valueName: "file"), completion: .file())
     var metrics: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The model archive to write.", valueName: "model.nimp"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("The model archive to write.", valueName: "model.nimp"), completion: .file())
     var output: String
 
     @Option(help: ArgumentHelp("Also draw the learning curve (training and validation loss per epoch) as SVG here.",
-                               valueName: "curve.svg"))
+                               valueName: "curve.svg"), completion: .file())
     var plot: String?
 
     @OptionGroup var dataOptions: DataOptions

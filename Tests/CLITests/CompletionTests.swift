@@ -86,6 +86,17 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("nimp registry list --format t"), ["table"])
     }
 
+    func testFileArgumentsCompleteFileNames() throws {
+        for name in ["train.safetensors", "model.nimp", "notes.txt"] {
+            FileManager.default.createFile(atPath: work.appendingPathComponent(name).path, contents: Data())
+        }
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("models"), withIntermediateDirectories: true)
+        XCTAssertEqual(complete("nimp train --data tr"), ["train.safetensors"])
+        XCTAssertEqual(complete("nimp evaluate mo"), ["model.nimp", "models"], "archives and directories")
+        XCTAssertEqual(complete("nimp gen-data --generator signal/growth -o no"), ["notes.txt"])
+        XCTAssertEqual(complete("nimp cycle --textfile-dir mo"), ["models"])
+    }
+
     func testModelIDsCompleteFromTheRegistryOnTheCommandLine() throws {
         let reg = work.appendingPathComponent("reg").path
         try makeRegistry(reg)
@@ -95,6 +106,7 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("nimp registry lineage --registry=\(reg) b"), ["beta"])
         XCTAssertEqual(complete("nimp registry export --registry \(reg) alpha@"), ["alpha@1", "alpha@2"])
         XCTAssertEqual(complete("nimp registry promote --registry \(reg) alpha "), ["1", "2"])
+        XCTAssertEqual(complete("nimp registry history --registry \(reg) --model a"), ["alpha"])
     }
 
     func testModelIDsCompleteFromTheEnvironmentAndTheDefaultDirectory() throws {

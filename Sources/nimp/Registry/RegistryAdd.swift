@@ -22,13 +22,13 @@ struct RegistryAdd: NimpCommand {
     @Argument(help: "The model id: letters, digits, '.', '_', '-'.")
     var id: String
 
-    @Argument(help: ArgumentHelp("The model archive.", valueName: "model.nimp"))
+    @Argument(help: ArgumentHelp("The model archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
     var model: String
 
-    @Option(help: ArgumentHelp("Training dataset (safetensors, CSV or JSON lines).", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Training dataset (safetensors, CSV or JSON lines).", valueName: "dataset"), completion: .file())
     var data: String?
 
-    @Option(help: ArgumentHelp("Fixed held-out eval dataset.", valueName: "dataset"))
+    @Option(help: ArgumentHelp("Fixed held-out eval dataset.", valueName: "dataset"), completion: .file())
     var eval: String?
 
     @Option(name: .customLong("target"), help: ArgumentHelp("A target for the model, e.g. r2=0.99 or latency_p50_us=2 (repeatable).",

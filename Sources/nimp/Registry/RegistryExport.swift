@@ -14,7 +14,7 @@ struct RegistryExport: NimpCommand {
               completion: .modelID(versions: true))
     var reference: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the archive (- for stdout).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the archive (- for stdout).", valueName: "file"), completion: .file())
     var output: String
 
     @OptionGroup var registry: RegistryOptions

@@ -14,7 +14,7 @@ struct RegistryHistory: NimpCommand {
             write) is reported and every earlier line kept.
             """)
 
-    @Option(help: "Only entries about this model.")
+    @Option(help: "Only entries about this model.", completion: .modelID())
     var model: String?
 
     @Option(help: ArgumentHelp("Only entries at or after TIME: ISO 8601 (2025-01-31 or 2025-01-31T12:00:00Z) or an age like 30m, 6h, 2d.",

@@ -17,7 +17,7 @@ struct RegistryLineage: NimpCommand {
 
     @OptionGroup var registry: RegistryOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the output here instead of stdout.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the output here instead of stdout.", valueName: "file"), completion: .file())
     var output: String?
 
     func execute() throws {

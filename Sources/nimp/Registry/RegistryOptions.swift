@@ -49,7 +49,7 @@ struct ListingOutputOptions: ParsableArguments {
     var format: ListingFormat = .auto
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the output here instead of stdout (JSON lines unless --format table).",
-                                                    valueName: "file"))
+                                                    valueName: "file"), completion: .file())
     var output: String?
 
     var isTable: Bool { output == nil ? format.isTable : format == .table }
