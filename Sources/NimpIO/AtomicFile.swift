@@ -22,6 +22,9 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent().path
         counter += 1
         let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(counter)"
+        // A writer killed before its rename (`train -o` outside a registry) left its
+        // temporary here: the next write of the same file removes it.
+        removeStaleTemporaries(of: url.lastPathComponent, in: dir)
         try Failpoint.hit(failpoint + ".create", file: tmp)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
@@ -90,6 +93,17 @@ public enum AtomicFile {
         guard fd >= 0 else { throw NimpError.io(dir, "cannot open directory: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw NimpError.io(dir, "fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Removes `.NAME.tmp-PID-N` files in `dir` whose writer is no longer running.
+    static func removeStaleTemporaries(of name: String, in dir: String) {
+        let prefix = "." + name + ".tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for candidate in names where candidate.hasPrefix(prefix) {
+            let parts = candidate.dropFirst(prefix.count).split(separator: "-")
+            guard parts.count == 2, let pid = Int32(parts[0]), Int(parts[1]) != nil, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + candidate) }
+        }
     }
 
     /// Removes temporaries left by writers that are no longer running; returns their names.

@@ -5,7 +5,8 @@ import NimpCore
 /// fail, to prove that a kill or an I/O error at any step loses nothing.
 ///
 /// `NIMP_FAILPOINT=NAME[:ACTION][@N]` triggers at the Nth hit (default 1) of the
-/// failpoint NAME; ACTION is `crash` (SIGKILL, the default), `eio` or `enospc`.
+/// failpoint NAME; ACTION is `crash` (SIGKILL, the default), `eio`, `enospc` or `stop`
+/// (SIGSTOP: the process waits there for SIGCONT).
 /// `NIMP_FAILPOINT_TRACE=FILE` appends the name of every failpoint reached, one per
 /// line, so a test can enumerate the steps of a command and then fail each in turn.
 public enum Failpoint {
@@ -53,6 +54,9 @@ public enum Failpoint {
         switch spec.action {
         case "eio": throw NimpError.io(file.isEmpty ? name : file, "Input/output error (failpoint \(name))")
         case "enospc": throw NimpError.io(file.isEmpty ? name : file, "No space left on device (failpoint \(name))")
+        // Stops here until SIGCONT: a test changes the world at this step (fills the
+        // disk, starts an overlapping cycle), then lets the command go on.
+        case "stop": kill(getpid(), SIGSTOP)
         default: kill(getpid(), SIGKILL)
         }
     }

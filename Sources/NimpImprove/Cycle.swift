@@ -131,6 +131,7 @@ public enum Cycle {
         let plan = planner.plan(assessed.map(\.assessment))
         let byID = Dictionary(uniqueKeysWithValues: assessed.map { ($0.id, $0) })
         let runner = TaskRunner(registry: registry, brain: brain, models: byID, iteration: brain.iteration, commandLine: options.commandLine)
+        try Failpoint.hit("cycle.tasks", file: registry.root)
 
         var outcomes: [TaskOutcome] = []
         let progress = ProgressBar("cycle \(brain.iteration)", total: plan.count, unit: "tasks",
@@ -141,7 +142,7 @@ public enum Cycle {
             let remaining = options.budgetSeconds - Date().timeIntervalSince(start)
             let share = remaining / Double(plan.count - n) * brain.signals.budgetScale
             Console.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", brain.iteration, n + 1, plan.count, task.type.rawValue, task.model, task.priority, max(0, share)))
-            outcomes.append(runTask(task, runner: runner, model: byID[task.model]!, budget: max(1, share),
+            outcomes.append(try runTask(task, runner: runner, model: byID[task.model]!, budget: max(1, share),
                                     threshold: planner.threshold, iteration: brain.iteration, latencySamples: options.latencySamples))
             Console.info("  \(outcomes.last!.status): \(outcomes.last!.reason)")
         }
@@ -177,16 +178,21 @@ public enum Cycle {
             }
         }
         if !genomes.isEmpty { file.extra["genomes"] = .object(genomes) }
+        try Failpoint.hit("cycle.record", file: registry.root)
         try registry.writeSignals(file)
-        try registry.appendHistory(HistoryEntry(.cycle, fields: try cycleFields(summary)))
+        try registry.history.append(HistoryEntry(.cycle, fields: try cycleFields(summary)), failpoint: "cycle.history")
         if let dir = options.textfileDirectory {
             try PrometheusTextfile.write(summary: summary, outcomes: outcomes, models: assessed, to: dir)
         }
+        try Failpoint.hit("cycle.done", file: registry.root)
         return Result(summary: summary, plan: plan, outcomes: outcomes)
     }
 
+    /// Runs one task and records it. A task that fails is recorded and the cycle goes
+    /// on, except for an I/O error (a full disk, EIO), which ends the cycle with exit 74:
+    /// nothing later could be recorded either, and cron should see the failure.
     static func runTask(_ task: PlannedTask, runner: TaskRunner, model: AssessedModel, budget: Double,
-                        threshold: Double, iteration: Int, latencySamples: Int) -> TaskOutcome {
+                        threshold: Double, iteration: Int, latencySamples: Int) throws -> TaskOutcome {
         let start = Date()
         let registry = runner.registry
         var outcome = TaskOutcome(task: task, status: "failed", parent: model.championVersion, candidate: nil,
@@ -204,18 +210,23 @@ public enum Cycle {
             outcome.reason = decision.reason
             outcome.seconds = Date().timeIntervalSince(start)
             if decision.promote {
+                // The cycle holds the lock, so the next version number is known: the task
+                // line goes into the same append as the promote line (one write, all or nothing).
                 outcome.status = "promoted"
-                var entry = taskEntry(outcome, iteration: iteration)
+                outcome.candidate = (try registry.versions(model.id).latest ?? 0) + 1
                 let version = try registry.addVersion(model.id, archive: candidate, heldOut: after,
                                                       promote: "cycle \(iteration): \(task.type.rawValue): \(decision.reason)",
-                                                      history: [])
-                outcome.candidate = version
-                entry["candidate"] = .int(version)
-                try registry.appendHistory(entry)
+                                                      history: [taskEntry(outcome, iteration: iteration)])
+                precondition(version == outcome.candidate, "version \(version) stored while the cycle held the lock expecting \(outcome.candidate!)")
                 if task.type == .architecture, let genome = candidate.manifest.genome {
+                    // Promoted and recorded: from here on nothing turns the task into a failure.
                     var spec = model.spec
                     spec.genome = genome
-                    try registry.setSpec(model.id, spec)
+                    do {
+                        try registry.setSpec(model.id, spec)
+                    } catch let e as NimpError where e.status != .ioError {
+                        Console.warn("\(model.id): promoted, but model.json keeps its genome: \(e.message)")
+                    }
                 }
                 return outcome
             }
@@ -223,19 +234,18 @@ public enum Cycle {
         } catch let e as BudgetExceeded {
             outcome.status = "timeout"
             outcome.reason = String(format: "exceeded its budget of %.0f s (ran %.0f s)", budget, e.seconds)
+        } catch let e as NimpError where e.status == .ioError {
+            throw e
         } catch let e as NimpError {
             outcome.status = "failed"
+            outcome.candidate = nil
             outcome.reason = e.message
         } catch {
             outcome.status = "failed"
             outcome.reason = "\(error)"
         }
         outcome.seconds = Date().timeIntervalSince(start)
-        do {
-            try registry.appendHistory(taskEntry(outcome, iteration: iteration))
-        } catch {
-            Console.warn("could not record task of \(task.model): \(error)")
-        }
+        try registry.history.append(taskEntry(outcome, iteration: iteration), failpoint: "cycle.task-history")
         return outcome
     }
 

@@ -110,7 +110,8 @@ enum Assessor {
                     recentRejections: rejections)
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,
                                             assessment: assessment, evaluatedNow: evaluatedNow))
-            } catch let error as NimpError {
+            } catch let error as NimpError where error.status != .ioError {
+                // A damaged model is skipped; an I/O error (full disk) ends the cycle.
                 Console.warn("\(id): skipped: \(error.message)")
             }
         }
