@@ -14,8 +14,8 @@ struct RegistryReportCommand: NimpCommand {
             JavaScript) that any browser opens offline. Per model: the held-out quality of \
             each version with the target and the champion marked; the quality/size and \
             quality/latency trade-off of its versions with the Pareto front (best quality, \
-            fewest bytes, lowest latency) highlighted; the gain of each improvement task by \
-            cycle and outcome. For the registry: signal levels and promoted gain per cycle. \
+            fewest bytes, lowest latency; latencies within 5% count as equal, as timing \
+            noise) highlighted; the gain of each improvement task by cycle and outcome. For the registry: signal levels and promoted gain per cycle. \
             Reads without the lock; damaged entries are skipped with a warning.
             """)
 
