@@ -245,7 +245,7 @@ _nimp_train() {
     repeating_flags=()
     non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
     repeating_options=(--target)
-    non_repeating_options=(--data --validation --validation-split --hidden --activation --epochs --batch-size --learning-rate --optimizer --weight-decay --schedule --clip-norm --patience --seed --init-from --id --metrics --output -o --plot --task)
+    non_repeating_options=(--data --validation --validation-split --hidden --activation --epochs --batch-size --learning-rate --optimizer --weight-decay --schedule --clip-norm --patience --seed --init --id --metrics --output -o --plot --task)
     __nimp_offer_flags_options 0
 
     # Offer option value completions
@@ -297,7 +297,7 @@ _nimp_train() {
     '--seed')
         return
         ;;
-    '--init-from')
+    '--init')
         __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
         return
         ;;

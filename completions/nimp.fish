@@ -25,7 +25,7 @@ function __nimp_parse_tokens -S
         case 'gen-data'
             __nimp_parse_subcommand 0 'generator=' 'input=' 'teacher=' 'teacher-command=' 'like=' 'features=' 'samples=' 'seed=' 'target=+' 'task=' 'format=' 'o/output=' 'timeout=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'train'
-            __nimp_parse_subcommand 0 'data=' 'validation=' 'validation-split=' 'hidden=' 'activation=' 'epochs=' 'batch-size=' 'learning-rate=' 'optimizer=' 'weight-decay=' 'schedule=' 'clip-norm=' 'patience=' 'seed=' 'init-from=' 'id=' 'metrics=' 'o/output=' 'plot=' 'target=+' 'task=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+            __nimp_parse_subcommand 0 'data=' 'validation=' 'validation-split=' 'hidden=' 'activation=' 'epochs=' 'batch-size=' 'learning-rate=' 'optimizer=' 'weight-decay=' 'schedule=' 'clip-norm=' 'patience=' 'seed=' 'init=' 'id=' 'metrics=' 'o/output=' 'plot=' 'target=+' 'task=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'evaluate'
             __nimp_parse_subcommand 1 'data=' 'latency-samples=' 'o/output=' 'target=+' 'task=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'optimize'
@@ -169,7 +169,7 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" clip-norm' -l 'clip-norm' -d 'Clip gradients to this global norm.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" patience' -l 'patience' -d 'Stop after this many epochs without a better validation loss; keep the best.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" seed' -l 'seed' -d 'Random seed: the same seed reproduces a run bit for bit on the same machine.' -rfka ''
-complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" init-from' -l 'init-from' -d 'Continue training this archive.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'nimp\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" init' -l 'init' -d 'Continue training this archive.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'nimp\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" id' -l 'id' -d 'Model id recorded in the manifest.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" metrics' -l 'metrics' -d 'Write per-epoch metrics here instead of stdout.' -rF
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp train" o output' -l 'output' -s 'o' -d 'The model archive to write.' -rF

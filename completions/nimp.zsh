@@ -123,7 +123,7 @@ _nimp_train() {
         '--clip-norm[Clip gradients to this global norm.]:clip-norm:'
         '--patience[Stop after this many epochs without a better validation loss; keep the best.]:patience:'
         '--seed[Random seed\: the same seed reproduces a run bit for bit on the same machine.]:seed:'
-        '--init-from[Continue training this archive.]:model.nimp:_files -g '\''*.nimp'\'''
+        '--init[Continue training this archive.]:model.nimp:_files -g '\''*.nimp'\'''
         '--id[Model id recorded in the manifest.]:id:'
         '--metrics[Write per-epoch metrics here instead of stdout.]:file:_files'
         '(--output -o)'{--output,-o}'[The model archive to write.]:model.nimp:_files'

@@ -55,7 +55,7 @@ struct Train: NimpCommand {
     @Option(help: "Random seed: the same seed reproduces a run bit for bit on the same machine.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Continue training this archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Continue training this archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
     var initFrom: String?
 
     @Option(help: "Model id recorded in the manifest.")

@@ -48,7 +48,7 @@ struct FoundationCLITests {
         let a = try ModelArchive.read(path: path("m.nimp")), b = try ModelArchive.read(path: path("again.nimp"))
         #expect(a.model == b.model)
         // --init continues the first model; the manifest says so.
-        ok(["train", "--data", path("train.safetensors"), "--init-from", path("m.nimp"), "--epochs", "2", "-o", path("more.nimp"), "--metrics", "/dev/null"])
+        ok(["train", "--data", path("train.safetensors"), "--init", path("m.nimp"), "--epochs", "2", "-o", path("more.nimp"), "--metrics", "/dev/null"])
         let more = try ModelArchive.read(path: path("more.nimp"))
         #expect(more.manifest.lineage.operation == "continue")
         #expect(more.manifest.lineage.parentSha256 == a.sha256)
