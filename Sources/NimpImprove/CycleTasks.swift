@@ -63,6 +63,7 @@ struct TaskRunner {
             request.id = model.id
             request.datasetSHA256 = model.spec.train.sha256
             request.commandLine = commandLine
+            request.replaces = parent
             // Continue the champion when it already has the genome's shape.
             if let parent, parent.model.hidden == g.hidden, parent.model.layers.first?.activation == g.activation,
                parent.manifest.quantization == nil, parent.manifest.pruning == nil {

@@ -17,6 +17,9 @@ public struct TrainingRequest: Sendable {
     public var seed: UInt64 = 1
     /// Continue from this model (same inputs and outputs) instead of a fresh one.
     public var initial: ModelArchive?
+    /// The version this one is meant to replace, for the lineage when training starts
+    /// afresh (with `initial`, the parent is `initial`).
+    public var replaces: ModelArchive?
     public var id: String?
     public var datasetSHA256: String?
     public var commandLine: [String] = []
@@ -69,8 +72,9 @@ public enum TrainingJob {
         let quality = evaluateQuality(result.model, on: validation ?? train)
         var metrics = quality.metrics
         metrics["epochs"] = Double(result.epochs.count)
+        let parent = request.initial ?? request.replaces
         let lineage = Manifest.Lineage(operation: request.initial == nil ? "train" : "continue",
-                                       parent: request.initial?.manifest.version, parentSha256: request.initial?.sha256,
+                                       parent: parent?.manifest.version, parentSha256: parent?.sha256,
                                        datasetSha256: request.datasetSHA256, seed: request.seed, commandLine: request.commandLine)
         let manifest = Manifest(model: result.model, lineage: lineage, id: request.id ?? request.initial?.manifest.id,
                                 genome: g, metrics: metrics, pruning: request.initial?.manifest.pruning)
