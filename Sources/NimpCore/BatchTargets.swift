@@ -13,7 +13,7 @@ struct TargetPointers {
     /// The batch loss of `out` [rows, cols] against the targets of rows `indices[0..<rows]`
     /// (or `start ..< start + rows`); writes ∂L/∂out into `grad`.
     @inline(__always)
-    func loss(_ out: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, indices: UnsafePointer<Int>?, start: Int,
+    func loss(_ out: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, indices: UnsafePointer<UInt32>?, start: Int,
               rows: Int, buffers: TargetBuffers) -> Double {
         switch kind {
         case .values:
@@ -38,18 +38,18 @@ struct TargetPointers {
     }
 
     @inline(__always)
-    private func gatherRows(_ src: UnsafePointer<Float>, indices: UnsafePointer<Int>?, start: Int, rows: Int,
+    private func gatherRows(_ src: UnsafePointer<Float>, indices: UnsafePointer<UInt32>?, start: Int, rows: Int,
                             into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         guard let indices else { return src + start &* cols }
-        for i in 0..<rows { (dst + i &* cols).update(from: src + indices[i] &* cols, count: cols) }
+        for i in 0..<rows { (dst + i &* cols).update(from: src + Int(indices[i]) &* cols, count: cols) }
         return UnsafePointer(dst)
     }
 
     @inline(__always)
-    private func gatherLabels(_ src: UnsafePointer<Int32>, indices: UnsafePointer<Int>?, start: Int, rows: Int,
+    private func gatherLabels(_ src: UnsafePointer<Int32>, indices: UnsafePointer<UInt32>?, start: Int, rows: Int,
                               into dst: UnsafeMutablePointer<Int32>) -> UnsafePointer<Int32> {
         guard let indices else { return src + start }
-        for i in 0..<rows { dst[i] = src[indices[i]] }
+        for i in 0..<rows { dst[i] = src[Int(indices[i])] }
         return UnsafePointer(dst)
     }
 }
@@ -112,12 +112,17 @@ final class ValidationStats {
         mean = [Double](repeating: 0, count: outputs)
         guard case .values(let y) = targets else { classification = true; return }
         classification = false
-        for r in 0..<y.rows { for c in 0..<outputs { mean[c] += Double(y[r, c]) } }
+        let cols = y.cols
+        y.forEachChunk { p, rows in
+            for r in 0..<rows.count { for c in 0..<outputs { mean[c] += Double(p[r &* cols &+ c]) } }
+        }
         for c in 0..<outputs { mean[c] /= Double(max(y.rows, 1)) }
-        for r in 0..<y.rows {
-            for c in 0..<outputs {
-                let d = Double(y[r, c]) - mean[c]
-                sst[c] += d * d
+        y.forEachChunk { p, rows in
+            for r in 0..<rows.count {
+                for c in 0..<outputs {
+                    let d = Double(p[r &* cols &+ c]) - mean[c]
+                    sst[c] += d * d
+                }
             }
         }
     }

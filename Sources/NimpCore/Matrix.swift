@@ -70,6 +70,25 @@ public struct Matrix: Equatable, Sendable {
         mapped?.release(range.lowerBound * cols..<range.upperBound * cols)
     }
 
+    /// Rows per chunk of `forEachChunk`.
+    public static let passChunkRows = 1 << 16
+
+    /// One sequential pass: `body(rowsPointer, rowRange)` for consecutive chunks of rows,
+    /// the pointer at the chunk's first row. A mapped matrix's pages are released behind
+    /// each chunk, so a pass over a file larger than memory keeps one chunk resident.
+    public func forEachChunk(rows chunk: Int = Matrix.passChunkRows,
+                             _ body: (UnsafePointer<Float>, Range<Int>) throws -> Void) rethrows {
+        try withUnsafeBufferPointer { p in
+            var first = 0
+            while first < rows {
+                let end = min(rows, first + max(1, chunk))
+                try body(p.baseAddress! + first * cols, first..<end)
+                if isMapped { releaseResident(rows: first..<end) }
+                first = end
+            }
+        }
+    }
+
     public subscript(r: Int, c: Int) -> Float {
         get {
             if let mapped {
@@ -144,13 +163,16 @@ public final class MappedFloats: @unchecked Sendable {
         return a
     }
 
-    /// Drops the whole pages inside elements `range` from the resident set (madvise
+    /// Drops the pages of elements `range` from the resident set (madvise
     /// MADV_DONTNEED: for a read-only file mapping the next access reads the file again).
     func release(_ range: Range<Int>) {
         guard fileBacked else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = Int(bitPattern: base + range.lowerBound), end = Int(bitPattern: base + range.upperBound)
-        let first = (start + page - 1) / page * page, last = end / page * page
+        // Whole pages from the one holding the first element: that page's earlier bytes
+        // belong to rows a sequential pass has done with, and dropping a page still in use
+        // only costs reading it again.
+        let first = start / page * page, last = end / page * page
         guard last > first else { return }
         _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED)
     }

@@ -61,7 +61,7 @@ public func evaluateQuality(_ model: Model, on data: Dataset) -> QualityReport {
     case .values(let y):
         precondition(y.cols == outputs, "evaluate: data has \(y.cols) outputs, the model \(outputs)")
         var sse = [Double](repeating: 0, count: outputs), sae = 0.0
-        stream(net, data.x) { out, first, rows in
+        stream(net, data.x, y: y) { out, first, rows in
             for r in 0..<rows {
                 for c in 0..<outputs {
                     let d = Double(out[r * outputs + c]) - Double(y[first + r, c])
@@ -76,14 +76,17 @@ public func evaluateQuality(_ model: Model, on data: Dataset) -> QualityReport {
     }
 }
 
-/// Runs `x` through `net` in chunks; `body(outputs, firstRow, rows)`.
-private func stream(_ net: Network, _ x: Matrix, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
+/// Runs `x` through `net` in chunks; `body(outputs, firstRow, rows)`. Pages of a mapped
+/// `x` and `y` are released behind the pass, so only a chunk of them stays resident.
+private func stream(_ net: Network, _ x: Matrix, y: Matrix? = nil, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
     x.withUnsafeBufferPointer { xp in
         var first = 0
         while first < x.rows {
             let rows = min(net.maxBatch, x.rows - first)
             net.gather(xp.baseAddress!, indices: nil, start: first, count: rows)
             body(net.forward(rows: rows), first, rows)
+            x.releaseResident(rows: first..<(first + rows))
+            y?.releaseResident(rows: first..<(first + rows))
             first += rows
         }
     }
@@ -91,13 +94,18 @@ private func stream(_ net: Network, _ x: Matrix, _ body: (UnsafePointer<Float>, 
 
 /// Per column Σ (y - mean)².
 func sumOfSquaredDeviations(_ y: Matrix) -> [Double] {
-    var mean = [Double](repeating: 0, count: y.cols), sst = mean
-    for r in 0..<y.rows { for c in 0..<y.cols { mean[c] += Double(y[r, c]) } }
-    for c in 0..<y.cols { mean[c] /= Double(max(y.rows, 1)) }
-    for r in 0..<y.rows {
-        for c in 0..<y.cols {
-            let d = Double(y[r, c]) - mean[c]
-            sst[c] += d * d
+    let cols = y.cols
+    var mean = [Double](repeating: 0, count: cols), sst = mean
+    y.forEachChunk { p, rows in
+        for r in 0..<rows.count { for c in 0..<cols { mean[c] += Double(p[r &* cols &+ c]) } }
+    }
+    for c in 0..<cols { mean[c] /= Double(max(y.rows, 1)) }
+    y.forEachChunk { p, rows in
+        for r in 0..<rows.count {
+            for c in 0..<cols {
+                let d = Double(p[r &* cols &+ c]) - mean[c]
+                sst[c] += d * d
+            }
         }
     }
     return sst

@@ -124,7 +124,7 @@ final class Network {
     }
 
     /// Loads rows of raw `x` [*, inputs], standardised, into `input`.
-    func gather(_ x: UnsafePointer<Float>, indices: UnsafePointer<Int>?, start: Int, count: Int) {
+    func gather(_ x: UnsafePointer<Float>, indices: UnsafePointer<UInt32>?, start: Int, count: Int) {
         gatherNormalized(x, cols: inputs, indices: indices, start: start, count: count, mean: mean, invStd: invStd, into: input)
     }
 

@@ -8,14 +8,19 @@ extension Model {
     public mutating func initializeOutputs(for targets: Targets) {
         guard case .values(let y) = targets, y.rows > 0, y.cols == outputs else { return }
         let last = layers.count - 1
-        for o in 0..<y.cols {
+        let cols = y.cols
+        for o in 0..<cols {
             var mean = 0.0
-            for r in 0..<y.rows { mean += Double(y[r, o]) }
+            y.forEachChunk { p, rows in
+                for r in 0..<rows.count { mean += Double(p[r &* cols &+ o]) }
+            }
             mean /= Double(y.rows)
             var variance = 0.0
-            for r in 0..<y.rows {
-                let d = Double(y[r, o]) - mean
-                variance += d * d
+            y.forEachChunk { p, rows in
+                for r in 0..<rows.count {
+                    let d = Double(p[r &* cols &+ o]) - mean
+                    variance += d * d
+                }
             }
             let std = (variance / Double(y.rows)).squareRoot()
             layers[last].bias[o] = Float(mean)

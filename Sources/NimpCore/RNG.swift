@@ -77,14 +77,17 @@ public struct RNG: Sendable {
 
     /// Fisher–Yates shuffle in place.
     public mutating func shuffle(_ a: inout [Int]) {
-        guard a.count > 1 else { return }
-        a.withUnsafeMutableBufferPointer { p in
-            var i = p.count - 1
-            while i > 0 {
-                let j = int(below: i + 1)
-                p.swapAt(i, j)
-                i -= 1
-            }
+        a.withUnsafeMutableBufferPointer { shuffle($0) }
+    }
+
+    /// Fisher–Yates shuffle in place; the same draws and swaps as for an array.
+    public mutating func shuffle<T>(_ p: UnsafeMutableBufferPointer<T>) {
+        guard p.count > 1 else { return }
+        var i = p.count - 1
+        while i > 0 {
+            let j = int(below: i + 1)
+            p.swapAt(i, j)
+            i -= 1
         }
     }
 

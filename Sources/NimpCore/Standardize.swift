@@ -5,12 +5,15 @@ public func fitNormalizer(_ x: Matrix) -> Normalizer {
     guard n > 0 else { return .identity(features: f) }
     var mean = [Double](repeating: 0, count: f)
     var sq = [Double](repeating: 0, count: f)
-    x.withUnsafeBufferPointer { p in
-        for r in 0..<n {
+    // Two passes in chunks (a mapped x keeps only a chunk resident).
+    x.forEachChunk { p, rows in
+        for r in 0..<rows.count {
             for c in 0..<f { mean[c] += Double(p[r &* f &+ c]) }
         }
-        for c in 0..<f { mean[c] /= Double(n) }
-        for r in 0..<n {
+    }
+    for c in 0..<f { mean[c] /= Double(n) }
+    x.forEachChunk { p, rows in
+        for r in 0..<rows.count {
             for c in 0..<f {
                 let d = Double(p[r &* f &+ c]) - mean[c]
                 sq[c] += d * d
@@ -50,10 +53,10 @@ extension Normalizer {
 /// x' = (x - mean) · invStd; multiplying by the reciprocal differs from dividing by
 /// at most 1 ulp and the reciprocal is what every path (training, predict, Predictor) uses.
 @inline(__always)
-func gatherNormalized(_ src: UnsafePointer<Float>, cols: Int, indices: UnsafePointer<Int>?, start: Int, count: Int,
+func gatherNormalized(_ src: UnsafePointer<Float>, cols: Int, indices: UnsafePointer<UInt32>?, start: Int, count: Int,
                       mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
     for i in 0..<count {
-        let row = indices.map { $0[i] } ?? (start &+ i)
+        let row = indices.map { Int($0[i]) } ?? (start &+ i)
         let s = src + row &* cols
         let d = dst + i &* cols
         for c in 0..<cols { d[c] = (s[c] - mean[c]) * invStd[c] }

@@ -39,8 +39,17 @@ public struct Trainer: Sendable {
         let best = UnsafeMutablePointer<Float>.allocate(capacity: net.parameterCount)
         defer { best.deallocate() }
         best.update(from: net.params, count: net.parameterCount)
-        var order = Array(0..<n)
-        var rng = RNG(seed: config.seed)
+        // Mapped data too large to keep resident is shuffled in windows of blocks.
+        let rowBytes = max(1, x.cols * MemoryLayout<Float>.size)
+        let window: (blockRows: Int, windowBlocks: Int)? = x.isMapped && x.rows * rowBytes > config.windowedAboveBytes
+            ? { () -> (Int, Int) in
+                let blockRows = max(1, config.shuffleBlockBytes / rowBytes)
+                return (blockRows, max(1, config.shuffleWindowBytes / rowBytes / blockRows, (batch + blockRows - 1) / blockRows))
+            }() : nil
+        let order = EpochOrder(rows: n, batch: batch, seed: config.seed, window: window) { rows in
+            x.releaseResident(rows: rows)
+            targets.releaseResident(rows: rows)
+        }
         let stepsPerEpoch = (n + batch - 1) / batch
         let totalSteps = stepsPerEpoch * config.epochs
         var reports: [EpochReport] = []
@@ -52,14 +61,12 @@ public struct Trainer: Sendable {
             try targets.withPointers(outputs: model.outputs) { tp in
                 for epoch in stride(from: 1, through: config.epochs, by: 1) {
                     let start = ContinuousClock.now
-                    rng.shuffle(&order)
+                    order.startEpoch()
                     var lossSum = 0.0
                     var lr: Float = config.learningRate
-                    try order.withUnsafeBufferPointer { op in
+                    do {
                         for s in 0..<stepsPerEpoch {
-                            let first = s * batch
-                            let rows = min(batch, n - first)
-                            let indices = op.baseAddress! + first
+                            let (indices, rows) = order.nextBatch()
                             net.gather(xp.baseAddress!, indices: indices, start: 0, count: rows)
                             let out = net.forward(rows: rows)
                             let loss = tp.loss(out, grad: net.outputGradient, indices: indices, start: 0, rows: rows, buffers: buffers)
@@ -132,6 +139,11 @@ public struct Trainer: Sendable {
                     let out = net.forward(rows: rows)
                     stats.accumulate(out, tp, start: first, rows: rows)
                     lossSum += tp.loss(out, grad: net.outputGradient, indices: nil, start: first, rows: rows, buffers: buffers) * Double(rows)
+                    if x.isMapped {
+                        // Streams: only a batch of a mapped validation set stays resident.
+                        x.releaseResident(rows: first..<(first + rows))
+                        targets.releaseResident(rows: first..<(first + rows))
+                    }
                     first += rows
                 }
             }

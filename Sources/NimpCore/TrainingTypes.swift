@@ -20,6 +20,13 @@ public struct TrainConfig: Sendable {
     public var patience: Int?
     /// A batch loss above this counts as divergence.
     public var divergenceLimit: Float
+    /// Training data read from a mapped file and larger than this (bytes of `x`) is
+    /// shuffled in windows instead of as a whole, so it need not fit in memory (see
+    /// `EpochOrder`). In-memory data is always shuffled as a whole.
+    public var windowedAboveBytes = 256 << 20
+    /// The windowed shuffle's unit of contiguous rows, and the bytes shuffled together.
+    public var shuffleBlockBytes = 1 << 20
+    public var shuffleWindowBytes = 32 << 20
 
     public init(epochs: Int = 20, batchSize: Int = 64, learningRate: Float = 1e-3, optimizer: OptimizerKind = .adam,
                 momentum: Float = 0.9, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
@@ -52,6 +59,15 @@ public enum TrainingTargets: Sendable {
     /// alpha · T² · CE(teacher, softmax(z / T)) + (1 - alpha) · CE(hard, softmax(z)).
     /// Without hard labels only the soft term counts.
     case soft(probabilities: Matrix, temperature: Float, hard: [Int32]?, alpha: Float)
+
+    /// Drops the resident pages of rows `range` of mapped targets (see `Matrix.releaseResident`).
+    func releaseResident(rows range: Range<Int>) {
+        switch self {
+        case .values(let m): m.releaseResident(rows: range)
+        case .classes: break
+        case .soft(let p, _, _, _): p.releaseResident(rows: range)
+        }
+    }
 
     /// Number of samples.
     public var count: Int {

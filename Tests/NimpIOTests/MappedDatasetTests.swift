@@ -68,3 +68,38 @@ final class MappedDatasetTests: XCTestCase {
         }
     }
 }
+
+/// Data above `TrainConfig.windowedAboveBytes` trains with the windowed shuffle.
+final class WindowedTrainingTests: XCTestCase {
+    func testWindowedShuffleTrainsAMappedDataset() throws {
+        var rng = RNG(seed: 8)
+        let n = 4000
+        var x = Matrix(rows: n, cols: 2), y = Matrix(rows: n, cols: 1)
+        for r in 0..<n {
+            x[r, 0] = rng.uniform() * 4 - 2
+            x[r, 1] = rng.uniform() * 4 - 2
+            y[r, 0] = sin(x[r, 0]) + 0.5 * x[r, 1]
+        }
+        let d = Dataset(x: x, y: .values(y), targetNames: ["y"])
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let mapped = try DatasetIO.load(path: path)
+        guard case .values(let ym) = mapped.y else { return XCTFail("regression") }
+        var m = Model.initialized(task: .regression, inputs: 2, hidden: [16, 16], outputs: 1, activation: .tanh,
+                                  normalizer: fitNormalizer(mapped.x), featureNames: ["a", "b"], targetNames: ["y"], rng: &rng)
+        m.initializeOutputs(for: mapped.y)
+        var config = TrainConfig(epochs: 30, batchSize: 32, learningRate: 0.01, seed: 1)
+        config.windowedAboveBytes = 0
+        config.shuffleBlockBytes = 8 * 64  // 64 rows per block
+        config.shuffleWindowBytes = 8 * 256  // 4 blocks per window
+        var full = config
+        full.windowedAboveBytes = .max
+        let windowed = try Trainer(config: config).fit(m, x: mapped.x, targets: .values(ym), validation: nil) { _ in }
+        let whole = try Trainer(config: full).fit(m, x: mapped.x, targets: .values(ym), validation: nil) { _ in }
+        XCTAssertNotEqual(windowed.model, whole.model, "a different order")
+        XCTAssertEqual(windowed.epochs.count, 30)
+        let qw = evaluateQuality(windowed.model, on: mapped), qf = evaluateQuality(whole.model, on: mapped)
+        XCTAssertGreaterThan(qw.r2!, 0.98)
+        XCTAssertGreaterThan(qf.r2!, 0.98)
+        XCTAssertEqual(mapped.x, d.x, "the file's values are unchanged after releases")
+    }
+}
