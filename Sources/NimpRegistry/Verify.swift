@@ -79,6 +79,10 @@ extension Registry {
                 }
             }
         }
+        // The pointer before the archives: a writer may add and promote a version while
+        // verify runs, and archives are created before the pointer names them.
+        let store = champions(id)
+        let pointer = Result { try store.current() }
         let index = VersionIndex(layout: layout, model: id)
         let loaded = try? index.load()
         for problem in loaded?.problems ?? [] {
@@ -105,9 +109,8 @@ extension Registry {
                 report.problem(path, "\(error)")
             }
         }
-        let store = champions(id)
         do {
-            if let champion = try store.current() {
+            if let champion = try pointer.get() {
                 if files[champion] == nil {
                     report.problem(layout.champion(id), "points to \(VersionName.label(champion)), which does not exist")
                 } else if !valid.contains(champion) {

@@ -24,8 +24,8 @@ import Testing
     }
 
     /// A reader's view must be whole: the champion's archive decodes and is byte for
-    /// byte one of the model's versions; signals.json and model.json parse; every
-    /// complete history line is a JSON object.
+    /// byte one of the model's versions; signals.json and model.json parse; verify is
+    /// clean; every complete history line is a JSON object.
     static func read(_ reg: String, _ log: Log) {
         let show = runNimp(["registry", "show", "m", "--registry", reg])
         let champion = jsonObject(show.stdout)["champion"] as? Int
@@ -49,6 +49,9 @@ import Testing
                 log.problem("\(file) is not whole JSON")
             }
         }
+        // verify reads without the lock while writers add and promote versions.
+        let verify = runNimp(["registry", "verify", "--registry", reg])
+        if verify.status != 0 { log.problem("verify → \(verify.status): \(verify.stdout)") }
         let history = FileManager.default.contents(atPath: reg + "/history.jsonl") ?? Data()
         for line in history.split(separator: 0x0A).dropLast() where (try? JSONSerialization.jsonObject(with: Data(line))) == nil {
             log.problem("history line is not JSON: \(String(decoding: line.prefix(120), as: UTF8.self))")
