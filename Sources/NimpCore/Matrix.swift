@@ -66,8 +66,10 @@ public struct Matrix: Equatable, Sendable {
 
     /// Tells a mapped matrix that rows `range` are not needed soon: their pages leave this
     /// process's resident set and are read again from the file if touched. No-op in memory.
-    public func releaseResident(rows range: Range<Int>) {
-        mapped?.release(range.lowerBound * cols..<range.upperBound * cols)
+    /// `aheadToo`: also the pages just after the rows (a random-order visit may have mapped
+    /// them); a sequential pass leaves those to its next chunk.
+    public func releaseResident(rows range: Range<Int>, aheadToo: Bool = false) {
+        mapped?.release(range.lowerBound * cols..<range.upperBound * cols, aheadToo: aheadToo)
     }
 
     /// Rows per chunk of `forEachChunk`.
@@ -165,14 +167,27 @@ public final class MappedFloats: @unchecked Sendable {
 
     /// Drops the pages of elements `range` from the resident set (madvise
     /// MADV_DONTNEED: for a read-only file mapping the next access reads the file again).
-    func release(_ range: Range<Int>) {
+    func release(_ range: Range<Int>, aheadToo: Bool = false) {
         guard fileBacked else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = Int(bitPattern: base + range.lowerBound), end = Int(bitPattern: base + range.upperBound)
+        // Widened by the kernel's fault-around (64 KiB): a fault maps the cached pages
+        // around it too, so neighbours of a range in use get mapped and must go with it.
+        let around = 64 << 10
+        let lowest = Int(bitPattern: base), highest = Int(bitPattern: base + count)
+        let start = max(lowest, Int(bitPattern: base + range.lowerBound) - around)
+        let end = min(highest, Int(bitPattern: base + range.upperBound) + (aheadToo ? around : 0))
         // Whole pages from the one holding the first element: that page's earlier bytes
         // belong to rows a sequential pass has done with, and dropping a page still in use
         // only costs reading it again.
-        let first = start / page * page, last = end / page * page
+        var first = start / page * page, last = end / page * page
+        if aheadToo {
+            // A random-order visit: the kernel may map a whole large page-cache folio (up
+            // to 2 MiB, aligned) on one fault, so release whole 2 MiB-aligned spans; pages
+            // still in use are read again from the page cache.
+            let folio = 2 << 20
+            first = max(lowest / page * page, first / folio * folio)
+            last = min(highest / page * page, (end + folio - 1) / folio * folio)
+        }
         guard last > first else { return }
         _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED)
     }

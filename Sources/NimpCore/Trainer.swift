@@ -47,8 +47,8 @@ public struct Trainer: Sendable {
                 return (blockRows, max(1, config.shuffleWindowBytes / rowBytes / blockRows, (batch + blockRows - 1) / blockRows))
             }() : nil
         let order = EpochOrder(rows: n, batch: batch, seed: config.seed, window: window) { rows in
-            x.releaseResident(rows: rows)
-            targets.releaseResident(rows: rows)
+            x.releaseResident(rows: rows, aheadToo: true)
+            targets.releaseResident(rows: rows, aheadToo: true)
         }
         let stepsPerEpoch = (n + batch - 1) / batch
         let totalSteps = stepsPerEpoch * config.epochs

@@ -61,11 +61,11 @@ public enum TrainingTargets: Sendable {
     case soft(probabilities: Matrix, temperature: Float, hard: [Int32]?, alpha: Float)
 
     /// Drops the resident pages of rows `range` of mapped targets (see `Matrix.releaseResident`).
-    func releaseResident(rows range: Range<Int>) {
+    func releaseResident(rows range: Range<Int>, aheadToo: Bool = false) {
         switch self {
-        case .values(let m): m.releaseResident(rows: range)
+        case .values(let m): m.releaseResident(rows: range, aheadToo: aheadToo)
         case .classes: break
-        case .soft(let p, _, _, _): p.releaseResident(rows: range)
+        case .soft(let p, _, _, _): p.releaseResident(rows: range, aheadToo: aheadToo)
         }
     }
 
