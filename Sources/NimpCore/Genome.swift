@@ -24,3 +24,31 @@ public struct Genome: Codable, Equatable, Hashable, Sendable {
         case batchSize = "batch_size"
     }
 }
+
+extension Genome {
+    /// Bounds on what a genome may ask for, so a hostile model.json or signals.json cannot
+    /// make training allocate or loop without bound (far above anything `evolve` makes).
+    public static let maxLayers = 64
+    public static let maxUnits = 16_384
+    /// The most weights between two consecutive hidden layers.
+    public static let maxLayerWeights = 1 << 26
+    public static let maxEpochs = 100_000
+    public static let maxBatchSize = 1 << 20
+
+    /// The first thing wrong with this genome as (key, what is wrong), nil when it is
+    /// usable. Keys are model.json's (`hidden[2]`, `learning_rate`).
+    public var problem: (key: String, message: String)? {
+        if hidden.count > Self.maxLayers { return ("hidden", "\(hidden.count) hidden layers, expected at most \(Self.maxLayers)") }
+        if let i = hidden.firstIndex(where: { !(1...Self.maxUnits).contains($0) }) {
+            return ("hidden[\(i)]", "\(hidden[i]) units, expected 1...\(Self.maxUnits)")
+        }
+        for i in hidden.indices.dropFirst() where hidden[i - 1] * hidden[i] > Self.maxLayerWeights {
+            return ("hidden[\(i)]", "\(hidden[i - 1]) × \(hidden[i]) weights between two layers, expected at most \(Self.maxLayerWeights)")
+        }
+        if !(learningRate.isFinite && learningRate > 0) { return ("learning_rate", "\(learningRate), expected a positive finite number") }
+        if !(1...Self.maxBatchSize).contains(batchSize) { return ("batch_size", "\(batchSize), expected 1...\(Self.maxBatchSize)") }
+        if !(1...Self.maxEpochs).contains(epochs) { return ("epochs", "\(epochs), expected 1...\(Self.maxEpochs)") }
+        if OptimizerKind(rawValue: optimizer) == nil { return ("optimizer", "unknown optimizer \(String(reflecting: optimizer))") }
+        return nil
+    }
+}

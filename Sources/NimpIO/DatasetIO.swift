@@ -17,10 +17,15 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
     }
 
     /// The format of file contents whose name says nothing: '{' at byte 8 is
-    /// safetensors, '{' first is JSON lines, anything else CSV.
+    /// safetensors (and so, for its message, is a PyTorch pickle or zip), '{' first is
+    /// JSON lines, anything else CSV.
     static func sniff(_ data: Data) -> DatasetFormat {
         let head = data.prefix(9)
         if head.count == 9 && head[head.startIndex + 8] == UInt8(ascii: "{") { return .safetensors }
+        // A PyTorch checkpoint (a pickle, or a zip holding one): the safetensors reader
+        // names it, where the CSV reader would complain about line 1.
+        let magic = [UInt8](head.prefix(4))
+        if magic.count >= 2 && magic[0] == 0x80 && (1...5).contains(magic[1]) || magic == [0x50, 0x4B, 0x03, 0x04] { return .safetensors }
         let text = data.prefix(64).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
         return text.first == UInt8(ascii: "{") ? .jsonl : .csv
     }

@@ -146,6 +146,20 @@ public struct Manifest: Codable, Sendable, Equatable {
         if let key = duplicateKey(value) {
             throw NimpError.data(file, nil, "the key \(String(reflecting: key)) appears twice in one object")
         }
+        if let number = hugeNumber(value) {
+            throw NimpError.data(file, nil, "the number \(number) is beyond the range of a Double; only finite numbers are accepted")
+        }
+    }
+
+    /// A number literal that does not fit a Double (1e400), which decoders reject with
+    /// a confusing message or read as infinity.
+    static func hugeNumber(_ value: JSONValue) -> String? {
+        switch value {
+        case .number(let text): return Double(text).map(\.isFinite) == true ? nil : String(text.prefix(40))
+        case .object(let pairs): return pairs.lazy.compactMap { hugeNumber($0.value) }.first
+        case .array(let items): return items.lazy.compactMap(hugeNumber).first
+        default: return nil
+        }
     }
 
     static func duplicateKey(_ value: JSONValue) -> String? {

@@ -20,7 +20,8 @@ public enum SHA256 {
     /// The lowercase hex digest of the file at `path`, read in 1 MiB chunks.
     /// Missing or unreadable → exit 66; a read error → exit 74.
     public static func hex(file path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw NimpError.missing(path, "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()

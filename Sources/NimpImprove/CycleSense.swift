@@ -32,7 +32,8 @@ struct BrainState {
             loadPerCore: (machine.loadAverage?.first ?? 0) / Double(max(1, machine.cpus)),
             memoryAvailableFraction: machine.memoryAvailableBytes.flatMap { a in machine.memoryTotalBytes.map { Double(a) / Double(max(1, $0)) } } ?? 1,
             diskFreeBytes: machine.diskFreeBytes.map(Double.init) ?? .infinity)
-        let lastIteration = cycles.last?["iteration"]?.int ?? cycles.count
+        // Bounded: a hand-edited or hostile history line must not overflow the count.
+        let lastIteration = max(0, min(cycles.last?["iteration"]?.int ?? cycles.count, Int(Int32.max)))
         return BrainState(config: config, signals: state, signalsFile: file, environment: env, machine: machine,
                           history: read.entries, lastCycle: cycles.last, iteration: lastIteration + 1)
     }
@@ -42,7 +43,7 @@ struct BrainState {
         guard case .object(let envs)? = signalsFile.extra["genomes"] else { return [:] }
         var result: [String: Genome] = [:]
         for (name, value) in envs {
-            if let data = try? JSONEncoder().encode(value), let g = try? JSONDecoder().decode(Genome.self, from: data) {
+            if let data = try? JSONEncoder().encode(value), let g = try? JSONDecoder().decode(Genome.self, from: data), g.problem == nil {
                 result[name] = g
             }
         }

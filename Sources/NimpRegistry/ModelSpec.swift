@@ -26,8 +26,9 @@ public struct DataSource: Equatable, Sendable {
     }
 
     public var kind: Kind
-    /// Samples to make per new dataset.
+    /// Samples to make per new dataset (at most `maxSamples`).
     public var samples: Int?
+    public static let maxSamples = 10_000_000
     /// Inputs a command expects (commands cannot tell).
     public var features: Int?
     /// Target column(s) for CSV / JSON-lines files.
@@ -124,6 +125,8 @@ public struct ModelSpec: Equatable, Sendable {
             } catch {
                 throw NimpError.data(file, "key \"genome\"", RegistryJSON.describe(error))
             }
+            // Bounded, so a received model.json cannot make a cycle allocate or train forever.
+            if let problem = genome.problem { throw NimpError.data(file, "key \"genome.\(problem.key)\"", problem.message) }
         }
         let description = try top.string("description")
         try top.finish()
@@ -154,9 +157,11 @@ public struct ModelSpec: Equatable, Sendable {
             throw NimpError.data(o.file, "key \"\(o.path)\"", "expected exactly one of \"generator\", \"command\" or \"files\"")
         }
         let samples = try o.int("samples")
-        if let samples, samples < 1 { throw o.fail("samples", "expected a positive integer") }
+        if let samples, !(1...DataSource.maxSamples).contains(samples) {
+            throw o.fail("samples", "\(samples), expected 1...\(DataSource.maxSamples)")
+        }
         let features = try o.int("features")
-        if let features, features < 1 { throw o.fail("features", "expected a positive integer") }
+        if let features, !(1...100_000).contains(features) { throw o.fail("features", "\(features), expected 1...100000") }
         let target = try o.strings("target")
         try o.finish()
         return DataSource(kinds[0], samples: samples, features: features, target: target)

@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// JSON conventions of every registry file: sorted keys so files are byte-stable and
 /// diffable, snake_case keys declared by each type, times as ISO 8601 UTC strings with
@@ -22,7 +23,10 @@ public enum RegistryJSON {
     }
 
     /// Decodes `data`; a failure is exit 65 naming `file` and, when known, the place.
+    /// A whole file (config.json, model.json, signals.json: JSON objects) is first checked
+    /// strictly (`StrictJSON`): no duplicate keys, nesting bounded, finite numbers.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String, place: String? = nil) throws -> T {
+        if place == nil { try StrictJSON.check(data, file: file) }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as NimpError {
