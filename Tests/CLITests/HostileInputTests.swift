@@ -1,4 +1,5 @@
 import Foundation
+import NimpIO
 import Testing
 
 /// Every hostile input of fixtures/hostile/ (issue 7) through the `nimp` binary, each
@@ -202,7 +203,7 @@ import Testing
     /// command that reads that kind of file: no crash, exit 0 or a documented error.
     @Test func fuzzFindings() throws {
         var count = 0, passed = 0
-        for target in ["archive", "safetensors", "csv", "jsonl", "modeljson", "configjson"] {
+        for target in ["archive", "manifest", "safetensors", "csv", "jsonl", "modeljson", "configjson"] {
             for path in files("fuzz/" + target) {
                 let g = Failures()
                 let label = "fuzz/\(target)/\((path as NSString).lastPathComponent)"
@@ -210,6 +211,14 @@ import Testing
                 switch target {
                 case "archive":
                     r = guarded(["evaluate", path, "--data", dir + "/no-such-data.safetensors"])
+                case "manifest":
+                    // The finding is a manifest.json; the rest of the archive is valid.nimp's.
+                    let valid = Self.fixtures + "/archives/valid.nimp"
+                    var members = try TarArchive.read(Data(contentsOf: URL(fileURLWithPath: valid)), name: valid)
+                    members[0] = ArchiveMember(name: "manifest.json", data: try Data(contentsOf: URL(fileURLWithPath: path)))
+                    let archive = dir + "/finding.nimp"
+                    try TarArchive.write(members).write(to: URL(fileURLWithPath: archive))
+                    r = guarded(["evaluate", archive, "--data", dir + "/no-such-data.safetensors"])
                 case "safetensors", "csv", "jsonl":
                     let copy = dir + "/input." + target
                     try? FileManager.default.removeItem(atPath: copy)
