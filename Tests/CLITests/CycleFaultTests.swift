@@ -135,6 +135,62 @@ import Testing
         Reliability.report(["kind": "fault", "command": "cycle", "fault": "crash-during-recovery", "steps": steps.count, "exercised": pairs, "passed": passed])
     }
 
+    /// An architecture task (evolve; planned on a training plateau) also writes the winning
+    /// genome into model.json (`spec.*`) after the promotion. CI: EIO at two of those steps
+    /// and a kill at one; exhaustive: EIO and a kill at every step of that cycle.
+    @Test func faultsInAnArchitectureTask() throws {
+        let base = dir + "/arch-template"
+        try copyDirectory(CycleTemplate.path, base)
+        try FileManager.default.removeItem(atPath: base + "/models/d")
+        // Two training tasks that gained nothing: a plateau.
+        let plateau = (1...2).map { #"{"gain":0.0,"model":"m","outcome":"rejected","promoted":false,"task_type":"training","time":"2025-01-01T00:00:0\#($0).000Z","type":"task"}"# }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: base + "/history.jsonl"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((plateau.joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+        let args = ["cycle", "--force", "-q", "--budget-seconds", "3"]
+        let traced = dir + "/arch-traced"
+        try copyDirectory(base, traced)
+        let steps = failpointSteps(args + ["--registry", traced], in: dir)
+        #expect(steps.contains("spec.rename@1"), "the architecture task did not reach model.json: \(steps)")
+        let state = RegistryState(base)
+        let spec = FileManager.default.contents(atPath: base + "/models/m/model.json")
+        let ioSteps = Reliability.exhaustive ? steps.filter { !$0.contains(".done@") } : ["spec.write@1", "spec.rename@1"]
+        var passed: [String: Int] = [:], exercised: [String: Int] = [:]
+        for step in ioSteps {
+            let reg = dir + "/arch"
+            try copyDirectory(base, reg)
+            let f = Failures()
+            let r = runNimp(args + ["--registry", reg], env: ["NIMP_FAILPOINT": Reliability.failpoint(step, "eio")])
+            f.expect(r.status == 74, "architecture cycle \(step) eio: \(r.status) \(r.stderr)")
+            if step.hasPrefix("spec.") {
+                f.expect(FileManager.default.contents(atPath: reg + "/models/m/model.json") == spec, "architecture cycle \(step) eio: model.json changed")
+            }
+            state.check(reg, "architecture cycle \(step) eio", afterNextCommand: false, f)
+            let next = runNimp(args + ["--registry", reg])
+            f.expect(next.status == 0, "architecture cycle \(step) eio, then a cycle: \(next.status) \(next.stderr)")
+            state.check(reg, "architecture cycle \(step) eio, then a cycle", afterNextCommand: true, f)
+            exercised["eio", default: 0] += 1
+            if f.count == 0 { passed["eio", default: 0] += 1 }
+        }
+        for step in Reliability.exhaustive ? steps : ["spec.rename@1"] {
+            let reg = dir + "/arch"
+            try copyDirectory(base, reg)
+            let f = Failures()
+            let r = runNimp(args + ["--registry", reg], env: ["NIMP_FAILPOINT": step])
+            f.expect(r.status == 137, "architecture cycle killed at \(step): \(r.status) \(r.stderr)")
+            state.check(reg, "architecture cycle killed at \(step)", afterNextCommand: false, f)
+            let next = runNimp(args + ["--registry", reg])
+            f.expect(next.status == 0, "architecture cycle killed at \(step), then a cycle: \(next.status) \(next.stderr)")
+            state.check(reg, "architecture cycle killed at \(step), then a cycle", afterNextCommand: true, f)
+            exercised["crash", default: 0] += 1
+            if f.count == 0 { passed["crash", default: 0] += 1 }
+        }
+        for (fault, n) in exercised {
+            Reliability.report(["kind": "fault", "command": "cycle (architecture task)", "fault": fault, "steps": steps.count, "exercised": n, "passed": passed[fault] ?? 0])
+        }
+    }
+
     /// Numerics: a genome whose training diverges (learning rate 1e6) fails its task; the
     /// candidate is never stored or promoted and the history line says why.
     @Test func divergingTrainingIsRecordedNeverPromoted() throws {
