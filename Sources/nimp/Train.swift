@@ -91,6 +91,13 @@ struct Train: NimpCommand {
         if let s = validationSplit, !(s > 0 && s < 1) { throw ValidationError("--validation-split must be between 0 and 1") }
         if validation != nil && validationSplit != nil { throw ValidationError("give --validation or --validation-split, not both") }
         if let p = patience, p <= 0 { throw ValidationError("--patience must be positive") }
+        // The bounds model.json's genomes have (2^31 units or 10^15 epochs would exhaust memory).
+        let genome = Genome(hidden: try Self.parseHidden(hidden), activation: activation, learningRate: learningRate,
+                            batchSize: batchSize, optimizer: optimizer.rawValue, epochs: epochs)
+        if let problem = genome.problem {
+            let flag = problem.key.prefix { $0 != "[" }.replacingOccurrences(of: "_", with: "-")
+            throw ValidationError("--\(flag): \(problem.message)")
+        }
     }
 
     func execute() throws {

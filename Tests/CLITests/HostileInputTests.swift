@@ -101,6 +101,26 @@ import Testing
         Reliability.report(["kind": "hostile", "corpus": "generated", "fixtures": 1, "handled": f.count == 0 ? 1 : 0])
     }
 
+    /// Flags that would ask training for unbounded memory or time: exit 64 (usage).
+    @Test func commandLineBombs() throws {
+        let data = dir + "/train.safetensors"
+        let made = runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "50", "-o", data, "-q"])
+        #expect(made.status == 0, "\(made.stderr)")
+        var passed = 0
+        let cases: [([String], String)] = [
+            (["--hidden", "2147483647"], "--hidden: 2147483647 units"),
+            (["--hidden", String(repeating: "8,", count: 999) + "8"], "--hidden: 1000 hidden layers"),
+            (["--epochs", "1000000000000000"], "--epochs: 1000000000000000"),
+            (["--batch-size", "1000000000000"], "--batch-size"),
+        ]
+        for (flags, says) in cases {
+            let g = Failures()
+            expect(guarded(["train", "--data", data, "-q", "-o", dir + "/model.nimp"] + flags), "train \(flags.joined(separator: " ").prefix(40))", status: 64, [says], g)
+            if g.count == 0 { passed += 1 }
+        }
+        Reliability.report(["kind": "hostile", "corpus": "command line", "fixtures": cases.count, "handled": passed])
+    }
+
     /// What each registry fixture must do: (verify exit, fragment), (cycle exit, fragment).
     /// `list` always works (it reads what it can and warns).
     static let registryExpectations: [String: (verify: Int32, verifySays: String, cycle: Int32, cycleSays: String)] = [
