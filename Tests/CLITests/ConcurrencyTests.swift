@@ -6,11 +6,15 @@ import Testing
 /// old or a whole new state, no history line is lost or interleaved, overlapping cycles
 /// exit 75. The short version (a bounded number of operations) runs here;
 /// scripts/stress-registry.sh --cycles runs it for minutes.
-@Suite(.serialized) struct ConcurrencyTests {
+@Suite(.serialized) final class ConcurrencyTests {
     let dir: String
 
     init() throws {
         dir = try Reliability.tempDirectory("nimp-concurrency")
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     final class Log: @unchecked Sendable {

@@ -10,12 +10,16 @@ import Testing
 ///
 /// CI runs every step for EIO and a sample of the rest; `NIMP_EXHAUSTIVE=1` runs every
 /// step and every pair (scripts/reliability).
-@Suite(.serialized) struct CycleFaultTests {
+@Suite(.serialized) final class CycleFaultTests {
     let dir: String
 
     init() throws {
         dir = try Reliability.tempDirectory("nimp-cycle-fault")
         try FileManager.default.createDirectory(atPath: dir + "/textfile", withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     static let cycleArgs = ["cycle", "--force", "-q"]

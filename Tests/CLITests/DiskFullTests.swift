@@ -10,7 +10,7 @@ import Testing
 /// verified). Once space is freed the next cycle runs clean.
 ///
 /// Needs root (mount); skipped with a printed reason otherwise.
-@Suite(.serialized) struct DiskFullTests {
+@Suite(.serialized) final class DiskFullTests {
     let dir: String
     let mountPoint: String
     let mounted: Bool
@@ -26,6 +26,10 @@ import Testing
             let r = Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mountPoint])
             (mounted, skipReason) = r.status == 0 ? (true, nil) : (false, "mount -t tmpfs failed (\(r.status)): \(r.output)")
         }
+    }
+
+    deinit {
+        if !mounted { try? FileManager.default.removeItem(atPath: dir) }
     }
 
     func unmount() {

@@ -7,7 +7,7 @@ import Testing
 /// and a message naming the file (and the place), and none crashes, hangs or allocates
 /// without bound. The readers' own tests check each message word for word
 /// (fixtures/README.md); this checks what a user of the command line sees.
-@Suite(.serialized) struct HostileInputTests {
+@Suite(.serialized) final class HostileInputTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("fixtures/hostile").path
     /// Address space for one command: a reader that tried to allocate what a hostile
@@ -20,6 +20,10 @@ import Testing
 
     init() throws {
         dir = try Reliability.tempDirectory("nimp-hostile")
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     /// `nimp args` under `ulimit -v` and `timeout -s KILL`; status as runNimp reports it.

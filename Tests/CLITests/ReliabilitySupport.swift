@@ -144,7 +144,9 @@ struct RegistryState {
 /// is recorded as failed) whose version index is missing (the cycle rebuilds it and
 /// records held-out metrics), separate data for each.
 enum CycleTemplate {
-    /// Built once per test process; tests copy it.
+    nonisolated(unsafe) static var templateDirectory: String?
+
+    /// Built once per test process (removed at exit); tests copy it.
     static let path: String = {
         do {
             return try build()
@@ -156,6 +158,8 @@ enum CycleTemplate {
 
     static func build() throws -> String {
         let dir = try Reliability.tempDirectory("nimp-cycle-template")
+        templateDirectory = dir
+        atexit { if let dir = CycleTemplate.templateDirectory { try? FileManager.default.removeItem(atPath: dir) } }
         func ok(_ args: [String]) throws {
             let r = runNimp(args)
             guard r.status == 0 else { throw NimpTestError("nimp \(args.joined(separator: " ")) → \(r.status): \(r.stderr)") }

@@ -7,7 +7,7 @@ import Testing
 /// error or a kill at any step, the output is the previous file or a complete new one,
 /// never a torn one; the next `train -o` leaves no temporaries; a second kill during
 /// that next run changes nothing of this.
-@Suite(.serialized) struct TrainFaultTests {
+@Suite(.serialized) final class TrainFaultTests {
     let dir: String
     let out: String
     let previous: Data
@@ -22,6 +22,10 @@ import Testing
         let first = runNimp(Self.trainArgs(dir: dir, out: out))
         guard first.status == 0 else { throw NimpTestError("train: \(first.stderr)") }
         previous = try Data(contentsOf: URL(fileURLWithPath: out + "/model.nimp"))
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     var trainArgs: [String] { Self.trainArgs(dir: dir, out: out) }
