@@ -39,17 +39,7 @@ public enum AtomicFile {
             if !done { unlink(tmp) }
         }
         try Failpoint.hit(failpoint + ".write", file: tmp)
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw NimpError.io(path, "write failed: \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
-        }
+        try writeAll(data, to: fd, path: path)
         try Failpoint.hit(failpoint + ".fsync", file: tmp)
         guard fsync(fd) == 0 else { throw NimpError.io(path, "fsync failed: \(String(cString: strerror(errno)))") }
         close(fd)
@@ -74,6 +64,11 @@ public enum AtomicFile {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw NimpError.cannotCreate(path, "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        try writeAll(data, to: fd, path: path)
+    }
+
+    /// write(2) until every byte is out, retrying on EINTR.
+    static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var offset = 0
             while offset < raw.count {

@@ -6,12 +6,16 @@ import Testing
 /// reasons match the gaps, worse candidates are rejected, signals move, the held-out
 /// cache makes idle cycles cheap, kills leave the registry whole, overlaps exit 75.
 @Suite(.serialized)
-struct CycleTests {
+final class CycleTests {
     let dir: String
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-cycle-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     func examples(_ name: String) -> String {

@@ -5,13 +5,17 @@ import Testing
 /// gen-data, train and evaluate as a user runs them: real files, exit statuses,
 /// JSON lines on stdout, messages that name the place.
 @Suite(.serialized)
-struct FoundationCLITests {
+final class FoundationCLITests {
     let dir: String
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     func path(_ name: String) -> String { dir + "/" + name }

@@ -5,7 +5,7 @@ import Testing
 
 /// `nimp optimize`, `distill` and `evolve` run as a user runs them: the built binary,
 /// exit statuses, JSON lines on stdout, archives read back.
-@Suite(.serialized) struct OperatorCLITests {
+@Suite(.serialized) final class OperatorCLITests {
     let dir: URL
     let train: String, validation: String, parent: String
 
@@ -19,6 +19,10 @@ import Testing
         try OperatorCLI.expectOK(["gen-data", "--generator", "signal/dopamine", "--samples", "200", "--seed", "2", "-o", validation])
         try OperatorCLI.expectOK(["train", "--data", train, "--hidden", "16,16", "--epochs", "5", "--learning-rate", "0.003",
                                   "--metrics", dir.appendingPathComponent("curve.jsonl").path, "-o", parent])
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: dir)
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }

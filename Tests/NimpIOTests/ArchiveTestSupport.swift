@@ -25,11 +25,18 @@ enum ArchiveTestSupport {
         }
     }
 
-    /// A fresh temporary directory.
+    /// One directory per test process, removed when the process exits.
+    static let processDirectory: String = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-archive-tests-\(getpid())").path
+        atexit { try? FileManager.default.removeItem(atPath: ArchiveTestSupport.processDirectory) }
+        return dir
+    }()
+
+    /// A fresh temporary directory (inside processDirectory).
     static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-archive-tests-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.path
+        let dir = processDirectory + "/" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
     }
 
     /// Writes `data` to a file in a fresh temporary directory and returns its path.
