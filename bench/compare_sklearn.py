@@ -37,7 +37,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--learning-rate", type=float, default=1e-3)
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=10)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="nimp-vs-sklearn-")
     print(f"| dataset | task | train/test | sklearn | nimp | nimp − sklearn |")
