@@ -20,6 +20,8 @@ enum Reliability {
     /// Appends one figure to `$NIMP_RELIABILITY_REPORT` (JSON lines that
     /// scripts/reliability sums up) and prints it.
     static func report(_ fields: [String: Any]) {
+        var fields = fields
+        fields["exhaustive"] = exhaustive
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
         let line = String(decoding: data, as: UTF8.self)
         print("reliability: \(line)")
