@@ -85,6 +85,7 @@ public struct Registry: Sendable {
                 Console.warn("\(layout.lock): taken over from \(previous.summary), which ended without releasing it")
             }
             Temporaries.clean(in: layout.writableDirectories(models: (try? modelDirectories()) ?? []))
+            if previous != nil { try recoverChampionHistory() }
         }, body)
     }
 

@@ -83,6 +83,34 @@ struct RegistryState {
         appendOnly["history.jsonl"] = FileManager.default.contents(atPath: root + "/history.jsonl") ?? Data()
     }
 
+    /// The changes of champion.log written since this state was taken that took effect
+    /// (the next entry starts from their version, or the pointer is at it).
+    func committedChanges(_ reg: String, _ id: String) -> [(to: Int, time: String)] {
+        let relative = "models/\(id)/champion.log"
+        let data = FileManager.default.contents(atPath: reg + "/" + relative) ?? Data()
+        let old = appendOnly[relative]?.count ?? 0
+        let lines = data.split(separator: 0x0A).map { Data($0) }
+        let changes = lines.compactMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }
+        let skip = data.prefix(old).split(separator: 0x0A).count
+        let pointer = Self.champion(reg, id)
+        var result: [(Int, String)] = []
+        for (i, change) in changes.enumerated() where i >= skip {
+            guard let to = change["to"] as? Int, let time = change["time"] as? String else { continue }
+            let committed = i + 1 < changes.count ? changes[i + 1]["from"] as? Int == to : pointer == to
+            if committed { result.append((to, time)) }
+        }
+        return result
+    }
+
+    /// Whether history has a promote, rollback or add line of `id` for `change` (at or after its time).
+    func historyRecords(_ text: String, _ change: (to: Int, time: String), of id: String) -> Bool {
+        text.split(separator: "\n").contains { line in
+            guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                  o["model"] as? String == id, let time = o["time"] as? String else { return false }
+            return time >= change.time && (o["to"] as? Int == change.to || o["champion"] as? Int == change.to)
+        }
+    }
+
     static func champion(_ root: String, _ id: String) -> Int? {
         guard let text = try? String(contentsOfFile: root + "/models/\(id)/champion", encoding: .utf8) else { return nil }
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst())
@@ -133,9 +161,15 @@ struct RegistryState {
                 f.fail("\(label): \(relative) line \(i + 1) is not a JSON object: \(String(decoding: line, as: UTF8.self))", sourceLocation: sourceLocation)
             }
         }
-        // 4. No temporaries once another writer has run.
+        // 4. No temporaries once another writer has run, and every champion change that
+        //    took effect has its history line (the next writer recovers a lost one).
         if afterNextCommand {
             f.expect(temporaries(reg).isEmpty, "\(label): left \(temporaries(reg))", sourceLocation: sourceLocation)
+            for (id, _) in champions {
+                for change in committedChanges(reg, id) where !historyRecords(historyText, change, of: id) {
+                    f.fail("\(label): \(id)'s change to v\(change.to) at \(change.time) has no history line", sourceLocation: sourceLocation)
+                }
+            }
         }
     }
 }

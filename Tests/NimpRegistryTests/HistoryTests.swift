@@ -4,6 +4,14 @@ import Testing
 @testable import NimpRegistry
 
 @Suite struct HistoryTests {
+    /// A time read and written again keeps its text (takeover recovery rewrites the
+    /// time of a champion.log line into history; a 1 ms drift would misorder them).
+    @Test func timesSurviveAReadAndAWrite() {
+        for text in ["2026-11-27T03:34:22.461Z", "2026-11-27T03:34:22.000Z", "2026-11-27T03:34:22.999Z", "1999-12-31T23:59:59.001Z"] {
+            #expect(RegistryTime.parse(text).map(RegistryTime.string) == text)
+        }
+    }
+
     @Test func appendsAndFilters() throws {
         let t = try TempRegistry()
         let h = t.registry.history
