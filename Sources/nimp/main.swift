@@ -14,4 +14,8 @@ if let core = BLASKernel.valueToSet(environment: ProcessInfo.processInfo.environ
 setlocale(LC_CTYPE, "C.UTF-8")
 signal(SIGPIPE, SIG_IGN)
 Console.checkStandardOutputAtExit()
+if let script = FishCompletion.scriptIfRequested(CommandLine.arguments) {
+    print(script)
+    exit(0)
+}
 Nimp.main()

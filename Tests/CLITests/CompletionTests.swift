@@ -119,4 +119,36 @@ final class CompletionTests: XCTestCase {
     func testNoRegistryCompletesNothingQuietly() {
         XCTAssertEqual(complete("nimp registry show --registry /nonexistent/registry "), [])
     }
+
+    /// What fish (interactive, so that `commandline` works) offers for `line`: the
+    /// candidates without their descriptions, sorted.
+    func completeInFish(_ line: String, file: StaticString = #filePath, lineNumber: UInt = #line) throws -> [String] {
+        guard let fish = ["/usr/bin/fish", "/bin/fish"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("fish is not installed (.ci/run installs it)")
+        }
+        let generated = runNimp(["--generate-completion-script", "fish"])
+        XCTAssertEqual(generated.status, 0, generated.stderr, file: file, line: lineNumber)
+        let fishScript = work.appendingPathComponent("nimp.fish")
+        try generated.stdout.write(to: fishScript, atomically: true, encoding: .utf8)
+        let path = work.appendingPathComponent("bin").path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let r = runProcess(fish, ["--no-config", "-i", "-c", "source $argv[1]; complete -C $argv[2]", fishScript.path, line],
+                           env: ["PATH": path, "NIMP_REGISTRY": "", "HOME": work.path, "XDG_CONFIG_HOME": work.path],
+                           directory: work, timeout: 60)
+        XCTAssertEqual(r.status, 0, "fish completing '\(line)': \(r.stderr)", file: file, line: lineNumber)
+        XCTAssertFalse(r.stderr.contains("Error"), "fish completing '\(line)': \(r.stderr)", file: file, line: lineNumber)
+        return r.stdout.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }.filter { !$0.isEmpty }.sorted()
+    }
+
+    /// fish 3 (Debian's) and 4: subcommands, options and model ids, the last through
+    /// `nimp ---completion` (ArgumentParser's script passed it no cursor place on fish 3).
+    func testFishCompletesSubcommandsOptionsAndModelIDs() throws {
+        let reg = work.appendingPathComponent("reg").path
+        try makeRegistry(reg)
+        XCTAssertEqual(try completeInFish("nimp reg"), ["registry"])
+        XCTAssertEqual(try completeInFish("nimp train --ep"), ["--epochs"])
+        XCTAssertEqual(try completeInFish("nimp registry show --registry \(reg) "), ["alpha", "beta"])
+        XCTAssertEqual(try completeInFish("nimp registry versions --registry \(reg) al"), ["alpha"])
+        XCTAssertEqual(try completeInFish("nimp registry promote --registry \(reg) alpha "), ["1", "2"])
+        XCTAssertEqual(try completeInFish("nimp registry history --registry \(reg) --model "), ["alpha", "beta"])
+    }
 }
