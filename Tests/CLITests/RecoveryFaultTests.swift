@@ -5,7 +5,7 @@ import Testing
 /// What RegistryFaultTests (kills at every step of add/promote/rollback, EIO/ENOSPC at
 /// every write step of add/promote/rollback/config/gc) leaves to issue 7's other half:
 /// a kill at every step of `gc`, and a second kill during the recovery from a first one
-/// for `add --promote`, `promote`, `rollback` and `gc` (the next writer takes over the lock, empties the killed
+/// for `add` (a model, and a promoted version), `promote`, `rollback` and `gc` (the next writer takes over the lock, empties the killed
 /// writer's temporaries and trash, cuts a torn history line; it is killed at each of
 /// its steps in turn), then a third command. The registry is whole after each.
 @Suite(.serialized) struct RecoveryFaultTests {
@@ -97,6 +97,11 @@ import Testing
 
     @Test func secondKillDuringRecoveryFromGC() throws {
         try secondKill(["gc", "--keep", "1"], base: try template(), third: ["gc", "--keep", "1"], stride: Reliability.exhaustive ? 1 : 3, name: "gc")
+    }
+
+    @Test func secondKillDuringRecoveryFromAddingAModel() throws {
+        try secondKill(["add", "n", f.model2, "--data", f.train2, "--eval", f.eval2], base: try template(),
+                       third: ["config", "keep_versions", "5"], stride: Reliability.exhaustive ? 1 : 5, name: "add")
     }
 
     @Test func secondKillDuringRecoveryFromAddingAPromotedVersion() throws {
