@@ -161,34 +161,30 @@ import Testing
         let spec = FileManager.default.contents(atPath: base + "/models/m/model.json")
         let ioSteps = Reliability.exhaustive ? steps.filter { !$0.contains(".done@") } : ["spec.write@1", "spec.rename@1"]
         var passed: [String: Int] = [:], exercised: [String: Int] = [:]
-        for step in ioSteps {
+        /// One faulty cycle, then a clean one, with the checks after each.
+        func exercise(_ fault: String, failpoint: String, status: Int32, label: String, extra: (String, Failures) -> Void = { _, _ in }) throws {
             let reg = dir + "/arch"
             try copyDirectory(base, reg)
             let f = Failures()
-            let r = runNimp(args + ["--registry", reg], env: ["NIMP_FAILPOINT": Reliability.failpoint(step, "eio")])
-            f.expect(r.status == 74, "architecture cycle \(step) eio: \(r.status) \(r.stderr)")
-            if step.hasPrefix("spec.") {
-                f.expect(FileManager.default.contents(atPath: reg + "/models/m/model.json") == spec, "architecture cycle \(step) eio: model.json changed")
-            }
-            state.check(reg, "architecture cycle \(step) eio", afterNextCommand: false, f)
+            let r = runNimp(args + ["--registry", reg], env: ["NIMP_FAILPOINT": failpoint])
+            f.expect(r.status == status, "\(label): \(r.status) \(r.stderr)")
+            extra(reg, f)
+            state.check(reg, label, afterNextCommand: false, f)
             let next = runNimp(args + ["--registry", reg])
-            f.expect(next.status == 0, "architecture cycle \(step) eio, then a cycle: \(next.status) \(next.stderr)")
-            state.check(reg, "architecture cycle \(step) eio, then a cycle", afterNextCommand: true, f)
-            exercised["eio", default: 0] += 1
-            if f.count == 0 { passed["eio", default: 0] += 1 }
+            f.expect(next.status == 0, "\(label), then a cycle: \(next.status) \(next.stderr)")
+            state.check(reg, "\(label), then a cycle", afterNextCommand: true, f)
+            exercised[fault, default: 0] += 1
+            if f.count == 0 { passed[fault, default: 0] += 1 }
+        }
+        for step in ioSteps {
+            try exercise("eio", failpoint: Reliability.failpoint(step, "eio"), status: 74, label: "architecture cycle \(step) eio") { reg, f in
+                if step.hasPrefix("spec.") {
+                    f.expect(FileManager.default.contents(atPath: reg + "/models/m/model.json") == spec, "architecture cycle \(step) eio: model.json changed")
+                }
+            }
         }
         for step in Reliability.exhaustive ? steps : ["spec.rename@1"] {
-            let reg = dir + "/arch"
-            try copyDirectory(base, reg)
-            let f = Failures()
-            let r = runNimp(args + ["--registry", reg], env: ["NIMP_FAILPOINT": step])
-            f.expect(r.status == 137, "architecture cycle killed at \(step): \(r.status) \(r.stderr)")
-            state.check(reg, "architecture cycle killed at \(step)", afterNextCommand: false, f)
-            let next = runNimp(args + ["--registry", reg])
-            f.expect(next.status == 0, "architecture cycle killed at \(step), then a cycle: \(next.status) \(next.stderr)")
-            state.check(reg, "architecture cycle killed at \(step), then a cycle", afterNextCommand: true, f)
-            exercised["crash", default: 0] += 1
-            if f.count == 0 { passed["crash", default: 0] += 1 }
+            try exercise("crash", failpoint: step, status: 137, label: "architecture cycle killed at \(step)")
         }
         for (fault, n) in exercised {
             Reliability.report(["kind": "fault", "command": "cycle (architecture task)", "fault": fault, "steps": steps.count, "exercised": n, "passed": passed[fault] ?? 0])
