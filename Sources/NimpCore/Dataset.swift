@@ -17,14 +17,18 @@ public struct Dataset: Equatable, Sendable {
     /// Where the data came from (generator name, file, teacher).
     public var source: String
     public var seed: UInt64?
+    /// How the table these features came from was encoded; nil for plain numeric data.
+    public var table: TableSchema?
 
-    public init(x: Matrix, y: Targets, featureNames: [String]? = nil, targetNames: [String], source: String = "", seed: UInt64? = nil) {
+    public init(x: Matrix, y: Targets, featureNames: [String]? = nil, targetNames: [String], source: String = "", seed: UInt64? = nil,
+                table: TableSchema? = nil) {
         self.x = x
         self.y = y
         self.featureNames = featureNames ?? (0..<x.cols).map { "x\($0)" }
         self.targetNames = targetNames
         self.source = source
         self.seed = seed
+        self.table = table
         switch y {
         case .values(let m): precondition(m.rows == x.rows && m.cols == targetNames.count)
         case .classes(let c): precondition(c.count == x.rows)
@@ -34,6 +38,10 @@ public struct Dataset: Equatable, Sendable {
     public var task: Task {
         if case .classes = y { return .classification }
         return .regression
+    }
+    /// The stored schema, or numeric columns named by the features.
+    public var schema: TableSchema {
+        table ?? .numeric(featureNames, target: task == .regression ? targetNames : [])
     }
     public var count: Int { x.rows }
     public var features: Int { x.cols }
@@ -47,6 +55,7 @@ public struct Dataset: Equatable, Sendable {
         case .values(let m): ys = .values(m.rows(indices))
         case .classes(let c): ys = .classes(indices.map { c[$0] })
         }
-        return Dataset(x: x.rows(indices), y: ys, featureNames: featureNames, targetNames: targetNames, source: source, seed: seed)
+        return Dataset(x: x.rows(indices), y: ys, featureNames: featureNames, targetNames: targetNames, source: source, seed: seed,
+                       table: table)
     }
 }

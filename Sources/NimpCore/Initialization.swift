@@ -18,7 +18,7 @@ extension Model {
     /// layers, including the output layer. Biases start at 0.
     public static func initialized(task: Task, inputs: Int, hidden: [Int], outputs: Int, activation: Activation,
                                    normalizer: Normalizer, featureNames: [String], targetNames: [String],
-                                   rng: inout RNG) -> Model {
+                                   table: TableSchema? = nil, rng: inout RNG) -> Model {
         precondition(inputs > 0 && outputs > 0 && hidden.allSatisfy { $0 > 0 }, "layer widths must be positive")
         let widths = [inputs] + hidden + [outputs]
         var layers: [DenseLayer] = []
@@ -30,6 +30,6 @@ extension Model {
             for i in 0..<w.data.count { w.data[i] = sigma * rng.normal() }
             layers.append(DenseLayer(weight: w, bias: [Float](repeating: 0, count: fanOut), activation: act))
         }
-        return Model(task: task, layers: layers, normalizer: normalizer, featureNames: featureNames, targetNames: targetNames)
+        return Model(task: task, layers: layers, normalizer: normalizer, featureNames: featureNames, targetNames: targetNames, table: table)
     }
 }

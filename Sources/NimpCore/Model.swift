@@ -73,14 +73,24 @@ public struct Model: Equatable, Sendable {
     public var featureNames: [String]
     /// Regression: one name per output. Classification: one name per class.
     public var targetNames: [String]
+    /// How a table's columns become `featureNames`; nil for models made before schemas
+    /// (their inputs are numeric columns named by `featureNames`).
+    public var table: TableSchema?
 
-    public init(task: Task, layers: [DenseLayer], normalizer: Normalizer, featureNames: [String], targetNames: [String]) {
+    public init(task: Task, layers: [DenseLayer], normalizer: Normalizer, featureNames: [String], targetNames: [String],
+                table: TableSchema? = nil) {
         precondition(!layers.isEmpty)
         self.task = task
         self.layers = layers
         self.normalizer = normalizer
         self.featureNames = featureNames
         self.targetNames = targetNames
+        self.table = table
+    }
+
+    /// The stored schema, or numeric columns named by the features.
+    public var schema: TableSchema {
+        table ?? .numeric(featureNames, target: task == .regression ? targetNames : [])
     }
 
     public var inputs: Int { layers[0].inputs }

@@ -112,6 +112,7 @@ public struct Trainer: Sendable {
                         stoppedEarly = epoch < config.epochs
                         break
                     }
+                    if Interruption.requested != nil { break }
                 }
             }
         }

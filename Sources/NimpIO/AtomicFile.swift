@@ -114,3 +114,23 @@ public enum AtomicFile {
         return removed
     }
 }
+
+/// Checks made on an output path before any work, so a long run never ends in "cannot
+/// create": the directory must exist and be writable, and the path must not be a directory.
+public enum OutputPath {
+    public static func check(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw NimpError(.cannotCreate, "\(path): is a directory; expected a file path to write")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let parent = dir.isEmpty ? "." : dir
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) else {
+            throw NimpError(.cannotCreate, "\(path): cannot create: the directory \(parent) does not exist")
+        }
+        guard isDirectory.boolValue else { throw NimpError(.cannotCreate, "\(path): cannot create: \(parent) is not a directory") }
+        guard access(parent, W_OK) == 0 else {
+            throw NimpError(.cannotCreate, "\(path): cannot create: the directory \(parent) is not writable (\(String(cString: strerror(errno))))")
+        }
+    }
+}

@@ -5,93 +5,17 @@ import NimpCore
 /// and line breaks), a header line naming the columns, then one sample per record.
 ///
 /// Accepted: a UTF-8 byte-order mark (stripped), CRLF or LF line ends, blank lines,
-/// spaces around numbers, a missing final line break. Rejected with the line, column
-/// number and column name (exit 65): ragged rows, empty cells, non-numeric feature
-/// cells, NaN and infinities, more than `maxColumns` columns.
+/// spaces around numbers, a missing final line break, text cells (categories) and missing
+/// values (`MissingValue.tokens`). Rejected with the line, column number and column name
+/// (exit 65): ragged rows, infinities, more than `maxColumns` columns.
 public enum CSVReader {
     /// Most columns a record may have; stops a pathological line before it costs memory.
     public static let maxColumns = 100_000
 
-    /// Reads a dataset: `target` names the target column(s), every other column is a feature.
+    /// Reads a training set: `target` names the target column(s), every other column is a
+    /// feature (text columns one-hot, missing cells filled; see `TableEncoding.fit`).
     public static func read(data: Data, name: String, target: [String], task: Task?) throws -> Dataset {
-        try data.withUnsafeBytes { raw in
-            try read(raw.bindMemory(to: UInt8.self), name: name, target: target, task: task)
-        }
-    }
-
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>, name: String, target: [String], task: Task?) throws -> Dataset {
-        var parser = CSVParser(bytes, file: name)
-        guard let header = try parser.next() else {
-            throw NimpError.data(name, nil, "file is empty, expected a header line naming the columns")
-        }
-        let columns = try header.fields.enumerated().map { k, field in
-            try parser.text(field, place: "line \(header.line), column \(k + 1)").trimmingCharacters(in: .whitespaces)
-        }
-        try checkHeader(columns, line: header.line, name: name)
-        guard !target.isEmpty else {
-            throw NimpError.usage("\(name): CSV needs a target column (--target)", hint: "columns: " + columns.prefix(20).joined(separator: ", "))
-        }
-        var targetColumns: [Int] = []
-        for t in target {
-            guard let k = columns.firstIndex(of: t) else {
-                let separator = columns.count == 1 ? [";", "\t", "|"].first { columns[0].contains($0) } : nil
-                let hint = separator.map { "the header is one column holding \(String(reflecting: $0)): nimp reads comma-separated values" }
-                throw NimpError.data(name, "line \(header.line)", "no column named \(JSONText.quote(t)) for the target",
-                                     hint: hint ?? "columns: " + columns.prefix(20).joined(separator: ", "))
-            }
-            guard !targetColumns.contains(k) else { throw NimpError.usage("target column \(JSONText.quote(t)) given twice") }
-            targetColumns.append(k)
-        }
-        let featureColumns = columns.indices.filter { !targetColumns.contains($0) }
-        var table = DatasetTable(
-            file: name, featureNames: featureColumns.map { columns[$0] }, targetNames: target,
-            targetPlace: targetColumns.map { "column \($0 + 1) (\(JSONText.quote(columns[$0])))" })
-        func place(_ line: Int, _ column: Int) -> String { "line \(line), column \(column + 1) (\(JSONText.quote(columns[column])))" }
-
-        while let record = try parser.next() {
-            guard record.fields.count == columns.count else {
-                throw NimpError.data(name, "line \(record.line)", "\(record.fields.count) fields, expected \(columns.count) as in the header")
-            }
-            for k in featureColumns {
-                switch parser.number(record.fields[k]) {
-                case .number(let v): table.features.append(Float(v))
-                case .empty: throw NimpError.data(name, place(record.line, k), "empty cell, expected a number")
-                case .nonFinite: throw NimpError.data(name, place(record.line, k), "\(parser.quoted(record.fields[k])) is not a finite number (NaN and infinities are rejected)")
-                case .outOfRange: throw NimpError.data(name, place(record.line, k), "\(parser.quoted(record.fields[k])) is outside the Float32 range")
-                case .notNumber: throw NimpError.data(name, place(record.line, k), "\(parser.quoted(record.fields[k])) is not a number")
-                }
-            }
-            for k in targetColumns {
-                switch parser.number(record.fields[k]) {
-                case .number(let v): table.targets.append(.number(v))
-                case .empty: throw NimpError.data(name, place(record.line, k), "empty cell, expected a target value")
-                case .nonFinite: throw NimpError.data(name, place(record.line, k), "\(parser.quoted(record.fields[k])) is not a finite number (NaN and infinities are rejected)")
-                case .outOfRange: throw NimpError.data(name, place(record.line, k), "\(parser.quoted(record.fields[k])) is outside the Float32 range")
-                case .notNumber:
-                    let text = try parser.text(record.fields[k], place: place(record.line, k))
-                    table.targets.append(.label(record.fields[k].quoted ? text : text.trimmingCharacters(in: .whitespaces)))
-                }
-            }
-            table.lines.append(record.line)
-        }
-        guard table.rows > 0 else {
-            throw NimpError.data(name, nil, "only a header line, expected at least one data row after it")
-        }
-        return try table.dataset(task: task, source: name)
-    }
-
-    private static func checkHeader(_ columns: [String], line: Int, name: String) throws {
-        var seen = Set<String>()
-        for (k, column) in columns.enumerated() {
-            let place = "line \(line), column \(k + 1)"
-            if column.trimmingCharacters(in: .whitespaces).isEmpty {
-                throw NimpError.data(name, place, "empty column name in the header",
-                                     hint: k == 0 ? "pandas writes its index as an unnamed first column: save with to_csv(index=False)" : nil)
-            }
-            guard seen.insert(column).inserted else {
-                throw NimpError.data(name, place, "column name \(JSONText.quote(column)) appears twice in the header")
-            }
-        }
+        try DatasetIO.decode(data, name: name, format: .csv, options: TableOptions(target: target, task: task))
     }
 }
 
@@ -118,9 +42,10 @@ struct CSVParser {
     private var line = 1
     private var fields: [CSVField] = []
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, file: String) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, file: String, firstLine: Int = 1) {
         self.bytes = bytes
         self.file = file
+        self.line = firstLine
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
     }
 

@@ -40,43 +40,85 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
 /// column(s); classification targets are class names, written under the column
 /// `label` (or `target` when a feature already has that name).
 public enum DatasetIO {
-    /// Reads a dataset from safetensors, CSV (with a header line) or JSON lines (one
-    /// object per line), chosen by the file's extension, else by its contents.
+    /// Reads a training set: safetensors as stored; CSV (with a header line) or JSON lines
+    /// (one object per line) as raw tables, chosen by the file's extension, else by its
+    /// contents. A table's schema is learned here: text columns become categories,
+    /// missing cells are filled with the column's median or most frequent value (or their
+    /// rows dropped), and the schema travels with the dataset into the model.
     ///
-    /// `target` names the target column(s) and is required for CSV and JSON lines; for
-    /// a regression safetensors file it selects outputs by name. `task` nil infers it:
-    /// a non-numeric target gives a classification (classes sorted), numeric a regression.
-    /// Missing file → exit 66; anything wrong inside → exit 65 naming the place.
+    /// `options.target` names the target column(s) and is required for CSV and JSON lines;
+    /// for a regression safetensors file it selects outputs by name. `options.task` nil
+    /// infers it: a non-numeric target gives a classification (classes sorted), numeric a
+    /// regression. Missing file → exit 66; anything wrong inside → exit 65 naming the place.
     ///
     /// A safetensors file is mapped, and its F32 tensors are read in place: `x` (and a
     /// regression's `y`) are matrices over the mapping, never copied, so a dataset larger
     /// than memory can be trained on (pages come and go as the kernel needs).
-    public static func load(path: String, target: [String]? = nil, task: Task? = nil) throws -> Dataset {
+    public static func load(path: String, options: TableOptions) throws -> Dataset {
         let mapping = try MappedFile.map(path)
         let data = mapping?.data ?? Data()
         let format = DatasetFormat.infer(path: path) ?? DatasetFormat.sniff(data)
         if format == .safetensors {
-            if let target, Set(target).count != target.count {
-                throw NimpError.usage("a target column is named twice: \(target.joined(separator: ", "))")
-            }
-            return try DatasetTensors.decode(SafeTensorsFile(mapping: mapping, name: path), target: target, task: task)
+            try checkTargets(options.target)
+            let d = try DatasetTensors.decode(SafeTensorsFile(mapping: mapping, name: path), target: options.target.isEmpty ? nil : options.target, task: options.task)
+            return try DatasetTensors.select(d, options: options, name: path)
         }
-        return try decode(data, name: path, format: format, target: target, task: task)
+        return try decode(data, name: path, format: format, options: options)
     }
 
-    /// Reads a dataset held in memory; `name` is used in error messages.
-    public static func decode(_ data: Data, name: String, format: DatasetFormat, target: [String]? = nil,
-                              task: Task? = nil) throws -> Dataset {
-        if let target, Set(target).count != target.count {
+    /// `load(path:options:)` with a target and task only.
+    public static func load(path: String, target: [String]? = nil, task: Task? = nil) throws -> Dataset {
+        try load(path: path, options: TableOptions(target: target ?? [], task: task))
+    }
+
+    /// Reads a dataset for a model (or a training set) that already has a schema: columns
+    /// matched by name in any order, encoded and filled as the contract says, class labels
+    /// mapped through its classes. A missing column or a label it does not know is exit 65;
+    /// extra columns are ignored with one line on stderr. `target` overrides the target
+    /// column(s) the contract records.
+    public static func load(path: String, for contract: DataContract, target: [String] = []) throws -> Dataset {
+        let mapping = try MappedFile.map(path)
+        let data = mapping?.data ?? Data()
+        let format = DatasetFormat.infer(path: path) ?? DatasetFormat.sniff(data)
+        try checkTargets(target)
+        if format == .safetensors {
+            return try DatasetTensors.bind(SafeTensorsFile(mapping: mapping, name: path), to: contract, target: target)
+        }
+        return try data.withUnsafeBytes { raw in
+            let table = try TableSource(raw.bindMemory(to: UInt8.self), name: path, format: format)
+            return try TableEncoding.bind(table, to: contract, target: target)
+        }
+    }
+
+    /// A dataset that is already in memory (a registry's stored set), checked against
+    /// `contract` by name: reordered or remapped when its names differ, exit 65 when it
+    /// cannot fit.
+    public static func conform(_ d: Dataset, to contract: DataContract) throws -> Dataset {
+        try DatasetTensors.conform(d, namesKnown: true, classesKnown: true, to: contract, name: d.source)
+    }
+
+    private static func checkTargets(_ target: [String]) throws {
+        if Set(target).count != target.count {
             throw NimpError.usage("a target column is named twice: \(target.joined(separator: ", "))")
         }
+    }
+
+    /// Reads a training set held in memory; `name` is used in error messages.
+    public static func decode(_ data: Data, name: String, format: DatasetFormat, target: [String]? = nil,
+                              task: Task? = nil) throws -> Dataset {
+        try decode(data, name: name, format: format, options: TableOptions(target: target ?? [], task: task))
+    }
+
+    public static func decode(_ data: Data, name: String, format: DatasetFormat, options: TableOptions) throws -> Dataset {
+        try checkTargets(options.target)
         switch format {
         case .safetensors:
-            return try DatasetTensors.decode(SafeTensorsFile(data: data, name: name), target: target, task: task)
-        case .csv:
-            return try CSVReader.read(data: data, name: name, target: target ?? [], task: task)
-        case .jsonl:
-            return try JSONLReader.read(data: data, name: name, target: target ?? [], task: task)
+            let d = try DatasetTensors.decode(SafeTensorsFile(data: data, name: name), target: options.target.isEmpty ? nil : options.target, task: options.task)
+            return try DatasetTensors.select(d, options: options, name: name)
+        case .csv, .jsonl:
+            return try data.withUnsafeBytes { raw in
+                try TableEncoding.fit(TableSource(raw.bindMemory(to: UInt8.self), name: name, format: format), options: options)
+            }
         }
     }
 

@@ -24,6 +24,7 @@ enum DatasetTensors {
             metadata["classes"] = JSONText.stringArray(d.targetNames)
         }
         if let seed = d.seed { metadata["seed"] = String(seed) }
+        if let table = d.table, let json = try? JSONEncoder.sortedCompact.encode(table) { metadata["schema"] = String(decoding: json, as: UTF8.self) }
         w.metadata = metadata
         return w.encode()
     }
@@ -87,6 +88,16 @@ enum DatasetTensors {
             dataset = Dataset(x: x, y: .values(y), featureNames: featureNames, targetNames: targetNames)
         }
         dataset.source = file.metadata["source"] ?? name
+        if let text = file.metadata["schema"] {
+            let table: TableSchema
+            do { table = try JSONDecoder().decode(TableSchema.self, from: Data(text.utf8)) } catch {
+                throw fail("__metadata__ key \"schema\"", Manifest.explain(error))
+            }
+            guard table.featureNames == featureNames else {
+                throw fail("__metadata__ key \"schema\"", "its columns encode to \(table.width) features, which are not feature_names")
+            }
+            dataset.table = table
+        }
         if let seed = file.metadata["seed"], !seed.isEmpty {
             guard let value = UInt64(seed) else { throw fail("__metadata__ key \"seed\"", "\(JSONText.quote(seed)), expected an unsigned integer") }
             dataset.seed = value
@@ -98,6 +109,99 @@ enum DatasetTensors {
             dataset = try convert(dataset, to: requested, name: name)
         }
         return dataset
+    }
+
+    /// The training set's input columns chosen by `--features`/`--exclude`, with a schema
+    /// of numeric columns filled by their medians (of an evenly spaced sample of at most
+    /// 100,000 rows) unless the file carries one.
+    static func select(_ d: Dataset, options: TableOptions, name: String) throws -> Dataset {
+        var d = d
+        if options.features != nil || !options.exclude.isEmpty {
+            guard d.table == nil || d.table!.isPlainNumeric || d.table!.columns.count == d.features else {
+                throw NimpError.usage("\(name): --features and --exclude choose columns of CSV and JSON-lines tables; this dataset is already encoded")
+            }
+            let names = d.featureNames
+            let absent = (options.features ?? []) .filter { !names.contains($0) } + options.exclude.filter { !names.contains($0) }
+            guard absent.isEmpty else {
+                throw NimpError.data(name, "__metadata__ key \"feature_names\"", "no feature\(absent.count == 1 ? "" : "s") \(RowEncoder.list(absent))",
+                                     hint: "features: " + RowEncoder.list(names, limit: 30))
+            }
+            let chosen = (options.features ?? names).filter { !options.exclude.contains($0) }
+            guard !chosen.isEmpty else { throw NimpError.usage("\(name): --features and --exclude leave no feature") }
+            let columns = chosen.map { names.firstIndex(of: $0)! }
+            var x = Matrix(rows: d.count, cols: columns.count)
+            for r in 0..<d.count { for (j, k) in columns.enumerated() { x[r, j] = d.x[r, k] } }
+            d = Dataset(x: x, y: d.y, featureNames: chosen, targetNames: d.targetNames, source: d.source, seed: d.seed)
+        }
+        if d.table == nil {
+            let step = max(1, d.count / 100_000)
+            let sample = Array(stride(from: 0, to: d.count, by: step))
+            d.table = TableSchema(columns: d.featureNames.enumerated().map { k, name in
+                InputColumn(name: name, encoding: .numeric(fill: sample.isEmpty ? nil : Float(ColumnProfile.median(sample.map { Double(d.x[$0, k]) }))))
+            }, target: d.task == .regression ? d.targetNames : [])
+        }
+        return d
+    }
+
+    /// A safetensors dataset read for `contract`: features by `feature_names` and classes by
+    /// `classes` when the metadata has them, by position (count checked) when not.
+    static func bind(_ file: SafeTensorsFile, to contract: DataContract, target: [String]) throws -> Dataset {
+        let d = try decode(file, target: target.isEmpty ? nil : target, task: nil)
+        return try conform(d, namesKnown: file.metadata["feature_names"] != nil,
+                           classesKnown: file.metadata["classes"] != nil || file.metadata["target_names"] != nil, to: contract, name: file.name)
+    }
+
+    static func conform(_ d: Dataset, namesKnown: Bool, classesKnown: Bool, to contract: DataContract, name: String) throws -> Dataset {
+        let expected = contract.schema.featureNames
+        var x = d.x
+        if d.featureNames != expected {
+            if namesKnown {
+                let absent = expected.filter { !d.featureNames.contains($0) }
+                guard absent.isEmpty else {
+                    throw NimpError.data(name, "__metadata__ key \"feature_names\"", "no feature\(absent.count == 1 ? "" : "s") \(RowEncoder.list(absent)), which \(contract.owner) takes as input\(absent.count == 1 ? "" : "s")",
+                                         hint: "the file has: " + RowEncoder.list(d.featureNames, limit: 30))
+                }
+                let extra = d.featureNames.filter { !expected.contains($0) }
+                if !extra.isEmpty { Console.warn("\(name): ignoring \(extra.count) feature\(extra.count == 1 ? "" : "s") the model does not use: \(RowEncoder.list(extra))") }
+                let index = Dictionary(uniqueKeysWithValues: d.featureNames.enumerated().map { ($1, $0) })
+                let columns = expected.map { index[$0]! }
+                x = Matrix(rows: d.count, cols: columns.count)
+                for r in 0..<d.count { for (j, k) in columns.enumerated() { x[r, j] = d.x[r, k] } }
+            } else if d.features != expected.count {
+                throw NimpError.data(name, "tensor \"x\"", "\(d.features) features, but \(contract.owner) takes \(expected.count)",
+                                     hint: "without feature_names in the metadata, columns are matched by position")
+            }
+        }
+        let y: Targets
+        switch (d.y, contract.task) {
+        case (.classes(let ids), .classification):
+            if d.targetNames == contract.targetNames || !classesKnown {
+                if let k = ids.firstIndex(where: { Int($0) >= contract.targetNames.count }) {
+                    throw NimpError.data(name, "tensor \"y\", sample \(k)", "class id \(ids[k]), but \(contract.owner) has \(contract.targetNames.count) classes")
+                }
+                y = .classes(ids)
+            } else {
+                let index = Dictionary(contract.targetNames.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+                let map = d.targetNames.map { index[$0] }
+                y = .classes(try ids.enumerated().map { k, id in
+                    guard let m = map[Int(id)] else {
+                        throw NimpError.data(name, "tensor \"y\", sample \(k)", "class \(JSONText.quote(d.targetNames[Int(id)])) is not one of \(contract.owner)'s classes (\(RowEncoder.list(contract.targetNames)))")
+                    }
+                    return m
+                })
+            }
+        case (.values(let m), .regression):
+            if d.targetNames == contract.targetNames || (!classesKnown && m.cols == contract.targetNames.count) {
+                y = .values(m)
+            } else if classesKnown, contract.targetNames.allSatisfy(d.targetNames.contains) {
+                y = try select(contract.targetNames, from: d, y: m, name: name).y
+            } else {
+                throw NimpError.data(name, "tensor \"y\"", "targets \(RowEncoder.list(d.targetNames)), but \(contract.owner) predicts \(RowEncoder.list(contract.targetNames))")
+            }
+        default:
+            throw NimpError.data(name, "tensor \"y\"", "the dataset is a \(d.task.rawValue), but \(contract.owner) is a \(contract.task.rawValue)")
+        }
+        return Dataset(x: x, y: y, featureNames: expected, targetNames: contract.targetNames, source: d.source, seed: d.seed, table: contract.schema)
     }
 
     private static func describe(_ t: TensorInfo) -> String {
@@ -154,7 +258,7 @@ enum DatasetTensors {
         return strings
     }
 
-    private static func select(_ target: [String], from d: Dataset, y: Matrix, name: String) throws -> Dataset {
+    static func select(_ target: [String], from d: Dataset, y: Matrix, name: String) throws -> Dataset {
         let columns = try target.map { t in
             guard let k = d.targetNames.firstIndex(of: t) else {
                 throw NimpError.data(name, "tensor \"y\"", "no target named \(JSONText.quote(t))",

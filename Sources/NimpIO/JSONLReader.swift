@@ -14,9 +14,7 @@ public enum JSONLReader {
     /// Reads a dataset; `target` names the target key(s), every other key is a feature
     /// in the order of the first line.
     public static func read(data: Data, name: String, target: [String], task: Task?) throws -> Dataset {
-        try data.withUnsafeBytes { raw in
-            try read(raw.bindMemory(to: UInt8.self), name: name, target: target, task: task)
-        }
+        try DatasetIO.decode(data, name: name, format: .jsonl, options: TableOptions(target: target, task: task))
     }
 
     /// Parses one line holding a JSON array of finite numbers (a bare number is read as
@@ -102,88 +100,6 @@ public enum JSONLReader {
     // MARK: Datasets
 
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, name: String, target: [String], task: Task?) throws -> Dataset {
-        guard !target.isEmpty else { throw NimpError.usage("\(name): JSON lines need a target key (--target)") }
-        var keys: [String] = []
-        var slotOf: [String: Int] = [:]
-        /// For each key position: the target index, or nil for a feature.
-        var targetSlot: [Int?] = []
-        var table: DatasetTable?
-        var filled: [Bool] = []
-        var row: [Float] = []
-        var rowTargets: [TargetCell] = []
-
-        try forEachLine(bytes) { line, number, terminated in
-            let value = try parseLine(line, file: name, line: number, terminated: terminated)
-            guard case .object(let members) = value else {
-                throw NimpError.data(name, "line \(number)", "expected a JSON object, found \(value.summary)")
-            }
-            if table == nil {
-                keys = members.map(\.key)
-                for (k, key) in keys.enumerated() where slotOf.updateValue(k, forKey: key) != nil {
-                    throw NimpError.data(name, "line \(number)", "the key \(JSONText.quote(key)) appears twice")
-                }
-                targetSlot = [Int?](repeating: nil, count: keys.count)
-                for (k, t) in target.enumerated() {
-                    guard let slot = slotOf[t] else {
-                        throw NimpError.data(name, "line \(number)", "no key \(JSONText.quote(t)) for the target",
-                                             hint: "keys: " + keys.prefix(20).joined(separator: ", "))
-                    }
-                    targetSlot[slot] = k
-                }
-                let featureNames = keys.filter { targetSlot[slotOf[$0]!] == nil }
-                table = DatasetTable(file: name, featureNames: featureNames, targetNames: target,
-                                     targetPlace: target.map { "key \(JSONText.quote($0))" })
-                filled = [Bool](repeating: false, count: keys.count)
-                row = [Float](repeating: 0, count: keys.count)
-                rowTargets = [TargetCell](repeating: .number(0), count: target.count)
-            }
-            for k in filled.indices { filled[k] = false }
-            for (position, member) in members.enumerated() {
-                let slot: Int
-                if position < keys.count && keys[position] == member.key {
-                    slot = position
-                } else if let s = slotOf[member.key] {
-                    slot = s
-                } else {
-                    throw NimpError.data(name, "line \(number)", "unexpected key \(JSONText.quote(member.key)); the first line has no such key")
-                }
-                guard !filled[slot] else {
-                    throw NimpError.data(name, "line \(number)", "the key \(JSONText.quote(member.key)) appears twice")
-                }
-                filled[slot] = true
-                let place = "line \(number), key \(JSONText.quote(member.key))"
-                if let t = targetSlot[slot] {
-                    rowTargets[t] = try targetCell(member.value, file: name, place: place)
-                } else {
-                    row[slot] = try featureValue(member.value, file: name, place: place)
-                }
-            }
-            if let missing = filled.firstIndex(of: false) {
-                throw NimpError.data(name, "line \(number)", "missing key \(JSONText.quote(keys[missing]))")
-            }
-            for slot in keys.indices where targetSlot[slot] == nil { table!.features.append(row[slot]) }
-            table!.targets.append(contentsOf: rowTargets)
-            table!.lines.append(number)
-        }
-        guard let table else { throw NimpError.data(name, nil, "file is empty, expected one JSON object per line") }
-        return try table.dataset(task: task, source: name)
-    }
-
-    private static func featureValue(_ value: JSONValue, file: String, place: String) throws -> Float {
-        if case .null = value { throw NimpError.data(file, place, "null, expected a number (a missing value?)") }
-        return try finiteFloat(value, file: file, place: place)
-    }
-
-    private static func targetCell(_ value: JSONValue, file: String, place: String) throws -> TargetCell {
-        switch value {
-        case .number:
-            _ = try finiteFloat(value, file: file, place: place)
-            return .number(value.double!)
-        case .string(let s):
-            guard !s.isEmpty else { throw NimpError.data(file, place, "empty string, expected a target value") }
-            return .label(s)
-        case .bool(let b): return .label(b ? "true" : "false")
-        default: throw NimpError.data(file, place, "expected a number or a class label, found \(value.summary)")
-        }
+        try TableEncoding.fit(TableSource(bytes, name: name, format: .jsonl), options: TableOptions(target: target, task: task))
     }
 }

@@ -332,9 +332,9 @@ struct JSONParser {
 }
 
 /// Writing JSON text by hand, for byte-stable output.
-enum JSONText {
+public enum JSONText {
     /// `s` as a JSON string literal, quotes included; non-ASCII stays UTF-8.
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for scalar in s.unicodeScalars {

@@ -20,6 +20,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var normalization: Normalizer
     public var featureNames: [String]
     public var targetNames: [String]
+    /// How a table's columns become the inputs (encoding, fill values) and which column is
+    /// the target; absent in archives made before nimp read raw tables.
+    public var schema: TableSchema?
+    /// When a signal stopped the run that made this model (ISO 8601 UTC): it holds the best
+    /// weights up to that point, not a finished run.
+    public var interruptedAt: String?
     /// `"int8"` or `"f16"` when some layer stores compressed weights, nil when all are F32.
     public var quantization: String?
     public var pruning: Pruning?
@@ -70,6 +76,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         normalization = model.normalizer
         featureNames = model.featureNames
         targetNames = model.targetNames
+        schema = model.table
         let storages = Set(model.layers.map(\.storage))
         quantization = storages.contains(.int8) ? "int8" : storages.contains(.f16) ? "f16" : nil
         if model.layers.contains(where: { $0.mask != nil }) {
@@ -203,6 +210,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         case formatVersion = "format_version"
         case featureNames = "feature_names"
         case targetNames = "target_names"
+        case schema
+        case interruptedAt = "interrupted_at"
     }
 
     private struct FormatHeader: Decodable {

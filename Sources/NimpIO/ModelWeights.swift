@@ -92,7 +92,7 @@ enum ModelWeights {
             width = spec.units
         }
         return Model(task: manifest.task, layers: layers, normalizer: manifest.normalization,
-                     featureNames: manifest.featureNames, targetNames: manifest.targetNames)
+                     featureNames: manifest.featureNames, targetNames: manifest.targetNames, table: manifest.schema)
     }
 
     static func expectedNames(_ architecture: Manifest.Architecture) -> [String] {
@@ -148,6 +148,15 @@ private struct ManifestCheck {
         }
         guard manifest.featureNames.isEmpty || manifest.featureNames.count == arch.inputs else {
             throw fail("feature_names", "has \(manifest.featureNames.count) names; expected \(arch.inputs), one per input")
+        }
+        if let schema = manifest.schema {
+            guard schema.featureNames == manifest.featureNames else {
+                throw fail("schema", "its columns encode to \(schema.width) inputs (\(schema.featureNames.prefix(5).joined(separator: ", "))…), which are not the feature_names")
+            }
+            guard Set(schema.columns.map(\.name)).count == schema.columns.count else { throw fail("schema", "a column appears twice") }
+            if let bad = schema.columns.first(where: { if case .numeric(let f?) = $0.encoding { return !f.isFinite } else { return false } }) {
+                throw fail("schema", "column \(JSONText.quote(bad.name)) has a fill value that is not finite")
+            }
         }
         guard manifest.targetNames.isEmpty || manifest.targetNames.count == arch.outputs else {
             throw fail("target_names", "has \(manifest.targetNames.count) names; expected \(arch.outputs), one per output")

@@ -199,7 +199,8 @@ public enum Cycle {
                                   before: model.assessment.metrics, after: [:], gain: 0, reason: "", seconds: 0)
         do {
             let candidate = try runner.run(task, budget: budget)
-            let eval = try DatasetIO.load(path: registry.layout.resolve(model.spec.eval.path))
+            let eval = try DatasetIO.load(path: registry.layout.resolve(model.spec.eval.path),
+                                          for: DataContract(model: candidate.model, owner: "the candidate for \(model.id)"))
             let bytes = try candidate.encode().count
             let after = try Evaluator.evaluate(candidate.model, on: eval, archiveBytes: bytes, latencySamples: latencySamples, throughputSeconds: 0.05).metrics
             outcome.after = after

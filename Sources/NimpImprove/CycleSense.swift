@@ -83,7 +83,8 @@ enum Assessor {
                     } else {
                         let a = try registry.archive(id, version: champion)
                         archive = a
-                        let eval = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path))
+                        let eval = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path),
+                                                      for: DataContract(model: a.model, owner: "the champion of \(id)"))
                         let size = try list.summary(champion)?.size ?? a.encode().count
                         metrics = try Evaluator.evaluate(a.model, on: eval, archiveBytes: size, latencySamples: latencySamples, throughputSeconds: 0.05).metrics
                         evaluatedNow = true

@@ -21,10 +21,13 @@ struct TaskRunner {
     /// the model's data comes from a built-in generator (the "expensive calculation"
     /// is asked for more labels each cycle).
     func trainingData(_ model: AssessedModel) throws -> Dataset {
-        var train = try DatasetIO.load(path: registry.layout.resolve(model.spec.train.path))
+        let path = registry.layout.resolve(model.spec.train.path)
+        // Read as the champion reads data, so a fresh model keeps its schema and classes.
+        let contract = try champion(model).map { DataContract(model: $0.model, owner: "the champion of \(model.id)") }
+        var train = try contract.map { try DatasetIO.load(path: path, for: $0) } ?? DatasetIO.load(path: path)
         if let source = model.spec.source, case .generator(let name) = source.kind, let generator = try? SignalGenerator(name: name) {
             let fresh = generator.generate(samples: source.samples ?? train.count, seed: seed(model.id) ^ 0xF2E5)
-            train = Dataset.concatenate(train, fresh)
+            train = Dataset.concatenate(train, try DatasetIO.conform(fresh, to: DataContract(dataset: train, owner: "the training set of \(model.id)")))
         }
         return train
     }

@@ -79,7 +79,7 @@ public enum Distiller {
         var rng = RNG(seed: request.seed)
         var student = Model.initialized(task: teacher.task, inputs: teacher.inputs, hidden: request.hidden, outputs: teacher.outputs,
                                         activation: request.activation, normalizer: fitNormalizer(train.x),
-                                        featureNames: teacher.featureNames, targetNames: teacher.targetNames, rng: &rng)
+                                        featureNames: teacher.featureNames, targetNames: teacher.targetNames, table: teacher.table, rng: &rng)
         if case .values(let y) = targets { student.initializeOutputs(for: .values(y)) }
         if let current = request.student?.model, current.hidden == request.hidden, current.inputs == teacher.inputs,
            current.outputs == teacher.outputs, current.layers.first?.activation == request.activation,

@@ -147,6 +147,7 @@ public enum Evolution {
         for generation in 0..<request.generations {
             if generation > 0 {
                 if let budget = request.budgetSeconds, elapsed() + lastDuration > budget { break }
+                if Interruption.requested != nil { break }
                 genomes = nextGenomes(ranked(population), request: request, rng: &rng)
             }
             let generationStart = elapsed()

@@ -138,6 +138,7 @@ public enum ModelOptimizer {
                 try onStep(step)
                 guard within else { break }
                 best = (candidate, k - 1, neurons, roundTrip)
+                if Interruption.requested != nil { break }
             }
             guard let best else {
                 let first = steps[0]

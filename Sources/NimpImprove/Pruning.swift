@@ -205,7 +205,7 @@ public enum Pruner {
         layers[l] = keepingRows(layers[l], keep)
         layers[l + 1] = keepingColumns(layers[l + 1], keep)
         return Model(task: model.task, layers: layers, normalizer: model.normalizer,
-                     featureNames: model.featureNames, targetNames: model.targetNames)
+                     featureNames: model.featureNames, targetNames: model.targetNames, table: model.table)
     }
 
     /// `layer.bias` plus the contribution the dropped inputs made on average.

@@ -2,22 +2,57 @@ import ArgumentParser
 import NimpCore
 import NimpIO
 
-/// How commands read dataset arguments: safetensors as is; CSV and JSON lines with
-/// `--target` naming the target column(s).
+/// How commands read dataset arguments. A dataset for a model (`load(_:for:)`) is
+/// matched to it by column name and class label, and encoded as the model's schema says;
+/// a training set (`fit`) is read as a raw table whose schema the new model learns.
 struct DataOptions: ParsableArguments {
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Target column(s) when a dataset is CSV or JSON lines.", valueName: "column"))
+    @Option(parsing: .upToNextOption, help: ArgumentHelp(
+        "Target column(s) of a CSV or JSON-lines dataset (default: the model's own). Several as a,b or a b.", valueName: "column"))
     var target: [String] = []
 
-    @Option(help: "classification or regression, for CSV / JSON-lines datasets (default: inferred).")
+    @Option(help: "classification or regression, for a new model's CSV / JSON-lines data (default: inferred; a model's data: the model's task).")
     var task: Task?
 
-    func load(_ path: String) throws -> Dataset {
-        let format = DatasetFormat.infer(path: path)
-        if format != .safetensors && target.isEmpty && format != nil {
-            throw NimpError.usage("\(path): a \(format!.rawValue) dataset needs --target COLUMN")
-        }
-        return try DatasetIO.load(path: path, target: target.isEmpty ? nil : target, task: task)
+    var targetColumns: [String] {
+        target.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
     }
+
+    /// A new model's training set.
+    func fit(_ path: String, choice: ColumnChoice? = nil) throws -> Dataset {
+        try DatasetIO.load(path: path, options: TableOptions(
+            target: targetColumns, task: task, features: choice?.featureColumns, exclude: choice?.excludedColumns ?? [],
+            dropMissing: choice?.dropMissing ?? false))
+    }
+
+    /// Data for `model` (named `name` in messages).
+    func load(_ path: String, for model: Model, name: String) throws -> Dataset {
+        try load(path, for: DataContract(model: model, owner: "the model \(name)"))
+    }
+
+    func load(_ path: String, for contract: DataContract) throws -> Dataset {
+        if let task, task != contract.task {
+            throw NimpError.usage("--task \(task.rawValue), but \(contract.owner) is a \(contract.task.rawValue)")
+        }
+        return try DatasetIO.load(path: path, for: contract, target: targetColumns)
+    }
+}
+
+/// Which columns of a raw table a new model takes, and what it does with missing values.
+struct ColumnChoice: ParsableArguments {
+    @Option(help: ArgumentHelp("Only these columns are inputs, in this order.", valueName: "a,b,c"))
+    var features: String?
+
+    @Option(help: ArgumentHelp("Leave these columns out of the inputs.", valueName: "x,y"))
+    var exclude: String?
+
+    @Flag(help: "Leave out rows with a missing input value instead of filling it with the column's median or most frequent value.")
+    var dropMissing = false
+
+    static func names(_ text: String?) -> [String]? {
+        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    }
+    var featureColumns: [String]? { Self.names(features) }
+    var excludedColumns: [String] { Self.names(exclude) ?? [] }
 }
 
 /// `--quiet` / `--verbose`, shared by every command.

@@ -88,8 +88,11 @@ struct Distill: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        var request = DistillRequest(teacher: try ModelArchive.read(path: teacher), train: try dataOptions.load(data))
-        request.validation = try validation.map(dataOptions.load)
+        InterruptedRun.begin()
+        try OutputPath.check(output)
+        let teacherArchive = try ModelArchive.read(path: teacher)
+        var request = DistillRequest(teacher: teacherArchive, train: try dataOptions.load(data, for: teacherArchive.model, name: teacher))
+        request.validation = try validation.map { try dataOptions.load($0, for: teacherArchive.model, name: teacher) }
         request.validationSplit = validationSplit
         request.hidden = try Train.parseHidden(hidden)
         request.activation = activation
@@ -113,12 +116,13 @@ struct Distill: NimpCommand {
             progress.update(completed: epoch.epoch, detail: String(format: "loss %.5g", epoch.trainLoss))
         }
         progress.finish()
-        try result.archive.write(to: output)
+        try InterruptedRun.write(result.archive, to: output)
         try Console.line(try result.comparison.jsonLine())
         let c = result.comparison
         Console.info("wrote \(output): \(c.result.parameters) parameters (teacher \(c.parent.parameters)), "
                      + "\(result.trainingSamples) training samples, teacher distance "
                      + String(format: "%.4g → %.4g", result.initialDistance, result.finalDistance)
                      + (c.qualityChange.map { String(format: ", %@ %+.4g vs teacher", c.metric, $0) } ?? ""))
+        try InterruptedRun.finish(output)
     }
 }

@@ -30,8 +30,9 @@ struct Evaluate: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
+        if let output { try OutputPath.check(output) }
         let archive = try ModelArchive.read(path: model)
-        let dataset = try dataOptions.load(data)
+        let dataset = try dataOptions.load(data, for: archive.model, name: model)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
         let report = try Evaluator.evaluate(archive.model, on: dataset, archiveBytes: bytes, latencySamples: max(10, latencySamples))
         let line = try report.jsonLine()

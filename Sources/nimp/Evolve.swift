@@ -62,6 +62,7 @@ struct Evolve: NimpCommand {
     var output: String
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var columns: ColumnChoice
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -77,10 +78,12 @@ struct Evolve: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        var train = try dataOptions.load(data)
+        InterruptedRun.begin()
+        try OutputPath.check(output)
+        var train = try dataOptions.fit(data, choice: columns)
         let held: Dataset
         if let validation {
-            held = try dataOptions.load(validation)
+            held = try dataOptions.load(validation, for: DataContract(dataset: train, owner: "the training data \(data)"))
         } else {
             (train, held) = TrainingJob.splitHoldout(train, fraction: validationSplit!, seed: seed)
         }
@@ -109,10 +112,11 @@ struct Evolve: NimpCommand {
                                 report.medianFitness, report.elapsedSeconds))
         }
         progress.finish()
-        try result.archive.write(to: output)
+        try InterruptedRun.write(result.archive, to: output)
         try Console.line(try result.comparison.jsonLine())
         Console.info("wrote \(output): hidden \(result.best.genome.hidden.map(String.init).joined(separator: ",")), "
                      + "\(result.best.parameters) parameters, fitness \(String(format: "%.4f", result.best.fitness))")
+        try InterruptedRun.finish(output)
     }
 
     /// A genome JSON file, or a model archive (its genome, else its architecture) and the

@@ -70,6 +70,7 @@ struct GenData: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
+        if let output { try OutputPath.check(output) }
         let dataset = try makeDataset()
         let fmt = format ?? output.flatMap(DatasetFormat.infer(path:)) ?? .jsonl
         if let output {

@@ -102,13 +102,16 @@ struct Optimize: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        var request = OptimizeRequest(parent: try ModelArchive.read(path: model))
+        InterruptedRun.begin()
+        try OutputPath.check(output)
+        let parent = try ModelArchive.read(path: model)
+        var request = OptimizeRequest(parent: parent)
         request.quantize = quantize
         request.calibrate = calibrate
         request.pruneNeurons = pruneNeurons
         request.pruneWeights = pruneWeights
-        request.train = try data.map(dataOptions.load)
-        request.validation = try validation.map(dataOptions.load)
+        request.train = try data.map { try dataOptions.load($0, for: parent.model, name: model) }
+        request.validation = try validation.map { try dataOptions.load($0, for: parent.model, name: model) }
         request.validationSplit = validationSplit
         request.epochs = epochs
         request.learningRate = learningRate
@@ -126,12 +129,13 @@ struct Optimize: NimpCommand {
             Console.info(String(format: "step %d: %@ %.4g (drop %.4g)%@, %d parameters", step.step, step.metric, step.quality,
                                 step.qualityDrop, step.withinBudget ? "" : " over budget", step.parameters))
         }
-        try result.archive.write(to: output)
+        try InterruptedRun.write(result.archive, to: output)
         try Console.line(try result.comparison.jsonLine())
         let c = result.comparison
         Console.info("wrote \(output): \(c.result.parameters) parameters (×\(String(format: "%.2f", c.parametersRatio))), "
                      + "weights ×\(String(format: "%.2f", c.weightBytesRatio)), FLOPs ×\(String(format: "%.2f", c.flopsRatio))"
                      + (c.qualityChange.map { String(format: ", %@ %+.4g", c.metric, $0) } ?? ""))
+        try InterruptedRun.finish(output)
     }
 }
 

@@ -72,6 +72,7 @@ struct Train: NimpCommand {
     var plot: String?
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var columns: ColumnChoice
     @OptionGroup var outputOptions: OutputOptions
 
     static func parseHidden(_ text: String) throws -> [Int] {
@@ -102,18 +103,21 @@ struct Train: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        let train = try dataOptions.load(data)
+        InterruptedRun.begin()
+        for path in [output, plot, metrics].compactMap({ $0 }) { try OutputPath.check(path) }
+        let initial = try initFrom.map { try ModelArchive.read(path: $0) }
+        let train = try initial.map { try dataOptions.load(data, for: $0.model, name: initFrom!) } ?? dataOptions.fit(data, choice: columns)
         var request = TrainingRequest(train: train, genome: Genome(
             hidden: try Self.parseHidden(hidden), activation: activation, learningRate: learningRate,
             batchSize: batchSize, optimizer: optimizer.rawValue, epochs: epochs))
-        request.validation = try validation.map(dataOptions.load)
+        request.validation = try validation.map { try dataOptions.load($0, for: DataContract(dataset: train, owner: "the training data \(data)")) }
         request.validationSplit = validationSplit
         request.weightDecay = weightDecay
         request.schedule = schedule
         request.clipNorm = clipNorm
         request.patience = patience
         request.seed = seed
-        request.initial = try initFrom.map { try ModelArchive.read(path: $0) }
+        request.initial = initial
         request.id = id
         request.datasetSHA256 = try? SHA256.hex(file: data)
         request.commandLine = CommandLine.arguments
@@ -129,7 +133,7 @@ struct Train: NimpCommand {
         }
         progress.finish()
         try sink.close()
-        try archive.write(to: output)
+        try InterruptedRun.write(archive, to: output)
         if let plot {
             let title = "Learning curve: \((output as NSString).lastPathComponent)"
             try AtomicFile.write(Data(LearningCurve.svg(result.epochs, title: title).utf8), to: plot, failpoint: "plot")
@@ -137,6 +141,7 @@ struct Train: NimpCommand {
         let summary = archive.manifest.metrics.sorted { $0.key < $1.key }
             .map { "\($0.key) \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
         Console.info("wrote \(output): \(result.epochs.count) epochs in \(String(format: "%.1f", Date().timeIntervalSince(start))) s\(result.stoppedEarly ? " (early stop, best epoch \(result.bestEpoch))" : ""); \(summary)")
+        try InterruptedRun.finish(output)
     }
 }
 

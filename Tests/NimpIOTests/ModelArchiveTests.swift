@@ -214,13 +214,9 @@ final class ModelArchiveTests: XCTestCase {
     }
 
     /// The Python recipe in the model card computes the same outputs as a plain
-    /// forward pass here; skipped where Python with numpy and safetensors is missing.
+    /// forward pass here (Python from `TestPython`).
     func testPythonReadsTheArchiveAsTheModelCardSays() throws {
-        let python = ProcessInfo.processInfo.environment["NIMP_PYTHON"] ?? "/work/venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python),
-              (try? ArchiveTestSupport.run(python, ["-c", "import numpy, safetensors"])) != nil else {
-            throw XCTSkip("no Python with numpy and safetensors at \(python) (set NIMP_PYTHON)")
-        }
+        let python = try TestPython.path()
         let model = Models.classification(storages: [.int8, .f16, .f32])
         let path = try ArchiveTestSupport.temporaryDirectory() + "/model.nimp"
         try Models.archive(model).write(to: path)

@@ -67,17 +67,9 @@ extension SafeTensorsTests {
         }
     }
 
-    /// Runs check_nimp_files.py when a Python with safetensors is at hand (NIMP_PYTHON, else /work/venv).
+    /// Runs check_nimp_files.py with Python's safetensors (Python from `TestPython`).
     func testPythonReadsNimpFiles() throws {
-        let python = ProcessInfo.processInfo.environment["NIMP_PYTHON"] ?? "/work/venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no python at \(python)") }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: python)
-        probe.arguments = ["-c", "import numpy, safetensors"]
-        probe.standardError = FileHandle.nullDevice
-        try probe.run()
-        probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else { throw XCTSkip("\(python) lacks numpy or safetensors") }
+        let python = try TestPython.path()
         let check = Process()
         check.executableURL = URL(fileURLWithPath: python)
         check.arguments = [FormatFixtures.path("interop/check_nimp_files.py")]

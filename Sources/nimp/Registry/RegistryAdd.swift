@@ -98,7 +98,7 @@ struct RegistryAdd: NimpCommand {
 
     private func addVersion(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
         let spec = try reg.spec(id)
-        let evalSet = try DatasetIO.load(path: reg.layout.resolve(spec.eval.path))
+        let evalSet = try DatasetIO.load(path: reg.layout.resolve(spec.eval.path), for: contract(archive))
         let heldOut = try measure(archive, on: evalSet)
         let version = try reg.addVersion(id, archive: archive, heldOut: heldOut, promote: promote ? "promoted when added" : nil,
                                          history: promote ? [] : [HistoryEntry(.version, model: id, fields: ["source": .string(model)])])
@@ -109,7 +109,7 @@ struct RegistryAdd: NimpCommand {
     }
 
     private func addModel(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
-        let (trainBytes, trainSet, evalBytes, evalSet) = try datasets()
+        let (trainBytes, trainSet, evalBytes, evalSet) = try datasets(archive)
         guard trainSet.features == archive.model.inputs else {
             throw NimpError.data(data ?? "training data", nil,
                                  "has \(trainSet.features) features, but \(model) expects \(archive.model.inputs)")
@@ -133,7 +133,11 @@ struct RegistryAdd: NimpCommand {
     }
 
     /// Training and eval data as stored bytes (safetensors) and as datasets.
-    private func datasets() throws -> (Data, Dataset, Data, Dataset) {
+    private func contract(_ archive: ModelArchive) -> DataContract {
+        DataContract(model: archive.model, owner: "the model \(model)")
+    }
+
+    private func datasets(_ archive: ModelArchive) throws -> (Data, Dataset, Data, Dataset) {
         if data == nil, generator != nil || teacherCommand != nil {
             let train = try generated(samples: samples ?? 2000, seed: seed)
             let evalSet = try generated(samples: max(200, (samples ?? 2000) / 2), seed: seed &+ 1_000_003)
@@ -144,12 +148,9 @@ struct RegistryAdd: NimpCommand {
             throw NimpError.usage("a new model needs --data TRAIN (and ideally --eval EVAL)",
                                   hint: "to add a version of an existing model, give no --data; \(id) does not exist yet")
         }
-        let train = try load(data)
+        let train = try load(data, for: archive)
         if let eval {
-            let evalSet = try load(eval)
-            guard evalSet.features == train.features, evalSet.task == train.task else {
-                throw NimpError.data(eval, nil, "does not match the training data (\(train.features) features, \(train.task.rawValue))")
-            }
+            let evalSet = try load(eval, for: archive)
             return (try bytes(of: data, train), train, try bytes(of: eval, evalSet), evalSet)
         }
         var rng = SplitRNG(seed: seed)
@@ -174,17 +175,19 @@ struct RegistryAdd: NimpCommand {
         return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + teacherCommand, seed: seed)
     }
 
-    private func load(_ path: String) throws -> Dataset {
-        let format = DatasetFormat.infer(path: path)
-        if format != nil && format != .safetensors && targetColumn.isEmpty {
-            throw NimpError.usage("\(path): a \(format!.rawValue) dataset needs --target-column COLUMN")
+    /// The data as the model reads it: columns by name, classes through the model's list.
+    private func load(_ path: String, for archive: ModelArchive) throws -> Dataset {
+        if let task, task != archive.model.task {
+            throw NimpError.usage("--task \(task.rawValue), but \(model) is a \(archive.model.task.rawValue)")
         }
-        return try DatasetIO.load(path: path, target: targetColumn.isEmpty ? nil : targetColumn, task: task)
+        return try DatasetIO.load(path: path, for: contract(archive), target: targetColumn)
     }
 
-    /// Safetensors files are stored byte for byte (their sha256 stays the user's); others converted.
+    /// Safetensors files that already fit the model are stored byte for byte (their sha256
+    /// stays the user's); others are stored as the model reads them.
     private func bytes(of path: String, _ dataset: Dataset) throws -> Data {
         if DatasetFormat.infer(path: path) == .safetensors, targetColumn.isEmpty,
+           let stored = try? DatasetIO.load(path: path), stored.featureNames == dataset.featureNames, stored.targetNames == dataset.targetNames,
            let raw = FileManager.default.contents(atPath: path) { return raw }
         return DatasetIO.encode(dataset, format: .safetensors)
     }
