@@ -173,13 +173,13 @@ _nimp() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    gen-data|train|evaluate|optimize|distill|evolve|cycle|registry|help)
+    gen-data|train|evaluate|predict|optimize|distill|evolve|cycle|registry|help)
         # Offer subcommand argument completions
         "_nimp_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'gen-data train evaluate optimize distill evolve cycle registry help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict optimize distill evolve cycle registry help' -- "${cur}"))
         ;;
     esac
 }
@@ -243,9 +243,9 @@ _nimp_gen-data() {
 
 _nimp_train() {
     repeating_flags=()
-    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    non_repeating_flags=(--drop-missing --quiet -q --verbose -v --version -h --help)
     repeating_options=(--target)
-    non_repeating_options=(--data --validation --validation-split --hidden --activation --epochs --batch-size --learning-rate --optimizer --weight-decay --schedule --clip-norm --patience --seed --init --id --metrics --output -o --plot --task)
+    non_repeating_options=(--data --validation --validation-split --hidden --activation --epochs --batch-size --learning-rate --optimizer --weight-decay --schedule --clip-norm --patience --seed --init --id --metrics --output -o --plot --task --features --exclude)
     __nimp_offer_flags_options 0
 
     # Offer option value completions
@@ -323,6 +323,12 @@ _nimp_train() {
         __nimp_add_completions -W 'regression'$'\n''classification'
         return
         ;;
+    '--features')
+        return
+        ;;
+    '--exclude')
+        return
+        ;;
     esac
 }
 
@@ -351,6 +357,45 @@ _nimp_evaluate() {
         ;;
     '--task')
         __nimp_add_completions -W 'regression'$'\n''classification'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
+        return
+        ;;
+    esac
+}
+
+_nimp_predict() {
+    repeating_flags=()
+    non_repeating_flags=(--proba --quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data --format --input-format --keep --output -o)
+    __nimp_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data')
+        __nimp_add_completions -f
+        return
+        ;;
+    '--format')
+        __nimp_add_completions -W 'jsonl'$'\n''csv'
+        return
+        ;;
+    '--input-format')
+        __nimp_add_completions -W 'safetensors'$'\n''csv'$'\n''jsonl'
+        return
+        ;;
+    '--keep')
+        return
+        ;;
+    '--output'|'-o')
+        __nimp_add_completions -f
         return
         ;;
     esac
@@ -520,9 +565,9 @@ _nimp_distill() {
 
 _nimp_evolve() {
     repeating_flags=()
-    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    non_repeating_flags=(--drop-missing --quiet -q --verbose -v --version -h --help)
     repeating_options=(--target)
-    non_repeating_options=(--data --validation --validation-split --budget-seconds --population --generations --seed --cost-weight --cost --epochs --init --latency-samples --id --output -o --task)
+    non_repeating_options=(--data --validation --validation-split --budget-seconds --population --generations --seed --cost-weight --cost --epochs --init --latency-samples --id --output -o --task --features --exclude)
     __nimp_offer_flags_options 0
 
     # Offer option value completions
@@ -579,6 +624,12 @@ _nimp_evolve() {
         ;;
     '--task')
         __nimp_add_completions -W 'regression'$'\n''classification'
+        return
+        ;;
+    '--features')
+        return
+        ;;
+    '--exclude')
         return
         ;;
     esac

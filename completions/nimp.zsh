@@ -53,6 +53,7 @@ _nimp() {
             'gen-data:Make a dataset: from a built-in generator, a teacher model or command, or by importing CSV / JSON lines.'
             'train:Train a new model, or continue one, and write it as a model archive.'
             'evaluate:Measure a model'\''s quality, latency and size on a dataset; print one JSON line.'
+            'predict:Predict with a model: one output row per input row, in order.'
             'optimize:Make a model smaller and faster: int8/f16 quantization, neuron or weight pruning, fine-tuning, a quality budget.'
             'distill:Train a small student model from a teacher archive on teacher-labelled data.'
             'evolve:Search for a better architecture and training setup with a genetic algorithm.'
@@ -64,7 +65,7 @@ _nimp() {
         ;;
     arg)
         case "${words[1]}" in
-        gen-data|train|evaluate|optimize|distill|evolve|cycle|registry|help)
+        gen-data|train|evaluate|predict|optimize|distill|evolve|cycle|registry|help)
             "_nimp_${words[1]}" && ret=0
             ;;
         esac
@@ -128,8 +129,11 @@ _nimp_train() {
         '--metrics[Write per-epoch metrics here instead of stdout.]:file:_files'
         '(--output -o)'{--output,-o}'[The model archive to write.]:model.nimp:_files'
         '--plot[Also draw the learning curve (training and validation loss per epoch) as SVG here.]:curve.svg:_files'
-        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
-        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '--target[Target column(s) of a CSV or JSON-lines dataset (default\: the model'\''s own). Several as a,b or a b.]:column:'
+        '--task[classification or regression, for a new model'\''s CSV / JSON-lines data (default\: inferred; a model'\''s data\: the model'\''s task).]:task:{__nimp_complete "${___task[@]}"}'
+        '--features[Only these columns are inputs, in this order.]:a,b,c:'
+        '--exclude[Leave these columns out of the inputs.]:x,y:'
+        '--drop-missing[Leave out rows with a missing input value instead of filling it with the column'\''s median or most frequent value.]'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'
@@ -148,8 +152,30 @@ _nimp_evaluate() {
         '--data[The dataset to evaluate on.]:dataset:_files'
         '--latency-samples[Single-sample predictions timed for the latency percentiles.]:latency-samples:'
         '(--output -o)'{--output,-o}'[Write the JSON line here instead of stdout.]:file:_files'
-        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
-        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '--target[Target column(s) of a CSV or JSON-lines dataset (default\: the model'\''s own). Several as a,b or a b.]:column:'
+        '--task[classification or regression, for a new model'\''s CSV / JSON-lines data (default\: inferred; a model'\''s data\: the model'\''s task).]:task:{__nimp_complete "${___task[@]}"}'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_predict() {
+    local -i ret=1
+    local -ar ___format=('jsonl' 'csv')
+    local -ar ___input_format=('safetensors' 'csv' 'jsonl')
+    local -ar arg_specs=(
+        ':model.nimp:_files -g '\''*.nimp'\'''
+        '--data[The rows to predict\: CSV, JSON lines or safetensors; - for stdin.]:file:_files'
+        '--format[Output format\: jsonl or csv.]:format:{__nimp_complete "${___format[@]}"}'
+        '--input-format[Input format of stdin\: csv or jsonl (default\: from the file'\''s extension or contents).]:format:{__nimp_complete "${___input_format[@]}"}'
+        '--keep[Columns passed through to each output row, e.g. an id.]:a,b:'
+        '--proba[Also write each class'\''s probability (classifiers).]'
+        '(--output -o)'{--output,-o}'[Write here (atomically) instead of stdout.]:file:_files'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'
@@ -182,8 +208,8 @@ _nimp_optimize() {
         '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
         '--id[Model id recorded in the manifest (default\: the parent'\''s).]:id:'
         '(--output -o)'{--output,-o}'[The model archive to write.]:out.nimp:_files'
-        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
-        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '--target[Target column(s) of a CSV or JSON-lines dataset (default\: the model'\''s own). Several as a,b or a b.]:column:'
+        '--task[classification or regression, for a new model'\''s CSV / JSON-lines data (default\: inferred; a model'\''s data\: the model'\''s task).]:task:{__nimp_complete "${___task[@]}"}'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'
@@ -218,8 +244,8 @@ _nimp_distill() {
         '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
         '--id[Model id recorded in the manifest (default\: the teacher'\''s).]:id:'
         '(--output -o)'{--output,-o}'[The student archive to write.]:out.nimp:_files'
-        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
-        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '--target[Target column(s) of a CSV or JSON-lines dataset (default\: the model'\''s own). Several as a,b or a b.]:column:'
+        '--task[classification or regression, for a new model'\''s CSV / JSON-lines data (default\: inferred; a model'\''s data\: the model'\''s task).]:task:{__nimp_complete "${___task[@]}"}'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'
@@ -249,8 +275,11 @@ _nimp_evolve() {
         '--latency-samples[Single-sample predictions timed for the latency comparison.]:latency-samples:'
         '--id[Model id recorded in the manifest.]:id:'
         '(--output -o)'{--output,-o}'[The winner'\''s model archive.]:out.nimp:_files'
-        '--target[Target column(s) when a dataset is CSV or JSON lines.]:column:'
-        '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
+        '--target[Target column(s) of a CSV or JSON-lines dataset (default\: the model'\''s own). Several as a,b or a b.]:column:'
+        '--task[classification or regression, for a new model'\''s CSV / JSON-lines data (default\: inferred; a model'\''s data\: the model'\''s task).]:task:{__nimp_complete "${___task[@]}"}'
+        '--features[Only these columns are inputs, in this order.]:a,b,c:'
+        '--exclude[Leave these columns out of the inputs.]:x,y:'
+        '--drop-missing[Leave out rows with a missing input value instead of filling it with the column'\''s median or most frequent value.]'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'

@@ -59,3 +59,21 @@ public struct Dataset: Equatable, Sendable {
                        table: table)
     }
 }
+
+extension Dataset {
+    /// The schema a new model trained on this data records: the one the data came with,
+    /// else numeric columns whose fill value is the median (of an evenly spaced sample of
+    /// at most 100,000 rows, so a mapped dataset larger than memory is not read whole).
+    public func fittedSchema() -> TableSchema {
+        if let table { return table }
+        let step = Swift.max(1, count / 100_000)
+        let sample = Array(stride(from: 0, to: count, by: step))
+        return TableSchema(columns: featureNames.enumerated().map { k, name in
+            var values = sample.map { x[$0, k] }
+            values.sort()
+            let n = values.count
+            let median: Float? = n == 0 ? nil : n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
+            return InputColumn(name: name, encoding: .numeric(fill: median))
+        }, target: task == .regression ? targetNames : [])
+    }
+}

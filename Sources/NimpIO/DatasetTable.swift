@@ -19,7 +19,10 @@ enum NumberCell {
         while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
         guard start < end else { return .empty }
         // Longer than any sensible number: do not build a big string to find out.
-        guard end - start <= 64 else { return .notNumber }
+        guard end - start <= 64 else {
+            let numeric: Set<UInt8> = Set(Array("0123456789.+-".utf8))
+            return bytes[start..<end].allSatisfy(numeric.contains) ? .outOfRange : .notNumber
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         guard let value = Double(text) else { return .notNumber }
         guard value.isFinite else {

@@ -111,9 +111,7 @@ enum DatasetTensors {
         return dataset
     }
 
-    /// The training set's input columns chosen by `--features`/`--exclude`, with a schema
-    /// of numeric columns filled by their medians (of an evenly spaced sample of at most
-    /// 100,000 rows) unless the file carries one.
+    /// The training set's input columns chosen by `--features`/`--exclude`.
     static func select(_ d: Dataset, options: TableOptions, name: String) throws -> Dataset {
         var d = d
         if options.features != nil || !options.exclude.isEmpty {
@@ -132,13 +130,6 @@ enum DatasetTensors {
             var x = Matrix(rows: d.count, cols: columns.count)
             for r in 0..<d.count { for (j, k) in columns.enumerated() { x[r, j] = d.x[r, k] } }
             d = Dataset(x: x, y: d.y, featureNames: chosen, targetNames: d.targetNames, source: d.source, seed: d.seed)
-        }
-        if d.table == nil {
-            let step = max(1, d.count / 100_000)
-            let sample = Array(stride(from: 0, to: d.count, by: step))
-            d.table = TableSchema(columns: d.featureNames.enumerated().map { k, name in
-                InputColumn(name: name, encoding: .numeric(fill: sample.isEmpty ? nil : Float(ColumnProfile.median(sample.map { Double(d.x[$0, k]) }))))
-            }, target: d.task == .regression ? d.targetNames : [])
         }
         return d
     }

@@ -59,7 +59,7 @@ public enum TrainingJob {
             var rng = RNG(seed: request.seed)
             var fresh = Model.initialized(task: train.task, inputs: train.features, hidden: g.hidden, outputs: train.outputs,
                                           activation: g.activation, normalizer: fitNormalizer(train.x),
-                                          featureNames: train.featureNames, targetNames: train.targetNames, table: train.table, rng: &rng)
+                                          featureNames: train.featureNames, targetNames: train.targetNames, table: train.fittedSchema(), rng: &rng)
             fresh.initializeOutputs(for: train.y)
             model = fresh
         }

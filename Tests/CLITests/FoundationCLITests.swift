@@ -101,7 +101,7 @@ final class FoundationCLITests {
         let cases: [([String], Int32, String)] = [
             (["train", "--data", path("missing.safetensors"), "-o", path("x.nimp")], 66, "missing.safetensors"),
             (["train", "--data", root + "/fixtures/broken/csv_ragged.csv", "--target", "y", "-o", path("x.nimp")], 65, "csv_ragged.csv: line"),
-            (["train", "--data", root + "/fixtures/broken/csv_nan_cell.csv", "--target", "y", "-o", path("x.nimp")], 65, "csv_nan_cell.csv: line"),
+            (["train", "--data", root + "/fixtures/broken/csv_inf_cell.csv", "--target", "y", "-o", path("x.nimp")], 65, "csv_inf_cell.csv: line"),
             (["evaluate", root + "/fixtures/archives/truncated-inside-entry.nimp", "--data", path("d.safetensors")], 65, "truncated-inside-entry.nimp"),
             (["evaluate", root + "/fixtures/archives/dotdot-name.nimp", "--data", path("d.safetensors")], 65, "dotdot-name.nimp"),
             (["evaluate", root + "/fixtures/archives/checksum-mismatch.nimp", "--data", path("d.safetensors")], 65, "sha256"),

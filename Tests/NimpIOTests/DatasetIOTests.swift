@@ -207,6 +207,7 @@ extension DatasetIOTests {
         for (name, d) in [("tiny_regression", r), ("tiny_classification", c)] {
             var d = d
             d.source = name
+            d.table = nil  // the plain numeric layout, as any writer of safetensors has it
             let path = FormatFixtures.path("datasets/\(name).safetensors")
             let data = DatasetIO.encode(d, format: .safetensors)
             if ProcessInfo.processInfo.environment["NIMP_RECORD_FIXTURES"] == "1" {
@@ -214,6 +215,20 @@ extension DatasetIOTests {
             }
             XCTAssertEqual(try DatasetIO.load(path: path), d)
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), data)
+        }
+    }
+
+    /// Missing values are filled with the column's median; a text cell makes a column categorical.
+    func testRawTables() throws {
+        for name in ["nan_cell.csv", "empty_cell.csv", "null_value.jsonl"] {
+            let d = try DatasetIO.load(path: FormatFixtures.path("datasets/raw/" + name), target: ["y"])
+            XCTAssertEqual(d.x.data, [1, 2, 4, 2], name)
+            XCTAssertEqual(d.table?.columns[1].encoding, .numeric(fill: 2), name)
+        }
+        for name in ["text_cell.csv", "text_value.jsonl"] {
+            let d = try DatasetIO.load(path: FormatFixtures.path("datasets/raw/" + name), target: ["y"])
+            XCTAssertEqual(d.featureNames, ["a", "b=2", "b=five"], name)
+            XCTAssertEqual(d.x.data, [1, 1, 0, 4, 0, 1], name)
         }
     }
 }

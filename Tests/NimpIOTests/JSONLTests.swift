@@ -19,8 +19,6 @@ final class JSONLTests: XCTestCase {
         ("jsonl_missing_key.jsonl", ["line 2", "missing key \"b\""]),
         ("jsonl_extra_key.jsonl", ["line 2", "unexpected key \"c\""]),
         ("jsonl_duplicate_key.jsonl", ["line 2", "\"b\" appears twice"]),
-        ("jsonl_non_numeric.jsonl", ["line 2, key \"b\"", "expected a number, found the string \"five\""]),
-        ("jsonl_null_value.jsonl", ["line 2, key \"b\"", "null"]),
         ("jsonl_deep_nesting.jsonl", ["line 1", "nesting deeper than 128"]),
         ("jsonl_syntax_error.jsonl", ["line 2, column 8", "expected ',' or '}'"]),
     ]
@@ -64,7 +62,7 @@ final class JSONLTests: XCTestCase {
     }
 
     func testMissingTargetKey() {
-        assertNimpError(.dataError, ["line 1", "no key \"y\""]) { try read("{\"a\":1}\n") }
+        assertNimpError(.dataError, ["line 1", "no column named \"y\""]) { try read("{\"a\":1}\n") }
     }
 
     func testHugeNumberIsOutOfRange() {
