@@ -28,5 +28,12 @@ public enum Interruption {
             sigemptyset(&action.sa_mask)
             sigaction(s, &action, nil)
         }
+        // A parent may hand down these signals blocked (threads of a Dispatch-based program
+        // often run with them blocked): the handler must see them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -342,6 +342,43 @@ extension Manifest {
             case commandLine = "command_line"
             case createdAt = "created_at"
         }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            parent = try c.decodeIfPresent(Int.self, forKey: .parent)
+            parentSha256 = try c.decodeIfPresent(String.self, forKey: .parentSha256)
+            operation = try c.decode(String.self, forKey: .operation)
+            teacher = try c.decodeIfPresent(String.self, forKey: .teacher)
+            datasetSha256 = try c.decodeIfPresent(String.self, forKey: .datasetSha256)
+            commandLine = try c.decode([String].self, forKey: .commandLine)
+            createdAt = try c.decode(String.self, forKey: .createdAt)
+            parameters = try c.decodeIfPresent([String: String].self, forKey: .parameters)
+            if let text = try? c.decodeIfPresent(String.self, forKey: .seed) {
+                guard let value = UInt64(text) else {
+                    throw DecodingError.dataCorruptedError(forKey: .seed, in: c, debugDescription: "expected an unsigned 64-bit integer")
+                }
+                seed = value
+            } else {
+                seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+            }
+        }
+
+        /// A seed of 2^53 or more is written as a string: jq and JavaScript read JSON
+        /// numbers as doubles and would round it.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(parent, forKey: .parent)
+            try c.encodeIfPresent(parentSha256, forKey: .parentSha256)
+            try c.encode(operation, forKey: .operation)
+            try c.encodeIfPresent(teacher, forKey: .teacher)
+            try c.encodeIfPresent(datasetSha256, forKey: .datasetSha256)
+            try c.encode(commandLine, forKey: .commandLine)
+            try c.encode(createdAt, forKey: .createdAt)
+            try c.encodeIfPresent(parameters, forKey: .parameters)
+            if let seed {
+                if seed < 1 << 53 { try c.encode(seed, forKey: .seed) } else { try c.encode(String(seed), forKey: .seed) }
+            }
+        }
     }
 
     /// The size and sha256 (lowercase hex) of one archive member.

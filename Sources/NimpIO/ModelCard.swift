@@ -47,12 +47,26 @@ public enum ModelCard {
     }
 
     static func names(_ manifest: Manifest) -> [String] {
-        [
-            "## Features and targets", "",
-            "- features: " + list(manifest.featureNames),
-            "- " + (manifest.task == .classification ? "classes" : "targets") + ": " + list(manifest.targetNames),
-            "",
-        ]
+        var lines = ["## Features and targets", ""]
+        if let schema = manifest.schema {
+            lines.append("Input columns, matched by name, in this order (a missing value takes the fill):")
+            lines.append("")
+            for column in schema.columns.prefix(50) {
+                switch column.encoding {
+                case .numeric(let fill):
+                    lines.append("- `\(column.name)`: numeric" + (fill.map { ", missing → \($0)" } ?? ""))
+                case .categorical(let categories, let fill):
+                    lines.append("- `\(column.name)`: categorical, one input per category (" + list(categories)
+                                 + "; unseen → all zeros)" + (fill.map { ", missing → `\($0)`" } ?? ""))
+                }
+            }
+            if schema.columns.count > 50 { lines.append("- … (\(schema.columns.count) columns in all)") }
+            if !schema.target.isEmpty { lines.append("- target column: " + list(schema.target)) }
+        }
+        lines.append("- features: " + list(manifest.featureNames))
+        lines.append("- " + (manifest.task == .classification ? "classes" : "targets") + ": " + list(manifest.targetNames))
+        lines.append("")
+        return lines
     }
 
     static func metrics(_ manifest: Manifest) -> [String] {
@@ -91,15 +105,19 @@ public enum ModelCard {
             "`weights.safetensors` holds `layers.N.weight` [out, in] and `layers.N.bias` [out] as in a PyTorch",
             "`state_dict`; an int8 layer stores I8 weights and F32 `layers.N.weight_scale` [out] (weight = q * scale).", "",
             "```python",
-            "import json, tarfile",
+            "import json, math, tarfile",
             "import numpy as np",
             "from safetensors.numpy import load",
+            "",
+            "ACTIVATIONS = {\"relu\": lambda z: np.maximum(z, 0), \"leaky_relu\": lambda z: np.where(z < 0, 0.01 * z, z),",
+            "               \"tanh\": np.tanh, \"sigmoid\": lambda z: 1 / (1 + np.exp(-z)), \"identity\": lambda z: z,",
+            "               \"gelu\": lambda z: 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)))}",
             "",
             "with tarfile.open(\"model.nimp\") as t:",
             "    manifest = json.load(t.extractfile(\"manifest.json\"))",
             "    tensors = load(t.extractfile(\"weights.safetensors\").read())",
             "",
-            "def predict(x):",
+            "def predict(x):  # x: the encoded inputs [rows, features] (the schema above turns table columns into them)",
             "    x = (x - np.array(manifest[\"normalization\"][\"mean\"])) / np.array(manifest[\"normalization\"][\"std\"])",
             "    for n, layer in enumerate(manifest[\"architecture\"][\"layers\"]):",
             "        w = tensors[f\"layers.{n}.weight\"].astype(np.float32)",

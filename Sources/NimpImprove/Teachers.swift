@@ -7,14 +7,19 @@ import NimpIO
 /// uniformly from [0, 1]^features.
 public enum InputSampler {
     public static func like(_ data: Dataset, samples: Int, seed: UInt64, jitter: Float = 0.1) -> Matrix {
-        precondition(data.count > 0)
-        let norm = fitNormalizer(data.x)
+        like(data.x, samples: samples, seed: seed, jitter: jitter)
+    }
+
+    /// Rows drawn around the rows of `rows`, which must not be empty.
+    public static func like(_ rows: Matrix, samples: Int, seed: UInt64, jitter: Float = 0.1) -> Matrix {
+        precondition(rows.rows > 0)
+        let norm = fitNormalizer(rows)
         var rng = RNG(seed: seed)
-        var x = Matrix(rows: samples, cols: data.features)
+        var x = Matrix(rows: samples, cols: rows.cols)
         for i in 0..<samples {
-            let r = rng.int(below: data.count)
-            for j in 0..<data.features {
-                x[i, j] = data.x[r, j] + jitter * norm.std[j] * rng.normal()
+            let r = rng.int(below: rows.rows)
+            for j in 0..<rows.cols {
+                x[i, j] = rows[r, j] + jitter * norm.std[j] * rng.normal()
             }
         }
         return x

@@ -128,7 +128,7 @@ public final class RegistryLock: @unchecked Sendable {
         let who = holder.map { "by \($0.summary)" } ?? "by another process"
         let waitedText = waited > 0 ? " after waiting \(formatSeconds(waited)) s" : ""
         return NimpError(.tempFail, "\(path): the registry is locked \(who)\(waitedText)",
-                         hint: "another nimp command is writing this registry; try again later, or pass --wait SECONDS to wait for it")
+                         hint: "another nimp command is writing this registry; try again later")
     }
 
     static func formatSeconds(_ s: TimeInterval) -> String {

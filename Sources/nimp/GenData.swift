@@ -90,7 +90,9 @@ struct GenData: NimpCommand {
         }
         let x: Matrix
         if let like {
-            x = InputSampler.like(try DatasetIO.load(path: like), samples: samples, seed: seed)
+            let rows = try likeRows(like)
+            guard rows.rows > 0 else { throw NimpError.data(like, nil, "no rows to draw teacher inputs around, expected at least one") }
+            x = InputSampler.like(rows, samples: samples, seed: seed)
         } else {
             x = InputSampler.uniform(features: features ?? 0, samples: samples, seed: seed)
         }
@@ -106,6 +108,18 @@ struct GenData: NimpCommand {
         let command = teacherCommand!
         let y = try CommandTeacher(command: command, timeoutSeconds: timeout).run(x)
         return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + command, seed: seed)
+    }
+
+    /// The rows of --like as the teacher model reads them (columns by name, its encoding),
+    /// or as a table's inputs for a teacher command.
+    private func likeRows(_ like: String) throws -> Matrix {
+        guard let teacher else { return try DatasetIO.load(path: like, target: target.isEmpty ? nil : target, task: task).x }
+        let model = try ModelArchive.read(path: teacher).model
+        var values: [Float] = []
+        try DatasetIO.forEachInputBatch(path: like, contract: DataContract(model: model, owner: "the teacher \(teacher)"), keep: []) { batch in
+            values += batch.x
+        }
+        return Matrix(rows: values.count / model.inputs, cols: model.inputs, data: values)
     }
 }
 

@@ -8,11 +8,15 @@ protocol NimpCommand: ParsableCommand {
     func execute() throws
 }
 
+/// A command with `--wait SECONDS` for the registry lock: its exit-75 hint offers it.
+protocol WaitsForLock {}
+
 extension NimpCommand {
     func run() throws {
         do {
             try execute()
-        } catch let error as NimpError {
+        } catch var error as NimpError {
+            if error.status == .tempFail, self is WaitsForLock { error.hint = (error.hint.map { $0 + ", " } ?? "") + "or pass --wait SECONDS to wait for it" }
             Console.error(error)
             throw ExitCode(error.status.rawValue)
         }

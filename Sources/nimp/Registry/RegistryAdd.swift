@@ -5,7 +5,7 @@ import NimpImprove
 import NimpIO
 import NimpRegistry
 
-struct RegistryAdd: NimpCommand {
+struct RegistryAdd: NimpCommand, WaitsForLock {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add a model (version 1, the champion) or, without --data, a new version of an existing model.",
@@ -133,6 +133,11 @@ struct RegistryAdd: NimpCommand {
     }
 
     /// Training and eval data as stored bytes (safetensors) and as datasets.
+    /// `--target-column a,b` or `a b`.
+    private var targetColumns: [String] {
+        targetColumn.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    }
+
     private func contract(_ archive: ModelArchive) -> DataContract {
         DataContract(model: archive.model, owner: "the model \(model)")
     }
@@ -180,7 +185,7 @@ struct RegistryAdd: NimpCommand {
         if let task, task != archive.model.task {
             throw NimpError.usage("--task \(task.rawValue), but \(model) is a \(archive.model.task.rawValue)")
         }
-        return try DatasetIO.load(path: path, for: contract(archive), target: targetColumn)
+        return try DatasetIO.load(path: path, for: contract(archive), target: targetColumns)
     }
 
     /// Safetensors files that already fit the model are stored byte for byte (their sha256
@@ -201,7 +206,7 @@ struct RegistryAdd: NimpCommand {
     private func source() -> DataSource? {
         if let generator { return DataSource(.generator(generator), samples: samples) }
         if let teacherCommand { return DataSource(.command(teacherCommand), samples: samples, features: features) }
-        if let files { return DataSource(.files(files), target: targetColumn.isEmpty ? nil : targetColumn) }
+        if let files { return DataSource(.files(files), target: targetColumns.isEmpty ? nil : targetColumns) }
         return nil
     }
 

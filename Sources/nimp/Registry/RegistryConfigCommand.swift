@@ -3,7 +3,7 @@ import NimpCore
 import NimpIO
 import NimpRegistry
 
-struct RegistryConfigCommand: NimpCommand {
+struct RegistryConfigCommand: NimpCommand, WaitsForLock {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Show or change settings (config.json).",

@@ -3,7 +3,7 @@ import NimpCore
 import NimpIO
 import NimpRegistry
 
-struct RegistryGC: NimpCommand {
+struct RegistryGC: NimpCommand, WaitsForLock {
     static let configuration = CommandConfiguration(
         commandName: "gc",
         abstract: "Remove old versions: keep the newest N per model, champions, previous champions and their lineage.",

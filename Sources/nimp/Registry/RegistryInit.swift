@@ -4,7 +4,7 @@ import NimpCore
 import NimpIO
 import NimpRegistry
 
-struct RegistryInit: NimpCommand {
+struct RegistryInit: NimpCommand, WaitsForLock {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a registry directory (an existing one is left as it is).",

@@ -3,7 +3,7 @@ import NimpCore
 import NimpIO
 import NimpRegistry
 
-struct RegistryPromote: NimpCommand {
+struct RegistryPromote: NimpCommand, WaitsForLock {
     static let configuration = CommandConfiguration(
         commandName: "promote",
         abstract: "Make a version the champion of its model.",
@@ -13,11 +13,11 @@ struct RegistryPromote: NimpCommand {
             pointer is replaced atomically, so readers see the old or the new champion, never neither.
             """)
 
-    @Argument(help: "The model id.", completion: .modelID())
+    @Argument(help: ArgumentHelp("The model id, or ID@VERSION as show and export take it.", valueName: "id[@version]"), completion: .modelID())
     var id: String
 
-    @Argument(help: "The version: 3 or v0003.", completion: .versionNumber)
-    var version: String
+    @Argument(help: "The version: 3 or v0003 (not with ID@VERSION).", completion: .versionNumber)
+    var version: String?
 
     @Option(help: "Why, for history.")
     var reason: String = "manual promote"
@@ -28,8 +28,12 @@ struct RegistryPromote: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        guard let number = VersionName.parse(version) else {
-            throw NimpError.usage("version \(String(reflecting: version)): expected a number like 3 or v0003")
+        let parts = id.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let (id, versionText): (String, String?) = parts.count == 2 ? (parts[0], parts[1]) : (self.id, version)
+        if parts.count == 2 && version != nil { throw NimpError.usage("give the version once: \(self.id) or \(parts[0]) \(version!)") }
+        guard let versionText else { throw NimpError.usage("which version? give ID@VERSION or ID VERSION, e.g. \(id)@3") }
+        guard let number = VersionName.parse(versionText) else {
+            throw NimpError.usage("version \(String(reflecting: versionText)): expected a number like 3 or v0003")
         }
         let reg = try registry.open(wait: lock.wait)
         let result = try reg.promote(id, version: number, reason: reason)

@@ -3,7 +3,7 @@ import NimpCore
 import NimpIO
 import NimpRegistry
 
-struct RegistryRollback: NimpCommand {
+struct RegistryRollback: NimpCommand, WaitsForLock {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Make the previous champion of a model the champion again.",
