@@ -23,13 +23,21 @@ enum NumberCell {
             let numeric: Set<UInt8> = Set(Array("0123456789.+-".utf8))
             return bytes[start..<end].allSatisfy(numeric.contains) ? .outOfRange : .notNumber
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-        guard let value = Double(text) else { return .notNumber }
-        guard value.isFinite else {
-            let lower = text.lowercased()
-            return lower.contains("n") ? .nonFinite : .outOfRange  // "nan", "inf": letters; "1e999": none
+        // strtod on a NUL-terminated copy: no String per cell (CSV parsing is mostly this).
+        let count = end - start
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
+            let text = buffer.baseAddress!
+            for i in 0..<count { text[i] = CChar(bitPattern: bytes[start + i]) }
+            text[count] = 0
+            var stop: UnsafeMutablePointer<CChar>?
+            let value = strtod(text, &stop)
+            guard stop == text + count, count > 0, text[0] > 32 else { return .notNumber }
+            guard value.isFinite else {
+                let letters = (0..<count).contains { text[$0] == 0x6E || text[$0] == 0x4E }  // "nan", "inf": an n; "1e999": none
+                return letters ? .nonFinite : .outOfRange
+            }
+            return Float(value).isFinite ? .number(value) : .outOfRange
         }
-        return Float(value).isFinite ? .number(value) : .outOfRange
     }
 
     static func parse(_ text: String) -> NumberCell {

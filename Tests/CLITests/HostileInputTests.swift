@@ -93,6 +93,49 @@ import Testing
         Reliability.report(["kind": "hostile", "corpus": "data", "fixtures": all.count, "handled": passed])
     }
 
+    /// Tables that do not fit the model (fixtures/mismatch/README.md): right answers by
+    /// name, or exit 65 naming the place; before columns were read by name, the first ones
+    /// gave wrong numbers with exit 0.
+    @Test func mismatchedData() throws {
+        let base = Self.fixtures + "/mismatch/"
+        func evaluate(_ model: String, _ file: String) -> (status: Int32, stdout: String, stderr: String) {
+            guarded(["evaluate", base + model + ".nimp", "--data", base + file, "--latency-samples", "10"])
+        }
+        func metric(_ r: (status: Int32, stdout: String, stderr: String), _ key: String) -> Double? {
+            (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?[key] as? Double
+        }
+        let g = Failures()
+        var cases = 0
+        for (model, key) in [("classifier", "accuracy"), ("regressor", "mse")] {
+            let reference = metric(evaluate(model, "test.csv"), key)
+            g.expect(reference != nil, "\(model): no \(key) on test.csv")
+            for file in ["reversed-columns.csv", "reordered-keys.jsonl", "targets-swapped.csv"] {
+                let r = evaluate(model, file)
+                g.expect(r.status == 0 && metric(r, key) == reference, "\(model) \(file): \(key) \(metric(r, key) ?? .nan), expected \(reference ?? .nan): \(r.stderr)")
+                cases += 1
+            }
+            let unseen = evaluate(model, "unseen-category.csv")
+            expect(unseen, "\(model) unseen-category.csv", status: 0, ["30 rows have categories", "never saw"], g)
+            for (file, fragments) in [("missing-column.csv", ["no column \"b\""]), ("renamed-column.csv", ["no column \"a\"", "\"A\""]),
+                                      ("text-in-numeric.csv", ["line 5, column 2 (\"b\")", "\"high\" is not a number"]),
+                                      ("header-only.csv", ["no data rows"])] {
+                expect(evaluate(model, file), "\(model) \(file)", status: 65, [base + file + ":"] + fragments, g)
+                cases += 1
+            }
+            cases += 1
+        }
+        expect(evaluate("classifier", "foreign-labels.csv"), "classifier foreign-labels.csv", status: 65,
+               ["line 2, column 4 (\"kind\")", "is not one of", "classes"], g)
+        // One class only: the accuracy that the predictions on the reference give on those rows.
+        let predictions = guarded(["predict", base + "classifier.nimp", "--data", base + "one-class-only.csv"]).stdout.split(separator: "\n")
+        let right = predictions.filter { $0.contains("\"kind\":\"left\"") }.count
+        let subset = evaluate("classifier", "one-class-only.csv")
+        g.expect(!predictions.isEmpty && metric(subset, "accuracy") == Double(right) / Double(predictions.count),
+                 "one-class-only.csv: accuracy \(metric(subset, "accuracy") ?? .nan), predictions say \(right)/\(predictions.count)")
+        cases += 2
+        Reliability.report(["kind": "hostile", "corpus": "mismatch", "fixtures": cases, "handled": cases - g.count])
+    }
+
     /// Built here, too big to check in: a CSV whose first line has 10 million columns.
     @Test func tenMillionColumnLine() throws {
         let path = dir + "/ten-million-columns.csv"
