@@ -41,11 +41,13 @@ let package = Package(
         .executableTarget(name: "nimp-bench", dependencies: ["NimpCore", "CBLAS"]),
 
         // MARK: Tests
+        // What several test targets need: a Python with numpy and safetensors.
+        .target(name: "NimpTestSupport", path: "Tests/Support"),
         .testTarget(name: "NimpCoreTests", dependencies: ["NimpCore"]),
-        .testTarget(name: "NimpIOTests", dependencies: ["NimpIO"]),
+        .testTarget(name: "NimpIOTests", dependencies: ["NimpIO", "NimpTestSupport"]),
         .testTarget(name: "NimpRegistryTests", dependencies: ["NimpRegistry"]),
         .testTarget(name: "NimpImproveTests", dependencies: ["NimpImprove"]),
-        .testTarget(name: "CLITests", dependencies: ["NimpCore", "NimpIO"]),
+        .testTarget(name: "CLITests", dependencies: ["NimpCore", "NimpIO", "NimpTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

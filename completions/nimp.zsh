@@ -517,7 +517,7 @@ _nimp_registry_status() {
 _nimp_registry_promote() {
     local -i ret=1
     local -ar arg_specs=(
-        ':id:{__nimp_custom_complete ---completion registry promote -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        ':id\[@version\]:{__nimp_custom_complete ---completion registry promote -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         ':version:{__nimp_custom_complete ---completion registry promote -- positional@1 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         '--reason[Why, for history.]:reason:'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'

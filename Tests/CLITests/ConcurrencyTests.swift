@@ -174,6 +174,8 @@ import Testing
         #expect(second.stderr.contains("pid \(p.processIdentifier)"), "the message does not name the holder: \(second.stderr)")
         let promote = runNimp(["registry", "promote", "m", "1", "--registry", reg])
         #expect(promote.status == 75, "\(promote.stderr)")
+        #expect(promote.stderr.contains("--wait SECONDS"), "promote has --wait: its hint offers it")
+        #expect(!second.stderr.contains("--wait"), "cycle has no --wait: its hint must not offer it")
         #expect(runNimp(["registry", "list", "--registry", reg]).status == 0)
         #expect(runNimp(["registry", "verify", "--registry", reg]).status == 0)
         kill(p.processIdentifier, SIGCONT)

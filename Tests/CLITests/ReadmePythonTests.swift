@@ -1,4 +1,5 @@
 import Foundation
+import NimpTestSupport
 import XCTest
 
 /// The README's Python forward pass, run as printed, against `nimp predict` on archives of

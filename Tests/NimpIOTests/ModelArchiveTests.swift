@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpTestSupport
 import XCTest
 
 @testable import NimpIO

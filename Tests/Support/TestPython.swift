@@ -3,10 +3,10 @@ import XCTest
 
 /// A Python with numpy and safetensors for the interop tests: $NIMP_PYTHON, else the venv
 /// that scripts/python-env makes (or reuses) outside the repository from
-/// Tests/python/requirements.txt. Without one a test fails under CI=true and is skipped
+/// Tests/python/requirements.txt, shared by the test targets. Without one a test fails under CI=true and is skipped
 /// elsewhere, with the reason.
-enum TestPython {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum TestPython {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
     struct Unavailable: Error, CustomStringConvertible {
@@ -19,7 +19,7 @@ enum TestPython {
     }
 
     /// The python's path.
-    static func path() throws -> String {
+    public static func path() throws -> String {
         switch found {
         case .success(let python):
             return python
