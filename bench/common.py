@@ -4,8 +4,10 @@
   --python PATH, else $NIMP_BENCH_PYTHON, else `scripts/python-env bench/requirements.txt`
   (makes or reuses the venv), else a venv of our own under ~/.cache/nimp/bench-venv.
 - nimp_binary(): --nimp, else $NIMP, else .build/release/nimp, else .build/debug/nimp.
-- measure(): runs one process and returns its own wall time, user/system CPU and peak RSS
-  (os.wait4 on its pid, so earlier children do not count).
+- measure(): runs one process and returns its wall time, user/system CPU (os.wait4 on its
+  pid, so earlier children do not count) and peak RSS, from /usr/bin/time -f %M when there is
+  one: a child forked from this (large) python starts with its RSS, which ru_maxrss keeps
+  across exec, so wait4's maxrss would report the python's size, not nimp's.
 - cpu_line(): lscpu's model name and whether the CPU has avx512f / avx2.
 """
 import hashlib, os, subprocess, sys, tempfile, time
@@ -85,16 +87,20 @@ class Run:
 def measure(cmd, stdin=None, stdout=None, capture=False):
     """Run cmd; stdin/stdout: a file object, or None (stdin: /dev/null; stdout: /dev/null
     unless capture). stderr is always captured."""
-    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out, \
+            tempfile.NamedTemporaryFile("r", prefix="nimp-bench-rss-") as rss:
         sink = out if capture else (stdout if stdout is not None else subprocess.DEVNULL)
+        timed = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd] if os.access("/usr/bin/time", os.X_OK) else cmd
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdin=stdin if stdin is not None else subprocess.DEVNULL, stdout=sink, stderr=err)
+        p = subprocess.Popen(timed, stdin=stdin if stdin is not None else subprocess.DEVNULL, stdout=sink, stderr=err)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0), out.seek(0)
+        lines = rss.read().split()
+        maxrss = int(lines[-1]) / 1024 if timed is not cmd and lines and lines[-1].isdigit() else float("nan")
         return Run(cmd=[str(c) for c in cmd], returncode=p.returncode, wall=wall, user=ru.ru_utime, sys=ru.ru_stime,
-                   maxrss_mib=ru.ru_maxrss / 1024, stdout=out.read().decode(errors="replace"),
+                   maxrss_mib=maxrss, stdout=out.read().decode(errors="replace"),
                    stderr=err.read().decode(errors="replace"))
 
 

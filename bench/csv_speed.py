@@ -11,10 +11,12 @@ each, a 64-64 model is trained on its first --train-rows rows (--epochs), then, 
 --repeat wall times (user CPU of the same run beside it, from os.wait4 of that process):
 pandas.read_csv of the file (in this process), `nimp evaluate` (read, predict, metrics;
 --latency-samples 10) and `nimp predict --data FILE > /dev/null`. MB/s and rows/s are per
-wall second. evaluate's own throughput_per_s (the model alone, batches of 1024) is the
-yardstick for predict's end-to-end rate.
+wall second, rows per CPU-s per user CPU second (steadier on a shared machine; pandas'
+is this process's CPU time, all threads). evaluate's own throughput_per_s (the model
+alone, batches of 1024) is the yardstick for predict's end-to-end rate.
 Memory: a --memory-mb CSV (the numeric file's rows repeated) is written under --tmp,
-piped with cat into `nimp predict --data -`, and deleted; its peak RSS is nimp's alone.
+piped with cat into `nimp predict --data -`, and deleted. Peak RSS is nimp's own, from
+/usr/bin/time -f %M (see common.measure; "–" without /usr/bin/time).
 Python: --python, $NIMP_BENCH_PYTHON, else scripts/python-env bench/requirements.txt.
 """
 import os, sys
@@ -83,7 +85,8 @@ def main():
     print(common.cpu_line())
     print(f"nimp: {nimp}; pandas {pd.__version__}, numpy {np.__version__}; {args.rows} rows × {args.cols} float "
           f"columns + y; best of {args.repeat}; {time.strftime('%Y-%m-%d')}\n")
-    table = ["| file | MB | step | best wall s | user CPU s | peak RSS MiB | MB/s | rows/s |", "|---|---|---|---|---|---|---|---|"]
+    table = ["| file | MB | step | best wall s | user CPU s | peak RSS MiB | MB/s | rows/s | rows per CPU-s |",
+             "|---|---|---|---|---|---|---|---|---|"]
     ratios, models = [], {}
     try:
         for variant in ("numeric", "mixed"):
@@ -106,9 +109,10 @@ def main():
             ev_json = json.loads(ev_run.stdout)
             for step, r in (("pandas.read_csv", pd_run), ("nimp evaluate", ev_run), (f"nimp predict ({args.format}) > /dev/null", pr_run)):
                 rss = "–" if r.maxrss_mib != r.maxrss_mib else f"{r.maxrss_mib:.0f}"
-                table.append(f"| {variant} | {mb:.1f} | {step} | {r.wall:.3f} | {r.user:.3f} | {rss} | {mb / r.wall:.1f} | {rate(n, r.wall)} |")
+                table.append(f"| {variant} | {mb:.1f} | {step} | {r.wall:.3f} | {r.user:.3f} | {rss} | {mb / r.wall:.1f} | {rate(n, r.wall)} | {rate(n, r.user)} |")
             model_rate = ev_json.get("throughput_per_s", float("nan"))
-            ratios.append(f"- {variant}: nimp predict ÷ pandas.read_csv (rows/s, wall) = {pd_run.wall / pr_run.wall:.2f}×; "
+            ratios.append(f"- {variant}: nimp predict ÷ pandas.read_csv (rows/s) = {pd_run.wall / pr_run.wall:.2f}× wall, "
+                          f"{pd_run.user / pr_run.user:.2f}× per CPU-s; "
                           f"predict end-to-end {rate(n, pr_run.wall)} rows/s ÷ evaluate's model throughput_per_s "
                           f"{rate(model_rate, 1)} = {n / pr_run.wall / model_rate:.2f}; "
                           f"evaluate samples {ev_json.get('samples')}, r2 {ev_json.get('r2', float('nan')):.4f}")
@@ -146,9 +150,10 @@ def memory_check(nimp, model, source, args):
     finally:
         if os.path.exists(big):
             os.remove(big)
+    rss = "unknown (no /usr/bin/time)" if r.maxrss_mib != r.maxrss_mib else f"{r.maxrss_mib:.0f} MiB"
     status = "ok" if r.returncode == 0 else f"FAILED (exit {r.returncode}): {r.stderr.strip()[:500]}"
     return (f"Memory: `cat {size:.0f}MB.csv | nimp predict m.nimp --data - > /dev/null` ({rows} rows): {status}; "
-            f"peak RSS {r.maxrss_mib:.0f} MiB, {r.wall:.1f} s wall, {r.user:.1f} s user, {size / r.wall:.1f} MB/s, "
+            f"peak RSS {rss}, {r.wall:.1f} s wall, {r.user:.1f} s user, {size / r.wall:.1f} MB/s, "
             f"{rate(rows, r.wall)} rows/s")
 
 

@@ -23,6 +23,9 @@ enum NumberCell {
             let numeric: Set<UInt8> = Set(Array("0123456789.+-".utf8))
             return bytes[start..<end].allSatisfy(numeric.contains) ? .outOfRange : .notNumber
         }
+        if let value = fastDecimal(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
+            return Float(value).isFinite ? .number(value) : .outOfRange
+        }
         // strtod on a NUL-terminated copy: no String per cell (CSV parsing is mostly this).
         let count = end - start
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
@@ -38,6 +41,56 @@ enum NumberCell {
             }
             return Float(value).isFinite ? .number(value) : .outOfRange
         }
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    /// A plain decimal (`-12.5`, `3e-4`) whose digits fit 2^53 and whose power of ten is at
+    /// most 22: both are exact doubles, so one multiplication or division rounds correctly
+    /// (Clinger's fast path). Anything else is nil and goes to strtod.
+    @inline(__always)
+    static func fastDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0
+        let n = b.count
+        var negative = false
+        if i < n && (b[i] == 0x2D || b[i] == 0x2B) { negative = b[i] == 0x2D; i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, scale = 0
+        var sawDigit = false
+        while i < n, b[i] &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(b[i] &- 0x30)
+            if mantissa != 0 { digits += 1 }
+            sawDigit = true
+            i += 1
+        }
+        if i < n && b[i] == 0x2E {
+            i += 1
+            while i < n, b[i] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(b[i] &- 0x30)
+                if mantissa != 0 { digits += 1 }
+                scale -= 1
+                sawDigit = true
+                i += 1
+            }
+        }
+        guard sawDigit, digits <= 15 else { return nil }
+        if i < n && (b[i] == 0x65 || b[i] == 0x45) {
+            i += 1
+            var expNegative = false
+            if i < n && (b[i] == 0x2D || b[i] == 0x2B) { expNegative = b[i] == 0x2D; i += 1 }
+            var e = 0, expDigits = 0
+            while i < n, b[i] &- 0x30 < 10, expDigits < 4 {
+                e = e * 10 + Int(b[i] &- 0x30)
+                expDigits += 1
+                i += 1
+            }
+            guard expDigits > 0 else { return nil }
+            scale += expNegative ? -e : e
+        }
+        guard i == n, scale >= -22, scale <= 22 else { return nil }
+        var value = Double(mantissa)
+        value = scale < 0 ? value / powersOfTen[-scale] : value * powersOfTen[scale]
+        return negative ? -value : value
     }
 
     static func parse(_ text: String) -> NumberCell {

@@ -123,7 +123,11 @@ struct ChunkReader {
     private var pending: [UInt8] = []
     private var eof = false
     private var nextLine = 1
-    static let blockSize = 1 << 20
+    /// Quote parity of `pending` up to `scanned`, and the last boundary found there.
+    private var scanned = 0
+    private var inQuotes = false
+    private var boundary = 0
+    static let blockSize = 4 << 20
 
     init(fd: Int32, name: String) {
         self.fd = fd
@@ -137,11 +141,15 @@ struct ChunkReader {
 
     mutating func next(quotes: Bool) throws -> Chunk? {
         while true {
-            if let cut = eof ? (pending.isEmpty ? nil : pending.count) : lastBoundary(quotes: quotes) {
+            scan(quotes: quotes)
+            let cut = eof ? pending.count : boundary
+            if cut > 0 {
                 let bytes = Array(pending[..<cut])
-                pending.removeFirst(cut)
+                pending.removeSubrange(..<cut)
+                scanned -= cut
+                boundary = 0
                 let chunk = Chunk(bytes: bytes, firstLine: nextLine)
-                nextLine += bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                nextLine += bytes.withUnsafeBufferPointer { b in b.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
                 return chunk
             }
             if eof { return nil }
@@ -150,24 +158,29 @@ struct ChunkReader {
     }
 
     private mutating func fill() throws {
-        var block = [UInt8](repeating: 0, count: Self.blockSize)
-        let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, Self.blockSize) }
+        let old = pending.count
+        pending.reserveCapacity(old + Self.blockSize)
+        pending.append(contentsOf: repeatElement(0, count: Self.blockSize))
+        let n = pending.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, Self.blockSize) }
+        pending.removeSubrange((old + max(n, 0))...)
         if n < 0 {
             if errno == EINTR { return }
             throw NimpError(.ioError, "\(name): read failed: \(String(cString: strerror(errno)))")
         }
-        if n == 0 { eof = true; return }
-        pending.append(contentsOf: block[..<n])
+        if n == 0 { eof = true }
     }
 
-    /// The end of the last whole record in `pending`, nil when there is none yet.
-    private func lastBoundary(quotes: Bool) -> Int? {
-        var inQuotes = false
-        var last: Int?
-        for (i, b) in pending.enumerated() {
-            if quotes && b == 0x22 { inQuotes.toggle() }
-            else if b == 0x0A && !inQuotes { last = i + 1 }
+    /// Extends the scan over bytes read since the last one (each byte is looked at once).
+    private mutating func scan(quotes: Bool) {
+        var inQuotes = self.inQuotes, boundary = self.boundary
+        pending.withUnsafeBufferPointer { b in
+            for i in scanned..<b.count {
+                let c = b[i]
+                if quotes && c == 0x22 { inQuotes.toggle() } else if c == 0x0A && !inQuotes { boundary = i + 1 }
+            }
         }
-        return last
+        self.inQuotes = inQuotes
+        self.boundary = boundary
+        scanned = pending.count
     }
 }

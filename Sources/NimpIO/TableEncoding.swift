@@ -64,6 +64,12 @@ struct RowEncoder {
     /// For each schema column, its index among the table's columns.
     let sourceColumn: [Int]
     private let categoryIndex: [[String: Int]]
+    /// Per schema column: whether it is numeric, its fill (NaN: none; categorical: the
+    /// fill's category index, -1 for none) and its width, flat so the row loop copies no
+    /// column description.
+    private let numeric: [Bool]
+    private let fills: [Float]
+    private let widths: [Int]
     /// Rows with a category the schema does not know (encoded as all zeros).
     private(set) var unseenRows = 0
     private(set) var firstUnseen: (column: String, value: String)?
@@ -83,6 +89,14 @@ struct RowEncoder {
             guard case .categorical(let categories, _) = column.encoding else { return [:] }
             return Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
         }
+        numeric = schema.columns.map { if case .numeric = $0.encoding { return true } else { return false } }
+        fills = schema.columns.map { column in
+            switch column.encoding {
+            case .numeric(let fill): return fill ?? .nan
+            case .categorical(let categories, let fill): return Float(fill.flatMap(categories.firstIndex) ?? -1)
+            }
+        }
+        widths = schema.columns.map(\.width)
     }
 
     static func list(_ names: [String], limit: Int = 10) -> String {
@@ -93,39 +107,40 @@ struct RowEncoder {
     mutating func encode(_ cells: [TableCell], into out: UnsafeMutablePointer<Float>, line: Int, table: TableSource) throws {
         var o = 0
         var unseen = false
-        for (j, column) in schema.columns.enumerated() {
+        for j in 0..<numeric.count {
             let k = sourceColumn[j]
-            let cell = cells[k]
-            switch column.encoding {
-            case .numeric(let fill):
-                switch cell {
+            if numeric[j] {
+                switch cells[k] {
                 case .number(let v): out[o] = Float(v)
                 case .missing:
-                    guard let fill else {
+                    guard !fills[j].isNaN else {
                         throw NimpError.data(table.name, table.place(line: line, column: k), "missing value, and \(owner) has no fill value for it",
                                              hint: "the model was made before nimp filled in missing values: fill the cell, or train the model again")
                     }
-                    out[o] = fill
+                    out[o] = fills[j]
                 case .text(let s):
                     throw NimpError.data(table.name, table.place(line: line, column: k),
                                          "\(JSONText.quote(String(s.prefix(40)))) is not a number; \(owner) reads this column as numeric")
                 }
                 o += 1
-            case .categorical(let categories, let fill):
-                for c in 0..<categories.count { out[o + c] = 0 }
-                let label = cell.label ?? fill
-                if let label {
-                    if let c = categoryIndex[j][label] {
-                        out[o + c] = 1
-                    } else {
-                        unseen = true
-                        if firstUnseen == nil { firstUnseen = (column.name, label) }
-                    }
+                continue
+            }
+            let width = widths[j]
+            for c in 0..<width { out[o + c] = 0 }
+            if let label = cells[k].label {
+                if let c = categoryIndex[j][label] {
+                    out[o + c] = 1
                 } else {
+                    unseen = true
+                    if firstUnseen == nil { firstUnseen = (schema.columns[j].name, label) }
+                }
+            } else {
+                guard fills[j] >= 0 else {
                     throw NimpError.data(table.name, table.place(line: line, column: k), "missing value, and \(owner) has no fill value for it")
                 }
-                o += categories.count
+                out[o + Int(fills[j])] = 1
             }
+            o += width
         }
         if unseen { unseenRows += 1 }
     }

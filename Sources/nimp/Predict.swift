@@ -81,6 +81,8 @@ struct PredictionWriter {
     let proba: Bool
     let format: PredictFormat
     let names: [String]
+    /// `"name":` for each JSON key, quoted once.
+    let keys: [String]
 
     init(model: Model, keep: [String], proba: Bool, format: PredictFormat) {
         self.model = model
@@ -96,6 +98,7 @@ struct PredictionWriter {
             names += model.targetNames.map { keep.contains($0) ? "prediction_" + $0 : $0 }
         }
         self.names = names
+        keys = names.map { JSONText.quote($0) + ":" }
     }
 
     func header() -> String {
@@ -141,7 +144,13 @@ struct PredictionWriter {
     private func line(_ values: [Value]) -> String {
         switch format {
         case .jsonl:
-            return "{" + zip(names, values).map { JSONText.quote($0) + ":" + Self.json($1) }.joined(separator: ",") + "}\n"
+            var line = "{"
+            for (k, v) in zip(keys, values) {
+                if line.utf8.count > 1 { line += "," }
+                line += k
+                line += Self.json(v)
+            }
+            return line + "}\n"
         case .csv:
             return values.map { v -> String in
                 switch v {
