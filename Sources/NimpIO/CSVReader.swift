@@ -117,7 +117,7 @@ struct CSVParser {
     }
 
     /// The field as text (quotes unescaped); invalid UTF-8 → exit 65 at `place`.
-    func text(_ field: CSVField, place: String) throws -> String {
+    func text(_ field: CSVField, place: @autoclosure () -> String) throws -> String {
         var bytes = Array(raw(field))
         if field.escapedQuotes {
             var out: [UInt8] = []
@@ -129,7 +129,7 @@ struct CSVParser {
             bytes = out
         }
         guard let s = String(validating: bytes, as: UTF8.self) else {
-            throw NimpError.data(file, place, "cell is not valid UTF-8 text")
+            throw NimpError.data(file, place(), "cell is not valid UTF-8 text")
         }
         return s
     }
