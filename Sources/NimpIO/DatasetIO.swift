@@ -61,9 +61,16 @@ public enum DatasetIO {
         if format == .safetensors {
             try checkTargets(options.target)
             let d = try DatasetTensors.decode(SafeTensorsFile(mapping: mapping, name: path), target: options.target.isEmpty ? nil : options.target, task: options.task)
-            return try DatasetTensors.select(d, options: options, name: path)
+            return try nonEmpty(DatasetTensors.select(d, options: options, name: path))
         }
         return try decode(data, name: path, format: format, options: options)
+    }
+
+    /// A dataset read to train or measure on must have a sample (a 0-row safetensors file
+    /// is well formed, and would otherwise give metrics of nothing).
+    static func nonEmpty(_ d: Dataset) throws -> Dataset {
+        guard d.count > 0 else { throw NimpError.data(d.source, "tensor \"x\"", "0 samples, expected at least one") }
+        return d
     }
 
     /// `load(path:options:)` with a target and task only.
@@ -82,7 +89,7 @@ public enum DatasetIO {
         let format = DatasetFormat.infer(path: path) ?? DatasetFormat.sniff(data)
         try checkTargets(target)
         if format == .safetensors {
-            return try DatasetTensors.bind(SafeTensorsFile(mapping: mapping, name: path), to: contract, target: target)
+            return try nonEmpty(DatasetTensors.bind(SafeTensorsFile(mapping: mapping, name: path), to: contract, target: target))
         }
         return try data.withUnsafeBytes { raw in
             let table = try TableSource(raw.bindMemory(to: UInt8.self), name: path, format: format)
@@ -114,7 +121,7 @@ public enum DatasetIO {
         switch format {
         case .safetensors:
             let d = try DatasetTensors.decode(SafeTensorsFile(data: data, name: name), target: options.target.isEmpty ? nil : options.target, task: options.task)
-            return try DatasetTensors.select(d, options: options, name: name)
+            return try nonEmpty(DatasetTensors.select(d, options: options, name: name))
         case .csv, .jsonl:
             return try data.withUnsafeBytes { raw in
                 try TableEncoding.fit(TableSource(raw.bindMemory(to: UInt8.self), name: name, format: format), options: options)

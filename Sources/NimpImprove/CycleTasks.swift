@@ -92,7 +92,7 @@ struct TaskRunner {
             request.commandLine = commandLine
             return try ModelOptimizer.run(request) { _ in try checkBudget() }.archive
         case .architecture:
-            let (fit, holdout) = TrainingJob.splitHoldout(train, fraction: 0.2, seed: seed(model.id))
+            let (fit, holdout) = try TrainingJob.splitHoldout(train, fraction: 0.2, seed: seed(model.id))
             var request = EvolveRequest(train: fit, validation: holdout)
             let busy = brain.environment.triggers.contains("high_load")
             request.population = busy ? 4 : 8

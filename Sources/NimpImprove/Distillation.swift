@@ -68,7 +68,7 @@ public enum Distiller {
         var heldOut = request.validation
         if let v = heldOut { try ModelOptimizer.checkCompatible(v, teacher) }
         if heldOut == nil, let split = request.validationSplit, split > 0 {
-            (train, heldOut) = TrainingJob.splitHoldout(train, fraction: split, seed: request.seed)
+            (train, heldOut) = try TrainingJob.splitHoldout(train, fraction: split, seed: request.seed)
         }
         guard train.count > 0 else { throw NimpError(.dataError, "\(train.source): the training set is empty") }
 

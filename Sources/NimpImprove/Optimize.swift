@@ -101,7 +101,7 @@ public enum ModelOptimizer {
             guard let t = train else {
                 throw NimpError.usage("--max-quality-drop needs held-out data", hint: "give --validation VAL, or --data TRAIN to split one off")
             }
-            let (rest, split) = TrainingJob.splitHoldout(t, fraction: request.validationSplit, seed: request.seed)
+            let (rest, split) = try TrainingJob.splitHoldout(t, fraction: request.validationSplit, seed: request.seed)
             train = rest
             heldOut = split
         }

@@ -37,7 +37,7 @@ public enum TrainingJob {
         var train = request.train
         var validation = request.validation
         if validation == nil, let split = request.validationSplit, split > 0 {
-            (train, validation) = splitHoldout(train, fraction: split, seed: request.seed)
+            (train, validation) = try splitHoldout(train, fraction: split, seed: request.seed)
         }
         guard train.count > 0 else { throw NimpError(.dataError, "\(train.source): the training set is empty") }
         if let v = validation {
@@ -90,7 +90,10 @@ public enum TrainingJob {
     }
 
     /// A seeded shuffle split: the last `fraction` of a permutation becomes the holdout.
-    public static func splitHoldout(_ d: Dataset, fraction: Double, seed: UInt64) -> (Dataset, Dataset) {
+    public static func splitHoldout(_ d: Dataset, fraction: Double, seed: UInt64) throws -> (Dataset, Dataset) {
+        guard d.count >= 2 else {
+            throw NimpError(.dataError, "\(d.source): \(d.count) sample\(d.count == 1 ? "" : "s"), too few to hold some out for validation")
+        }
         var order = Array(0..<d.count)
         var rng = RNG(seed: seed ^ 0x5EED_5EED)
         rng.shuffle(&order)

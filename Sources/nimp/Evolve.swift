@@ -85,7 +85,7 @@ struct Evolve: NimpCommand {
         if let validation {
             held = try dataOptions.load(validation, for: DataContract(dataset: train, owner: "the training data \(data)"))
         } else {
-            (train, held) = TrainingJob.splitHoldout(train, fraction: validationSplit!, seed: seed)
+            (train, held) = try TrainingJob.splitHoldout(train, fraction: validationSplit!, seed: seed)
         }
         var request = EvolveRequest(train: train, validation: held)
         request.population = population

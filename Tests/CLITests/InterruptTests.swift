@@ -182,4 +182,31 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("\"to\":2"))
     }
+
+    /// A 0-row safetensors file is well formed; every command that learns or measures on
+    /// it is exit 65 (it crashed with --validation-split, and evaluate reported metrics of
+    /// nothing), and predict writes nothing.
+    @Test func zeroRowSafetensorsIsRefusedNotCrashed() throws {
+        let header = #"{"x":{"dtype":"F32","shape":[0,10],"data_offsets":[0,0]},"y":{"dtype":"F32","shape":[0,1],"data_offsets":[0,0]}}"#
+        var bytes = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: Array(header.utf8))
+        let zero = path("zero.safetensors")
+        try bytes.write(to: URL(fileURLWithPath: zero))
+        let data = path("d.safetensors"), model = path("m.nimp")
+        try OperatorCLI.expectOK(["gen-data", "--generator", "signal/growth", "--samples", "200", "-o", data])
+        try OperatorCLI.expectOK(["train", "--data", data, "--epochs", "1", "-o", model, "-q"])
+        for args in [["train", "--data", zero, "--validation-split", "0.2", "-o", path("z.nimp")],
+                     ["evaluate", model, "--data", zero],
+                     ["optimize", model, "--prune-neurons", "0.5", "--data", zero, "-o", path("z.nimp")],
+                     ["evolve", "--data", zero, "--validation-split", "0.2", "-o", path("z.nimp")],
+                     ["distill", "--teacher", model, "--data", zero, "-o", path("z.nimp")],
+                     ["gen-data", "--teacher", model, "--like", zero]] {
+            let r = runNimp(args)
+            #expect(r.status == 65, "\(args.joined(separator: " ")): exit \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("zero.safetensors"))
+        }
+        let p = runNimp(["predict", model, "--data", zero])
+        #expect(p.status == 0 && p.stdout.isEmpty)
+    }
 }
