@@ -96,10 +96,4 @@ public enum JSONLReader {
         }
         return Float(d)
     }
-
-    // MARK: Datasets
-
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>, name: String, target: [String], task: Task?) throws -> Dataset {
-        try TableEncoding.fit(TableSource(bytes, name: name, format: .jsonl), options: TableOptions(target: target, task: task))
-    }
 }
