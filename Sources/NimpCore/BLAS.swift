@@ -10,7 +10,7 @@ public enum BLAS {
     ///
     /// Measured with the SkylakeX kernel on the shared 2-core machine: at every MLP shape
     /// (128·256·256, 256·256·128, 256·64·256, 256³) one thread ran 100–240 GFLOP/s and two
-    /// threads 10–95; at 512³ and 1024³ they tied; PLATFORM.md has two threads ahead only at
+    /// threads 10–95; at 512³ and 1024³ they tied; other measurements had two threads ahead only at
     /// 2048³ on an idle machine. Under contention two threads collapse while one loses little,
     /// so the switch sits above any layer of a small MLP (≈ 645³).
     public static let twoThreadWork = 1 << 28

@@ -2,7 +2,7 @@ import CBLAS
 import Foundation
 
 /// Choosing OpenBLAS's kernel. Debian's OpenBLAS 0.3.21 does not recognise recent CPUs
-/// and falls back to its generic kernel (about 5x slower, PLATFORM.md). The kernel is
+/// and falls back to its generic kernel (about 5x slower, measured here). The kernel is
 /// fixed when the library loads, so the executable re-runs itself once with
 /// `OPENBLAS_CORETYPE` set; a value the user set is never overridden.
 public enum BLASKernel {

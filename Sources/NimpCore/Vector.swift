@@ -1,5 +1,5 @@
 /// The vector type of every element-wise loop: 16 Floats. Scalar Float loops do not
-/// vectorize in Swift; SIMD types do (PLATFORM.md).
+/// vectorize in Swift; SIMD types do (measured).
 typealias Vec = SIMD16<Float>
 let vecWidth = 16
 

@@ -2,7 +2,7 @@ import Foundation
 import NimpCore
 
 /// A `.nimp` model archive: a pax tar holding, in this order, `manifest.json`,
-/// `weights.safetensors`, `metrics.jsonl` and `README.md` (DESIGN.md, "Model archive").
+/// `weights.safetensors`, `metrics.jsonl` and `README.md` (README, "Model archives").
 ///
 /// Reading never trusts the file: the tar layer rejects links, devices, unsafe names
 /// and oversized members; then every member's order, size and sha256 is checked against

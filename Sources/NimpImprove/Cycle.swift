@@ -64,7 +64,7 @@ public struct TaskOutcome: Sendable {
     public var seconds: Double
 }
 
-/// One run of the self-improvement loop (DESIGN.md, "The cycle").
+/// One run of the self-improvement loop (README, "The cycle").
 public enum Cycle {
     public struct Result: Sendable {
         public var summary: CycleSummary

@@ -11,7 +11,7 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var parameters: Int
     public var bytes: Int
 
-    /// The flat JSON object of DESIGN.md: quality keys plus speed and size.
+    /// The flat JSON object `nimp evaluate` prints: quality keys plus speed and size.
     public func jsonObject() throws -> [String: Any] {
         let q = try JSONSerialization.jsonObject(with: JSONEncoder().encode(quality)) as? [String: Any] ?? [:]
         var o = q

@@ -55,7 +55,7 @@ public struct DataSource: Equatable, Sendable {
     }
 }
 
-/// models/ID/model.json: what the owner declares about a model (DESIGN.md).
+/// models/ID/model.json: what the owner declares about a model (README, "The registry").
 ///
 /// ```json
 /// {"format_version": 1, "task": "regression",

@@ -2,7 +2,7 @@ import Foundation
 import NimpCore
 import NimpIO
 
-/// A registry directory (DESIGN.md, "Registry"): the entry point for everything that
+/// A registry directory (README, "The registry"): the entry point for everything that
 /// reads or changes it.
 ///
 /// Readers never take the lock and see either the old or the new state of every file.

@@ -1,7 +1,7 @@
 import Foundation
 import NimpCore
 
-/// config.json: the registry's settings (DESIGN.md). Missing keys take their
+/// config.json: the registry's settings (README, "Configuration"). Missing keys take their
 /// defaults; unknown keys, wrong types and out-of-range values are rejected with
 /// exit 65 naming the key and what was expected.
 public struct RegistryConfig: Equatable, Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import NimpCore
 
-/// Where everything lives inside a registry directory (DESIGN.md, "Registry").
+/// Where everything lives inside a registry directory (README, "The registry").
 ///
 /// ```
 /// REGISTRY/config.json  history.jsonl  signals.json  lock  data/

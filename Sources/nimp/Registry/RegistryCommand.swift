@@ -17,7 +17,7 @@ struct RegistryCommand: ParsableCommand {
             RegistryExport.self, RegistryConfigCommand.self, RegistryReportCommand.self,
         ])
 
-    // Lets `nimp registry --registry DIR SUBCOMMAND` work as DESIGN.md spells it: the
+    // Lets `nimp registry --registry DIR SUBCOMMAND` work as the original specification spells it: the
     // subcommands declare the same group, and argument-parser passes the value down.
     @OptionGroup var registry: RegistryOptions
 }
