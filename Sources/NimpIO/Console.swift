@@ -15,11 +15,16 @@ public enum Console {
 
     /// Writes `text` to stdout; throws exit 74 when the write fails.
     public static func out(_ text: String) throws {
+        try out(Array(text.utf8))
+    }
+
+    /// Writes bytes to stdout; throws exit 74 when the write fails.
+    public static func out(_ bytes: [UInt8]) throws {
         // stdout and stderr on one terminal: the progress line makes room for the data
         // and is drawn again after it, so the two never share a line.
         let line = stdoutIsTerminal ? progressLock.withLock { progressLine } : nil
         if line != nil { _ = try? writeAll(fd: 2, Array("\r\u{1B}[2K".utf8), name: "standard error") }
-        try writeAll(fd: 1, Array(text.utf8), name: "standard output")
+        try writeAll(fd: 1, bytes, name: "standard output")
         if let line { _ = try? writeAll(fd: 2, Array(line.utf8), name: "standard error") }
     }
 

@@ -104,10 +104,10 @@ extension DatasetIO {
             let rows = min(Model.predictChunk, x.rows - first)
             var batch = InputBatch()
             batch.rows = rows
-            batch.x.reserveCapacity(rows * width)
-            for r in first..<(first + rows) {
-                for c in 0..<width { batch.x.append(x[r, c]) }
-                if !keepColumns.isEmpty { batch.kept.append(keepColumns.map { .number(Double(original[r, $0])) }) }
+            batch.x = x.withUnsafeBufferPointer { Array($0[(first * width)..<((first + rows) * width)]) }
+            x.releaseResident(rows: first..<(first + rows))
+            for r in first..<(first + rows) where !keepColumns.isEmpty {
+                batch.kept.append(keepColumns.map { .number(Double(original[r, $0])) })
             }
             try body(batch)
             first += rows

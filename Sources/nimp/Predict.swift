@@ -74,19 +74,21 @@ enum PredictFormat: String, ExpressibleByArgument, CaseIterable {
     case jsonl, csv
 }
 
-/// Formats predictions as JSON lines or CSV.
+/// Formats predictions as JSON lines or CSV, straight into bytes: keys, labels and
+/// separators are encoded once, so a row costs its numbers.
 struct PredictionWriter {
     let model: Model
-    let keep: [String]
     let proba: Bool
     let format: PredictFormat
     let names: [String]
-    /// `"name":` for each JSON key, quoted once.
-    let keys: [String]
+    /// Per output column, what goes before its value: `"name":` (after a comma) in JSON,
+    /// a comma in CSV.
+    private let prefixes: [[UInt8]]
+    /// The class labels as written: quoted for JSON, escaped for CSV.
+    private let labels: [[UInt8]]
 
     init(model: Model, keep: [String], proba: Bool, format: PredictFormat) {
         self.model = model
-        self.keep = keep
         self.proba = proba
         self.format = format
         var names = keep
@@ -98,82 +100,74 @@ struct PredictionWriter {
             names += model.targetNames.map { keep.contains($0) ? "prediction_" + $0 : $0 }
         }
         self.names = names
-        keys = names.map { JSONText.quote($0) + ":" }
+        prefixes = names.enumerated().map { k, name in
+            format == .jsonl ? Array(((k == 0 ? "{" : ",") + JSONText.quote(name) + ":").utf8) : (k == 0 ? [] : [UInt8(ascii: ",")])
+        }
+        labels = model.targetNames.map { Array((format == .jsonl ? JSONText.quote($0) : Self.csvField($0)).utf8) }
     }
 
     func header() -> String {
         format == .csv ? names.map(Self.csvField).joined(separator: ",") + "\n" : ""
     }
 
-    func rows(_ batch: InputBatch, outputs: UnsafeBufferPointer<Float>) -> String {
-        var text = ""
+    func rows(_ batch: InputBatch, outputs: UnsafeBufferPointer<Float>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(batch.rows * names.count * 12)
         let k = model.outputs
         var probabilities = [Float](repeating: 0, count: k)
         for r in 0..<batch.rows {
-            var values: [Value] = batch.rows == batch.kept.count ? batch.kept[r].map(Value.cell) : []
+            var column = 0
+            if batch.kept.count == batch.rows {
+                for cell in batch.kept[r] {
+                    out += prefixes[column]
+                    column += 1
+                    switch cell {
+                    case .number(let v): append(v, to: &out)
+                    case .text(let s): out += Array((format == .jsonl ? JSONText.quote(s) : Self.csvField(s)).utf8)
+                    case .missing: if format == .jsonl { out += Array("null".utf8) }
+                    }
+                }
+            }
             let z = outputs.baseAddress! + r * k
             if model.task == .classification {
                 var best = 0
                 for c in 1..<max(k, 1) where z[c] > z[best] { best = c }
-                values.append(.text(model.targetNames[best]))
+                out += prefixes[column]
+                column += 1
+                out += labels[best]
                 if proba {
                     let top = z[best]
                     var sum: Float = 0
                     for c in 0..<k { probabilities[c] = exp(z[c] - top); sum += probabilities[c] }
-                    for c in 0..<k { values.append(.number(Double(probabilities[c] / sum))) }
+                    for c in 0..<k {
+                        out += prefixes[column]
+                        column += 1
+                        append(Double(probabilities[c] / sum), to: &out)
+                    }
                 }
             } else {
-                for c in 0..<k { values.append(.number(Double(z[c]))) }
-            }
-            text += line(values)
-        }
-        return text
-    }
-
-    enum Value {
-        case number(Double), text(String), null
-        static func cell(_ c: TableCell) -> Value {
-            switch c {
-            case .number(let v): return .number(v)
-            case .text(let s): return .text(s)
-            case .missing: return .null
-            }
-        }
-    }
-
-    private func line(_ values: [Value]) -> String {
-        switch format {
-        case .jsonl:
-            var line = "{"
-            for (k, v) in zip(keys, values) {
-                if line.utf8.count > 1 { line += "," }
-                line += k
-                line += Self.json(v)
-            }
-            return line + "}\n"
-        case .csv:
-            return values.map { v -> String in
-                switch v {
-                case .number(let d): return Self.number(d)
-                case .text(let s): return Self.csvField(s)
-                case .null: return ""
+                for c in 0..<k {
+                    out += prefixes[column]
+                    column += 1
+                    append(Double(z[c]), to: &out)
                 }
-            }.joined(separator: ",") + "\n"
+            }
+            if format == .jsonl { out.append(UInt8(ascii: "}")) }
+            out.append(0x0A)
         }
+        return out
     }
 
-    static func json(_ v: Value) -> String {
-        switch v {
-        case .number(let d): return d.isFinite ? number(d) : "null"
-        case .text(let s): return JSONText.quote(s)
-        case .null: return "null"
+    /// Float precision, shortest form: what the model computed, no more digits; a
+    /// non-finite value is null (JSON) or empty (CSV).
+    func append(_ d: Double, to out: inout [UInt8]) {
+        guard d.isFinite else {
+            if format == .jsonl { out += Array("null".utf8) }
+            return
         }
-    }
-
-    /// Float precision, shortest form: what the model computed, no more digits.
-    static func number(_ d: Double) -> String {
-        if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-        return "\(Float(d))"
+        if d == d.rounded() && abs(d) < 1e15 { out += Array(String(Int64(d)).utf8); return }
+        var text = Float(d).description
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 
     static func csvField(_ s: String) -> String {
@@ -189,8 +183,12 @@ final class OutputSink {
     init(path: String?) throws { self.path = path }
 
     func write(_ text: String) throws {
-        guard !text.isEmpty else { return }
-        if path == nil { try Console.out(text) } else { buffer.append(contentsOf: Array(text.utf8)) }
+        try write(Array(text.utf8))
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        if path == nil { try Console.out(bytes) } else { buffer.append(contentsOf: bytes) }
     }
 
     func finish() throws {
