@@ -69,11 +69,7 @@ extension Dataset {
         let step = Swift.max(1, count / 100_000)
         let sample = Array(stride(from: 0, to: count, by: step))
         return TableSchema(columns: featureNames.enumerated().map { k, name in
-            var values = sample.map { x[$0, k] }
-            values.sort()
-            let n = values.count
-            let median: Float? = n == 0 ? nil : n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
-            return InputColumn(name: name, encoding: .numeric(fill: median))
+            InputColumn(name: name, encoding: .numeric(fill: median(sample.map { x[$0, k] })))
         }, target: task == .regression ? targetNames : [])
     }
 }

@@ -192,3 +192,22 @@ public final class MappedFloats: @unchecked Sendable {
         _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED)
     }
 }
+
+extension Matrix {
+    /// The given columns, in that order, as a new matrix.
+    public func columns(_ indices: [Int]) -> Matrix {
+        var out = Matrix(rows: rows, cols: indices.count)
+        for r in 0..<rows {
+            for (j, k) in indices.enumerated() { out[r, j] = self[r, k] }
+        }
+        return out
+    }
+}
+
+/// The median of `values` (the mean of the middle two when their count is even); nil when empty.
+public func median<T: BinaryFloatingPoint>(_ values: [T]) -> T? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    let n = sorted.count
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+}

@@ -127,9 +127,7 @@ enum DatasetTensors {
             let chosen = (options.features ?? names).filter { !options.exclude.contains($0) }
             guard !chosen.isEmpty else { throw NimpError.usage("\(name): --features and --exclude leave no feature") }
             let columns = chosen.map { names.firstIndex(of: $0)! }
-            var x = Matrix(rows: d.count, cols: columns.count)
-            for r in 0..<d.count { for (j, k) in columns.enumerated() { x[r, j] = d.x[r, k] } }
-            d = Dataset(x: x, y: d.y, featureNames: chosen, targetNames: d.targetNames, source: d.source, seed: d.seed)
+            d = Dataset(x: d.x.columns(columns), y: d.y, featureNames: chosen, targetNames: d.targetNames, source: d.source, seed: d.seed)
         }
         return d
     }
@@ -155,9 +153,7 @@ enum DatasetTensors {
                 let extra = d.featureNames.filter { !expected.contains($0) }
                 if !extra.isEmpty { Console.warn("\(name): ignoring \(extra.count) feature\(extra.count == 1 ? "" : "s") the model does not use: \(RowEncoder.list(extra))") }
                 let index = Dictionary(uniqueKeysWithValues: d.featureNames.enumerated().map { ($1, $0) })
-                let columns = expected.map { index[$0]! }
-                x = Matrix(rows: d.count, cols: columns.count)
-                for r in 0..<d.count { for (j, k) in columns.enumerated() { x[r, j] = d.x[r, k] } }
+                x = d.x.columns(expected.map { index[$0]! })
             } else if d.features != expected.count {
                 throw NimpError.data(name, "tensor \"x\"", "\(d.features) features, but \(contract.owner) takes \(expected.count)",
                                      hint: "without feature_names in the metadata, columns are matched by position")

@@ -239,12 +239,17 @@ enum TableEncoding {
             x.append(contentsOf: row)
         }
         encoder.warnUnseen(table.name)
-        if noTarget > 0 { Console.warn("\(table.name): \(noTarget) row\(noTarget == 1 ? " has" : "s have") no target value and \(noTarget == 1 ? "is" : "are") left out") }
+        warnNoTarget(noTarget, table)
         let rows = x.count / max(width, 1)
         guard rows > 0 else { throw NimpError.data(table.name, nil, "no data rows with a target value, expected at least one sample") }
         let y: Targets = contract.task == .classification ? .classes(ids) : .values(Matrix(rows: rows, cols: targetNames.count, data: values))
         return Dataset(x: Matrix(rows: rows, cols: width, data: x), y: y, featureNames: contract.schema.featureNames,
                        targetNames: contract.targetNames, source: table.name, table: contract.schema)
+    }
+
+    static func warnNoTarget(_ count: Int, _ table: TableSource) {
+        guard count > 0 else { return }
+        Console.warn("\(table.name): \(count) row\(count == 1 ? " has" : "s have") no target value and \(count == 1 ? "is" : "are") left out")
     }
 
     static func warnExtra(_ table: TableSource, used: Set<Int>, keep: Set<String> = []) {
@@ -303,7 +308,7 @@ enum TableEncoding {
             lines.append(line)
         }
         guard !keep.isEmpty else { throw NimpError.data(table.name, nil, "only a header line, expected at least one data row after it") }
-        if noTarget > 0 { Console.warn("\(table.name): \(noTarget) row\(noTarget == 1 ? " has" : "s have") no target value and \(noTarget == 1 ? "is" : "are") left out") }
+        warnNoTarget(noTarget, table)
         if dropped > 0 { Console.info("\(table.name): --drop-missing left out \(dropped) row\(dropped == 1 ? "" : "s") with a missing value") }
         let schema = TableSchema(columns: try zip(inputs, profiles).map { k, profile in
             try profile.column(name: columns[k], file: table.name, place: { table.place(line: $0, column: k) })
@@ -397,7 +402,7 @@ struct ColumnProfile {
             guard !numbers.isEmpty else {
                 throw NimpError.data(file, "column \(JSONText.quote(name))", "every value is missing", hint: "leave the column out with --exclude \(name)")
             }
-            return InputColumn(name: name, encoding: .numeric(fill: Float(Self.median(numbers))))
+            return InputColumn(name: name, encoding: .numeric(fill: median(numbers).map(Float.init)))
         }
         if numbers.count > textCount, let first = firstText {
             throw NimpError.data(file, place(first.line), "\(JSONText.quote(String(first.value.prefix(40)))) is not a number, but most of this column is",
@@ -412,12 +417,6 @@ struct ColumnProfile {
         let categories = Self.sortedLabels(Array(counts.keys))
         let fill = categories.max { a, b in counts[a]! < counts[b]! || (counts[a]! == counts[b]! && a > b) }
         return InputColumn(name: name, encoding: .categorical(categories: categories, fill: fill))
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let n = sorted.count
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
     /// Numerically when every label reads as a number, else by UTF-8 bytes (as classes are).

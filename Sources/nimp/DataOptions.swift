@@ -14,7 +14,7 @@ struct DataOptions: ParsableArguments {
     var task: Task?
 
     var targetColumns: [String] {
-        target.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        target.flatMap { ColumnChoice.names($0) ?? [] }
     }
 
     /// A new model's training set.
@@ -48,6 +48,7 @@ struct ColumnChoice: ParsableArguments {
     @Flag(help: "Leave out rows with a missing input value instead of filling it with the column's median or most frequent value.")
     var dropMissing = false
 
+    /// `a,b,c` as names (also used for `--target a,b` and `--keep`).
     static func names(_ text: String?) -> [String]? {
         text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }

@@ -135,7 +135,7 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     /// Training and eval data as stored bytes (safetensors) and as datasets.
     /// `--target-column a,b` or `a b`.
     private var targetColumns: [String] {
-        targetColumn.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        targetColumn.flatMap { ColumnChoice.names($0) ?? [] }
     }
 
     private func contract(_ archive: ModelArchive) -> DataContract {
