@@ -78,7 +78,7 @@ public func evaluateQuality(_ model: Model, on data: Dataset) -> QualityReport {
 
 /// Runs `x` through `net` in chunks; `body(outputs, firstRow, rows)`. Pages of a mapped
 /// `x` and `y` are released behind the pass, so only a chunk of them stays resident.
-private func stream(_ net: Network, _ x: Matrix, y: Matrix? = nil, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
+func stream(_ net: Network, _ x: Matrix, y: Matrix? = nil, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
     x.withUnsafeBufferPointer { xp in
         var first = 0
         while first < x.rows {
@@ -148,7 +148,7 @@ public func macroF1(predictions: [Int32], labels: [Int32], classes: Int) -> Doub
     macroF1(confusion: confusionMatrix(predictions: predictions, labels: labels, classes: classes), classes: classes)
 }
 
-func macroF1(confusion: [Int], classes: Int) -> Double {
+public func macroF1(confusion: [Int], classes: Int) -> Double {
     var sum = 0.0, present = 0
     for c in 0..<classes {
         let tp = confusion[c * classes + c]

@@ -39,9 +39,16 @@ public struct CycleSummary: Codable, Sendable {
     public var signals: SignalLevels
     public var triggers: [String]
     public var memoryBytes: Int
+    /// Models whose eval set was regenerated before this cycle (gate_refresh_decisions).
+    public var evalRefreshed: [String] = []
+    /// Models left out of the plan: their eval set cannot be regenerated and has taken
+    /// gate_decision_budget decisions (`nimp registry refresh ID --eval FILE`).
+    public var evalSpent: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case iteration, status, reason, models, tasks, promoted, rejected, failed, seconds, evaluated, signals, triggers
+        case evalRefreshed = "eval_refreshed"
+        case evalSpent = "eval_spent"
         case modelsImproved = "models_improved"
         case totalGain = "total_gain"
         case bestGain = "best_gain"
@@ -62,6 +69,14 @@ public struct TaskOutcome: Sendable {
     public var gain: Double
     public var reason: String
     public var seconds: Double
+    /// The eval set the gate decided on.
+    public var evalSha256: String
+    /// The gate's paired test and the other quality metrics it compared.
+    public var evidence: MetricEvidence?
+    public var checks: [MetricEvidence] = []
+    /// Quality on the audit set of the champion and of the promoted candidate (recorded, never decided on).
+    public var auditBefore: [String: Double]?
+    public var auditAfter: [String: Double]?
 }
 
 /// One run of the self-improvement loop (README, "The cycle").
@@ -85,13 +100,56 @@ public enum Cycle {
         let brain = try BrainState.sense(registry)
         let models = try Assessor.assess(registry, brain: brain, record: false, latencySamples: options.latencySamples)
         let planner = makePlanner(brain)
-        let plan = planner.plan(models.map(\.assessment))
-        let summary = CycleSummary(
+        let (open, spent) = budgeted(models, config: brain.config)
+        for m in models where m.spec.source?.canGenerate == true && m.evalDecisions >= brain.config.gateRefreshDecisions {
+            Console.info("\(m.id): its eval set has decided \(m.evalDecisions) gates; the cycle will regenerate it first")
+        }
+        let plan = planner.plan(open.map(\.assessment))
+        var summary = CycleSummary(
             iteration: brain.iteration, status: "planned", reason: nil, models: models.count, tasks: plan.count, promoted: 0,
             rejected: 0, failed: 0, modelsImproved: [], totalGain: 0, bestGain: 0, averageTaskSeconds: 0,
             seconds: Date().timeIntervalSince(start), evaluated: models.filter(\.evaluatedNow).count,
             signals: brain.signals.levels, triggers: brain.environment.triggers, memoryBytes: residentMemoryBytes())
+        summary.evalSpent = spent
         return Result(summary: summary, plan: plan, outcomes: [])
+    }
+
+    /// Splits the models into those the gate may still decide on and those whose eval set
+    /// cannot be regenerated and has taken its budget of decisions (they wait for fresh rows).
+    static func budgeted(_ models: [AssessedModel], config: RegistryConfig) -> (open: [AssessedModel], spent: [String]) {
+        var open: [AssessedModel] = [], spent: [String] = []
+        for m in models {
+            if m.spec.source?.canGenerate != true, m.evalDecisions >= config.gateDecisionBudget {
+                Console.warn("\(m.id): left out: its eval set has decided \(m.evalDecisions) gates (gate_decision_budget "
+                             + "\(config.gateDecisionBudget)) and cannot be regenerated; give fresh rows with `nimp registry refresh \(m.id) --eval FILE`")
+                spent.append(m.id)
+            } else {
+                open.append(m)
+            }
+        }
+        return (open, spent)
+    }
+
+    /// Regenerates the eval set of every model with a generator or teacher command whose
+    /// eval set has decided `gate_refresh_decisions` gates. Returns the models refreshed.
+    static func refreshEvalSets(_ registry: Registry, brain: BrainState) throws -> [String] {
+        var refreshed: [String] = []
+        for id in try registry.modelIDs() {
+            guard let spec = try? registry.spec(id), spec.source?.canGenerate == true else { continue }
+            let decisions = Registry.gateDecisions(brain.history, model: id, evalSha256: spec.eval.sha256)
+            guard decisions >= brain.config.gateRefreshDecisions else { continue }
+            let refreshes = brain.history.count { $0.type == .refresh && $0.model == id }
+            do {
+                let data = try HeldOutSets.regenerateEval(registry, id: id, spec: spec, refresh: refreshes + 1)
+                try registry.replaceHeldOut(id, eval: data, audit: nil,
+                                            reason: "the eval set decided \(decisions) gates (gate_refresh_decisions \(brain.config.gateRefreshDecisions))")
+                Console.info("\(id): eval set regenerated after \(decisions) gate decisions")
+                refreshed.append(id)
+            } catch let e as NimpError where e.status != .ioError {
+                Console.warn("\(id): could not regenerate its eval set: \(e.message)")
+            }
+        }
+        return refreshed
     }
 
     static func makePlanner(_ brain: BrainState) -> Planner {
@@ -126,9 +184,11 @@ public enum Cycle {
         if brain.iteration > config.maxIterations {
             return skipped(brain, reason: "max_iterations (\(config.maxIterations)) cycles have run; raise it with `nimp registry config max_iterations N`", start: start)
         }
+        let refreshed = try refreshEvalSets(registry, brain: brain)
         let assessed = try Assessor.assess(registry, brain: brain, record: true, latencySamples: options.latencySamples)
         let planner = makePlanner(brain)
-        let plan = planner.plan(assessed.map(\.assessment))
+        let (open, spent) = budgeted(assessed, config: config)
+        let plan = planner.plan(open.map(\.assessment))
         let byID = Dictionary(uniqueKeysWithValues: assessed.map { ($0.id, $0) })
         let runner = TaskRunner(registry: registry, brain: brain, models: byID, iteration: brain.iteration, commandLine: options.commandLine)
         try Failpoint.hit("cycle.tasks", file: registry.root)
@@ -143,7 +203,8 @@ public enum Cycle {
             let share = remaining / Double(plan.count - n) * brain.signals.budgetScale
             Console.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", brain.iteration, n + 1, plan.count, task.type.rawValue, task.model, task.priority, max(0, share)))
             outcomes.append(try runTask(task, runner: runner, model: byID[task.model]!, budget: max(1, share),
-                                    threshold: planner.threshold, iteration: brain.iteration, latencySamples: options.latencySamples))
+                                    threshold: planner.threshold, confidence: config.promotionConfidence,
+                                    iteration: brain.iteration, latencySamples: options.latencySamples))
             Console.info("  \(outcomes.last!.status): \(outcomes.last!.reason)")
         }
         progress.update(completed: plan.count)
@@ -159,13 +220,15 @@ public enum Cycle {
 
         let promoted = outcomes.filter { $0.status == "promoted" }
         let gains = promoted.map(\.gain)
-        let summary = CycleSummary(
+        var summary = CycleSummary(
             iteration: brain.iteration, status: "completed", reason: nil, models: assessed.count, tasks: outcomes.count,
             promoted: promoted.count, rejected: outcome.rejected, failed: outcome.failed,
             modelsImproved: promoted.map(\.task.model).sorted(), totalGain: gains.reduce(0, +), bestGain: gains.max() ?? 0,
             averageTaskSeconds: outcomes.isEmpty ? 0 : outcomes.map(\.seconds).reduce(0, +) / Double(outcomes.count),
             seconds: Date().timeIntervalSince(start), evaluated: assessed.filter(\.evaluatedNow).count,
             signals: brain.signals.levels, triggers: brain.environment.triggers, memoryBytes: residentMemoryBytes())
+        summary.evalRefreshed = refreshed
+        summary.evalSpent = spent
 
         var file = brain.signalsFile
         file.record(brain.signals.levels.asDictionary, note: .object(["cycle": .int(brain.iteration)]))
@@ -192,30 +255,45 @@ public enum Cycle {
     /// on, except for an I/O error (a full disk, EIO), which ends the cycle with exit 74:
     /// nothing later could be recorded either, and cron should see the failure.
     static func runTask(_ task: PlannedTask, runner: TaskRunner, model: AssessedModel, budget: Double,
-                        threshold: Double, iteration: Int, latencySamples: Int) throws -> TaskOutcome {
+                        threshold: Double, confidence: Double, iteration: Int, latencySamples: Int) throws -> TaskOutcome {
         let start = Date()
         let registry = runner.registry
         var outcome = TaskOutcome(task: task, status: "failed", parent: model.championVersion, candidate: nil,
-                                  before: model.assessment.metrics, after: [:], gain: 0, reason: "", seconds: 0)
+                                  before: model.assessment.metrics, after: [:], gain: 0, reason: "", seconds: 0,
+                                  evalSha256: model.spec.eval.sha256)
         do {
             let candidate = try runner.run(task, budget: budget)
-            let eval = try DatasetIO.load(path: registry.layout.resolve(model.spec.eval.path),
-                                          for: DataContract(model: candidate.model, owner: "the candidate for \(model.id)"))
+            let evalPath = registry.layout.resolve(model.spec.eval.path)
+            let eval = try DatasetIO.load(path: evalPath, for: DataContract(model: candidate.model, owner: "the candidate for \(model.id)"))
             let bytes = try candidate.encode().count
             let after = try Evaluator.evaluate(candidate.model, on: eval, archiveBytes: bytes, latencySamples: latencySamples, throughputSeconds: 0.05).metrics
             outcome.after = after
-            let decision = Gate.decide(metric: task.metric, qualityMetric: model.assessment.qualityMetric,
+            // Both models on the same eval rows, each reading them through its own contract.
+            let comparison = try runner.champion(model).map { champion in
+                let rows = try DatasetIO.load(path: evalPath, for: DataContract(model: champion.model, owner: "the champion of \(model.id)"))
+                return PairedComparison(champion: sampleOutcomes(champion.model, on: rows), candidate: sampleOutcomes(candidate.model, on: eval))
+            }
+            var request = Gate.Request(metric: task.metric, qualityMetric: model.assessment.qualityMetric, task: model.spec.task,
                                        before: model.championVersion == nil ? nil : model.assessment.metrics, after: after,
-                                       threshold: threshold, targets: model.spec.targets, constraints: model.spec.constraints)
+                                       comparison: comparison, threshold: threshold, confidence: confidence)
+            request.targets = model.spec.targets
+            request.constraints = model.spec.constraints
+            let decision = Gate.decide(request)
             outcome.gain = decision.gain
             outcome.reason = decision.reason
+            outcome.evidence = decision.evidence
+            outcome.checks = decision.checks
             outcome.seconds = Date().timeIntervalSince(start)
             if decision.promote {
+                // Decided: only now is the audit set read, to record what the promotion did there.
+                outcome.auditBefore = model.audit
+                outcome.auditAfter = try HeldOutSets.auditSet(registry, model.spec, for: candidate.model, id: model.id)
+                    .map { HeldOutSets.audit(candidate.model, on: $0) }
                 // The cycle holds the lock, so the next version number is known: the task
                 // line goes into the same append as the promote line (one write, all or nothing).
                 outcome.status = "promoted"
                 outcome.candidate = (try registry.versions(model.id).latest ?? 0) + 1
-                let version = try registry.addVersion(model.id, archive: candidate, heldOut: after,
+                let version = try registry.addVersion(model.id, archive: candidate, heldOut: after, audit: outcome.auditAfter,
                                                       promote: "cycle \(iteration): \(task.type.rawValue): \(decision.reason)",
                                                       history: [taskEntry(outcome, iteration: iteration)])
                 precondition(version == outcome.candidate, "version \(version) stored while the cycle held the lock expecting \(outcome.candidate!)")
@@ -264,6 +342,11 @@ public enum Cycle {
         e["before"] = .metrics(o.before)
         e["after"] = .metrics(o.after)
         e["gain"] = .number(o.gain.isFinite ? o.gain : 0)
+        e["eval_sha256"] = .string(o.evalSha256)
+        if let evidence = o.evidence { e["evidence"] = evidence.json }
+        if !o.checks.isEmpty { e["checks"] = .array(o.checks.map(\.json)) }
+        if let a = o.auditBefore { e["audit_before"] = .metrics(a) }
+        if let a = o.auditAfter { e["audit_after"] = .metrics(a) }
         e["promoted"] = .bool(o.status == "promoted")
         e["outcome"] = .string(o.status)
         e["reason"] = .string(o.reason)

@@ -60,6 +60,10 @@ struct AssessedModel {
     var assessment: ModelAssessment
     /// The held-out metrics were measured now (not from the cache).
     var evaluatedNow: Bool
+    /// The champion's quality on the audit set, for the record only: no decision reads it.
+    var audit: [String: Double]?
+    /// Gate decisions taken on the current eval set.
+    var evalDecisions: Int
 }
 
 enum Assessor {
@@ -91,6 +95,16 @@ enum Assessor {
                         if record { try registry.recordHeldOut(id, version: champion, metrics: metrics) }
                     }
                 }
+                var audit: [String: Double]?
+                if let champion, let ref = spec.audit {
+                    if let cached = try registry.versions(id).summary(champion)?.audit, cached.evalSha256 == ref.sha256 {
+                        audit = cached.metrics
+                    } else {
+                        let a = try archive ?? registry.archive(id, version: champion)
+                        audit = try HeldOutSets.auditSet(registry, spec, for: a.model, id: id).map { HeldOutSets.audit(a.model, on: $0) }
+                        if record, let audit { try registry.recordAudit(id, version: champion, metrics: audit) }
+                    }
+                }
                 let entries = byModel[id] ?? []
                 let gains = entries.filter { $0.type == .task && $0["task_type"]?.string == TaskType.training.rawValue }
                     .compactMap { $0["gain"]?.double }
@@ -111,7 +125,8 @@ enum Assessor {
                     recentTrainingGains: Array(gains.suffix(Planner.plateauLength)), freshData: fresh, idleSeconds: idle,
                     recentRejections: rejections)
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,
-                                            assessment: assessment, evaluatedNow: evaluatedNow))
+                                            assessment: assessment, evaluatedNow: evaluatedNow, audit: audit,
+                                            evalDecisions: Registry.gateDecisions(entries, model: id, evalSha256: spec.eval.sha256)))
             } catch let error as NimpError where error.status != .ioError {
                 // A damaged model is skipped; an I/O error (full disk) ends the cycle.
                 Console.warn("\(id): skipped: \(error.message)")

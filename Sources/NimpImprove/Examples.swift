@@ -4,7 +4,7 @@ import NimpIO
 import NimpRegistry
 
 /// The example registry of `nimp registry init --examples`: the four signal models,
-/// each with a generated training set, a held-out eval set from another seed, targets,
+/// each with a generated training set, held-out eval and audit sets from other seeds, targets,
 /// and a first champion that is deliberately small and under-trained so that cycles
 /// have real work — plus `dopamine-small`, a smaller twin that shares dopamine's eval
 /// set, so the cycle can distil the better model into the smaller one.
@@ -50,6 +50,7 @@ public enum Examples {
             if registry.hasModel(id) { continue }
             let train = example.generator.generate(samples: trainSamples, seed: example.trainSeed)
             let eval = example.generator.generate(samples: evalSamples, seed: example.evalSeed)
+            let audit = example.generator.generate(samples: evalSamples, seed: example.evalSeed + 50)
             var request = TrainingRequest(train: train, genome: firstGenome)
             request.id = id
             request.seed = UInt64(n + 1)
@@ -59,12 +60,14 @@ public enum Examples {
             let (archive, _) = try TrainingJob.run(request)
             let report = try Evaluator.evaluate(archive.model, on: eval, archiveBytes: try archive.encode().count,
                                                 latencySamples: 500, throughputSeconds: 0.05)
+            let audited = evaluateQuality(archive.model, on: audit).metrics
             let declaration = ModelDeclaration(
                 task: .regression, source: DataSource(.generator(example.generator.rawValue), samples: trainSamples),
                 targets: example.targets, constraints: example.constraints, genome: example.genome,
                 description: "surrogate of the \(example.generator.signalName) signal (\(example.generator.rawValue)), an example model")
             try registry.addModel(id, declaration: declaration, trainData: trainBytes,
-                                  evalData: DatasetIO.encode(eval, format: .safetensors), first: archive, heldOut: report.metrics)
+                                  evalData: DatasetIO.encode(eval, format: .safetensors), auditData: DatasetIO.encode(audit, format: .safetensors),
+                                  first: archive, heldOut: report.metrics, audit: audited)
             log(String(format: "added %@: r2 %.3f on %d held-out samples (targets %@)", id, report.quality.r2 ?? .nan, eval.count,
                        example.targets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             added.append(id)

@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpRegistry
 
 /// The kinds of improvement task a cycle can plan.
 public enum TaskType: String, Codable, CaseIterable, Sendable {
@@ -225,12 +226,19 @@ public struct Planner: Sendable {
                 guard let value = a.metrics[metric] else { continue }
                 var limits: [(Double, String)] = []
                 if let t = a.targets[metric] { limits.append((t, "target")) }
-                if metric == "parameters", let c = a.constraints["max_parameters"] { limits.append((c, "constraint max_parameters")) }
-                if metric == "bytes", let c = a.constraints["max_bytes"] { limits.append((c, "constraint max_bytes")) }
+                for (name, bounded) in ModelSpec.constraintMetrics where bounded == metric {
+                    if let c = a.constraints[name] { limits.append((c, "constraint " + name)) }
+                }
                 for (limit, what) in limits {
                     let gap = MetricKind.gap(metric, value: value, target: limit)
-                    if gap > 0 {
-                        add(.optimization, metric: metric, gap: gap, reasons: [String(format: "%@ %.4g, %@ %.4g: gap %.3f", metric, value, what, limit, gap)], boost: boost, triggers: idleTrigger)
+                    guard gap > 0 else { continue }
+                    let text = String(format: "%@ %.4g, %@ %.4g: gap %.3f", metric, value, what, limit, gap)
+                    if what.hasPrefix("constraint") {
+                        // A champion over a constraint is compressed before anything else is tried.
+                        add(.optimization, metric: metric, gap: gap, reasons: [text, "over a constraint: meeting it comes first"],
+                            boost: boost * (1 + 1 / gap), triggers: idleTrigger + ["constraint"])
+                    } else {
+                        add(.optimization, metric: metric, gap: gap, reasons: [text], boost: boost, triggers: idleTrigger)
                     }
                 }
             }
@@ -246,7 +254,9 @@ public struct Planner: Sendable {
                     }
                 }
             }
-            if let best = options.max(by: { ($0.priority, $1.model) < ($1.priority, $0.model) }) { tasks.append(best) }
+            let constrained = options.filter { $0.triggers.contains("constraint") }
+            let pool = constrained.isEmpty ? options : constrained
+            if let best = pool.max(by: { ($0.priority, $1.model) < ($1.priority, $0.model) }) { tasks.append(best) }
         }
         return tasks.sorted { ($0.priority, $1.model) > ($1.priority, $0.model) }
     }

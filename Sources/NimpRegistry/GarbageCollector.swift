@@ -60,7 +60,7 @@ extension Registry {
                     report.bytesFreed += removed.reduce(0) { $0 + $1.size }
                 }
             }
-            let referenced = Set(ids.compactMap { try? spec($0) }.flatMap { [layout.resolve($0.train.path), layout.resolve($0.eval.path)] })
+            let referenced = Set(ids.compactMap { try? spec($0) }.flatMap { $0.datasets.map { layout.resolve($0.path) } })
             let orphans = contentAddressedDataFiles().map { layout.data + "/" + $0 }.filter { !referenced.contains($0) }
             report.removedData = orphans
             for path in orphans {

@@ -35,31 +35,29 @@ extension Registry {
     /// `add.archive.*`, `add.index.*`, `add.log.*`, `add.pointer.*`, `add.rename`,
     /// `add.fsync-dir`, `add.history.*`, `add.done`.
     @discardableResult
-    public func addModel(_ id: String, declaration: ModelDeclaration, trainData: Data, evalData: Data,
+    public func addModel(_ id: String, declaration: ModelDeclaration, trainData: Data, evalData: Data, auditData: Data? = nil,
                          dataExtension: String = "safetensors", first: ModelArchive? = nil,
-                         heldOut: [String: Double]? = nil, fields: [String: JSONValue] = [:]) throws -> ModelSpec
+                         heldOut: [String: Double]? = nil, audit: [String: Double]? = nil,
+                         fields: [String: JSONValue] = [:]) throws -> ModelSpec
     {
         try ModelID.validate(id)
         return try withLock {
             try requireAbsent(id)
-            let train = try storeData(trainData, extension: dataExtension)
-            let eval: (ref: DataRef, created: Bool)
+            var stored: [(ref: DataRef, created: Bool)] = []
             do {
-                eval = try storeData(evalData, extension: dataExtension)
-            } catch {
-                if train.created { unlink(layout.resolve(train.ref.path)) }
-                throw error
-            }
-            do {
+                for data in [trainData, evalData] + (auditData.map { [$0] } ?? []) {
+                    stored.append(try storeData(data, extension: dataExtension))
+                }
                 let genome = declaration.genome ?? first.flatMap { $0.manifest.genome ?? Self.genome(of: $0.model) } ?? Genome()
-                let spec = ModelSpec(task: declaration.task, train: train.ref, eval: eval.ref, source: declaration.source,
+                let spec = ModelSpec(task: declaration.task, train: stored[0].ref, eval: stored[1].ref,
+                                     audit: stored.count > 2 ? stored[2].ref : nil, source: declaration.source,
                                      targets: declaration.targets, constraints: declaration.constraints, genome: genome,
                                      description: declaration.description)
-                try addModel(id, spec: spec, first: first, heldOut: heldOut, fields: fields)
+                try addModel(id, spec: spec, first: first, heldOut: heldOut, audit: audit, fields: fields)
                 return spec
             } catch {
                 // Data this call stored is referred to by nothing now.
-                for stored in [train, eval] where stored.created { unlink(layout.resolve(stored.ref.path)) }
+                for s in stored where s.created { unlink(layout.resolve(s.ref.path)) }
                 throw error
             }
         }
@@ -67,12 +65,12 @@ extension Registry {
 
     /// Adds model `id` with `spec`, whose data must already be in the registry.
     public func addModel(_ id: String, spec: ModelSpec, first: ModelArchive? = nil, heldOut: [String: Double]? = nil,
-                         fields: [String: JSONValue] = [:]) throws
+                         audit: [String: Double]? = nil, fields: [String: JSONValue] = [:]) throws
     {
         try ModelID.validate(id)
         try withLock {
             try requireAbsent(id)
-            for ref in [spec.train, spec.eval] where !FileManager.default.fileExists(atPath: layout.resolve(ref.path)) {
+            for ref in spec.datasets where !FileManager.default.fileExists(atPath: layout.resolve(ref.path)) {
                 throw NimpError.missing(layout.resolve(ref.path), "no such dataset in the registry (model.json of \(id) refers to it)")
             }
             if let first, first.manifest.task != spec.task {
@@ -88,6 +86,7 @@ extension Registry {
                 entry["task"] = .string(spec.task.rawValue)
                 entry["eval_sha256"] = .string(spec.eval.sha256)
                 entry["train_sha256"] = .string(spec.train.sha256)
+                if let ref = spec.audit { entry["audit_sha256"] = .string(ref.sha256) }
                 if let first {
                     var stored = first
                     stored.manifest.id = id
@@ -95,14 +94,16 @@ extension Registry {
                     let data = try stored.encode()
                     stored.sha256 = SHA256.hex(data)
                     try AtomicFile.write(data, to: staging + "/versions/" + VersionName.file(1), failpoint: "add.archive", exclusive: true)
-                    let summary = VersionSummary(version: 1, archive: stored, size: data.count,
+                    var summary = VersionSummary(version: 1, archive: stored, size: data.count,
                                                  heldOut: heldOut.map { HeldOutMetrics(evalSha256: spec.eval.sha256, metrics: $0) })
+                    if let audit, let ref = spec.audit { summary.audit = HeldOutMetrics(evalSha256: ref.sha256, metrics: audit) }
                     try VersionIndex(directory: staging + "/versions").append([summary], failpoint: "add.index")
                     try ChampionStore(directory: staging).commit(
                         ChampionChange(action: .promote, from: nil, to: 1, reason: "added"), failpoint: "add")
                     entry["champion"] = .int(1)
                     entry["sha256"] = .string(stored.sha256)
                     if let heldOut { entry["held_out"] = .metrics(heldOut) }
+                    if let audit { entry["audit"] = .metrics(audit) }
                 }
                 try AtomicFile.syncDirectory(staging + "/versions")
                 try AtomicFile.syncDirectory(staging)

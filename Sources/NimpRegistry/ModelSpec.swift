@@ -74,30 +74,40 @@ public struct ModelSpec: Equatable, Sendable {
         "accuracy", "macro_f1", "log_loss", "mse", "rmse", "mae", "r2",
         "latency_p50_us", "latency_p99_us", "throughput_per_s", "parameters", "bytes",
     ]
-    public static let constraintNames: Set<String> = ["max_parameters", "max_bytes", "max_latency_p50_us", "max_latency_p99_us"]
+    /// Constraint names and the metric each one bounds.
+    public static let constraintMetrics: [String: String] = [
+        "max_parameters": "parameters", "max_bytes": "bytes",
+        "max_latency_p50_us": "latency_p50_us", "max_latency_p99_us": "latency_p99_us",
+    ]
 
     public var task: Task
     public var train: DataRef
-    /// The fixed held-out set every version is judged on.
+    /// The held-out set the gate decides on.
     public var eval: DataRef
+    /// Held-out rows no decision reads: quality as reported, never as decided (README, "The gate").
+    public var audit: DataRef?
     public var source: DataSource?
     public var targets: [String: Double]
     public var constraints: [String: Double]
     public var genome: Genome
     public var description: String?
 
-    public init(task: Task, train: DataRef, eval: DataRef, source: DataSource? = nil, targets: [String: Double] = [:],
+    public init(task: Task, train: DataRef, eval: DataRef, audit: DataRef? = nil, source: DataSource? = nil, targets: [String: Double] = [:],
                 constraints: [String: Double] = [:], genome: Genome = Genome(), description: String? = nil)
     {
         self.task = task
         self.train = train
         self.eval = eval
+        self.audit = audit
         self.source = source
         self.targets = targets
         self.constraints = constraints
         self.genome = genome
         self.description = description
     }
+
+    /// Every dataset the model refers to.
+    public var datasets: [DataRef] { [train, eval] + (audit.map { [$0] } ?? []) }
 
     /// Parses and validates model.json (exit 65 naming the key on any problem).
     public static func parse(_ data: Data, file: String) throws -> ModelSpec {
@@ -114,10 +124,11 @@ public struct ModelSpec: Equatable, Sendable {
         guard var data = try top.object("data") else { throw top.fail("data", "missing") }
         let train = try dataRef(&data, "train")
         let eval = try dataRef(&data, "eval")
+        let audit = data.value("audit") == nil ? nil : try dataRef(&data, "audit")
         let source = try data.object("source").map(dataSource)
         try data.finish()
         let targets = try top.numbers("targets", allowed: metricNames) ?? [:]
-        let constraints = try top.numbers("constraints", allowed: constraintNames) ?? [:]
+        let constraints = try top.numbers("constraints", allowed: Set(constraintMetrics.keys)) ?? [:]
         var genome = Genome()
         if let g = top.value("genome") {
             do {
@@ -130,7 +141,7 @@ public struct ModelSpec: Equatable, Sendable {
         }
         let description = try top.string("description")
         try top.finish()
-        return ModelSpec(task: task, train: train, eval: eval, source: source, targets: targets,
+        return ModelSpec(task: task, train: train, eval: eval, audit: audit, source: source, targets: targets,
                          constraints: constraints, genome: genome, description: description)
     }
 
@@ -174,6 +185,7 @@ public struct ModelSpec: Equatable, Sendable {
 
     public var json: JSONValue {
         var data: [String: JSONValue] = ["train": train.json, "eval": eval.json]
+        if let audit { data["audit"] = audit.json }
         if let source { data["source"] = source.json }
         var o: [String: JSONValue] = [
             "format_version": .int(Self.formatVersion),

@@ -11,6 +11,12 @@ public struct RegistryConfig: Equatable, Sendable {
     public var improvementInterval = 300.0
     /// Relative gain on held-out data needed to promote (0.1 = 10% less error).
     public var performanceThreshold = 0.1
+    /// Confidence of the gate's paired test: the whole interval of a gain must lie above zero.
+    public var promotionConfidence = 0.95
+    /// Gate decisions after which a model whose data is generated gets a fresh eval set.
+    public var gateRefreshDecisions = 25
+    /// Gate decisions an eval set that cannot be regenerated may take.
+    public var gateDecisionBudget = 50
     /// Cycles a registry runs at most (counted in history).
     public var maxIterations = 1000
     /// Versions `gc` keeps per model, besides champions and their lineage.
@@ -28,6 +34,12 @@ public struct RegistryConfig: Equatable, Sendable {
                   "seconds between cycles; a cycle started sooner exits 0 and does nothing unless --force"),
         ConfigKey("performance_threshold", .double(\.performanceThreshold, 0...1),
                   "relative gain on held-out data needed to promote a candidate (0.1 = 10% less error)"),
+        ConfigKey("promotion_confidence", .double(\.promotionConfidence, 0...1, open: true),
+                  "confidence of the gate's paired test: the whole interval of a candidate's gain on the eval rows must lie above zero"),
+        ConfigKey("gate_refresh_decisions", .int(\.gateRefreshDecisions, 1...1_000_000),
+                  "gate decisions after which a model with a generator or teacher command gets a freshly generated eval set"),
+        ConfigKey("gate_decision_budget", .int(\.gateDecisionBudget, 1...1_000_000),
+                  "gate decisions an eval set that cannot be regenerated may take; then the model waits for fresh eval rows (registry refresh)"),
         ConfigKey("max_iterations", .int(\.maxIterations, 1...1_000_000_000), "cycles this registry runs at most"),
         ConfigKey("keep_versions", .int(\.keepVersions, 1...1_000_000),
                   "versions gc keeps per model, besides champions and the versions their lineage needs"),
@@ -55,7 +67,7 @@ public struct RegistryConfig: Equatable, Sendable {
     public func value(_ key: ConfigKey) -> JSONValue {
         switch key.kind {
         case .int(let path, _): .int(self[keyPath: path])
-        case .double(let path, _): .number(self[keyPath: path])
+        case .double(let path, _, _): .number(self[keyPath: path])
         case .bool(let path): .bool(self[keyPath: path])
         }
     }
@@ -70,9 +82,9 @@ public struct RegistryConfig: Equatable, Sendable {
             guard let n = value.int, value.double.map({ $0.rounded() == $0 }) ?? false else { throw bad("an integer") }
             guard range.contains(n) else { throw bad("an integer in \(range.lowerBound)…\(range.upperBound)") }
             self[keyPath: path] = n
-        case .double(let path, let range):
+        case .double(let path, let range, let open):
             guard let x = value.double, x.isFinite else { throw bad("a number") }
-            guard range.contains(x) else { throw bad("a number in \(Self.format(range.lowerBound))…\(Self.format(range.upperBound))") }
+            guard range.contains(x), !open || (x != range.lowerBound && x != range.upperBound) else { throw bad("a number \(key.rangeDescription)") }
             self[keyPath: path] = x
         case .bool(let path):
             guard let b = value.bool else { throw bad("true or false") }
@@ -89,10 +101,12 @@ public struct RegistryConfig: Equatable, Sendable {
         default:
             if let i = Int(text) { value = .int(i) } else if let d = Double(text) { value = .number(d) } else { value = .string(text) }
         }
+        // A value of the wrong type or out of range is bad data (exit 65), as it is in config.json.
         do {
             try set(key, value, file: "config")
-        } catch let error as NimpError {
-            throw NimpError.usage(error.message, hint: "\(key.name): \(key.typeDescription); \(key.help)")
+        } catch var error as NimpError {
+            error.hint = "\(key.name): \(key.typeDescription); \(key.help)"
+            throw error
         }
     }
 
@@ -140,7 +154,8 @@ public struct RegistryConfig: Equatable, Sendable {
 public struct ConfigKey: @unchecked Sendable {
     public enum Kind {
         case int(WritableKeyPath<RegistryConfig, Int>, ClosedRange<Int>)
-        case double(WritableKeyPath<RegistryConfig, Double>, ClosedRange<Double>)
+        /// `open`: the bounds themselves are excluded.
+        case double(WritableKeyPath<RegistryConfig, Double>, ClosedRange<Double>, open: Bool = false)
         case bool(WritableKeyPath<RegistryConfig, Bool>)
     }
 
@@ -154,13 +169,20 @@ public struct ConfigKey: @unchecked Sendable {
         self.help = help
     }
 
+    /// `in 0…1`, or `strictly between 0 and 1` for an open range.
+    var rangeDescription: String {
+        guard case .double(_, let r, let open) = kind else { return "" }
+        let (a, b) = (RegistryConfig.format(r.lowerBound), RegistryConfig.format(r.upperBound))
+        return open ? "strictly between \(a) and \(b)" : "in \(a)…\(b)"
+    }
+
     public var defaultValue: JSONValue { RegistryConfig().value(self) }
 
     /// The type and range in words, for help and messages.
     public var typeDescription: String {
         switch kind {
         case .int(_, let r): "integer \(r.lowerBound)…\(r.upperBound)"
-        case .double(_, let r): "number \(RegistryConfig.format(r.lowerBound))…\(RegistryConfig.format(r.upperBound))"
+        case .double: "number " + rangeDescription
         case .bool: "boolean"
         }
     }

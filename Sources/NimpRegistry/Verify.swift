@@ -67,7 +67,7 @@ extension Registry {
         var spec: ModelSpec?
         do { spec = try self.spec(id) } catch let error as NimpError { report.problem(error) } catch {}
         if let spec {
-            for ref in [spec.train, spec.eval] {
+            for ref in spec.datasets {
                 let path = layout.resolve(ref.path)
                 if dataChecked[path] == nil {
                     dataChecked[path] = (try? SHA256.hex(file: path)) ?? "missing"

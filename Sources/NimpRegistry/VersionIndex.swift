@@ -2,7 +2,8 @@ import Foundation
 import NimpCore
 import NimpIO
 
-/// Metrics of a version measured on its model's fixed held-out eval set.
+/// Metrics of a version measured on one of its model's held-out sets (eval or audit),
+/// valid while that set's sha256 is the model's.
 public struct HeldOutMetrics: Equatable, Sendable {
     public var evalSha256: String
     public var metrics: [String: Double]
@@ -10,6 +11,15 @@ public struct HeldOutMetrics: Equatable, Sendable {
     public init(evalSha256: String, metrics: [String: Double]) {
         self.evalSha256 = evalSha256
         self.metrics = metrics
+    }
+
+    func json(shaKey: String) -> JSONValue {
+        [shaKey: .string(evalSha256), "metrics": .metrics(metrics)]
+    }
+
+    init?(json: JSONValue?, shaKey: String) {
+        guard let json, let sha = json[shaKey]?.string else { return nil }
+        self.init(evalSha256: sha, metrics: json["metrics"]?.metrics ?? [:])
     }
 }
 
@@ -31,6 +41,8 @@ public struct VersionSummary: Equatable, Sendable {
     public var metrics: [String: Double]
     /// Metrics on the eval set, when measured (by `add` or a cycle).
     public var heldOut: HeldOutMetrics?
+    /// Metrics on the audit set, when measured (never read by a decision).
+    public var audit: HeldOutMetrics?
 
     public init(version: Int, size: Int, sha256: String, created: Date? = nil, task: Task? = nil, parent: Int? = nil,
                 operation: String? = nil, teacher: String? = nil, datasetSha256: String? = nil, parameters: Int? = nil,
@@ -61,9 +73,8 @@ public struct VersionSummary: Equatable, Sendable {
         if let teacher { o["teacher"] = .string(teacher) }
         if let datasetSha256 { o["dataset_sha256"] = .string(datasetSha256) }
         if let parameters { o["parameters"] = .int(parameters) }
-        if let heldOut {
-            o["held_out"] = ["eval_sha256": .string(heldOut.evalSha256), "metrics": .metrics(heldOut.metrics)]
-        }
+        if let heldOut { o["held_out"] = heldOut.json(shaKey: "eval_sha256") }
+        if let audit { o["audit"] = audit.json(shaKey: "audit_sha256") }
         return .object(o)
     }
 
@@ -78,9 +89,8 @@ public struct VersionSummary: Equatable, Sendable {
         datasetSha256 = v["dataset_sha256"]?.string
         parameters = v["parameters"]?.int
         metrics = v["metrics"]?.metrics ?? [:]
-        if let h = v["held_out"], let evalSha = h["eval_sha256"]?.string {
-            heldOut = HeldOutMetrics(evalSha256: evalSha, metrics: h["metrics"]?.metrics ?? [:])
-        }
+        heldOut = HeldOutMetrics(json: v["held_out"], shaKey: "eval_sha256")
+        audit = HeldOutMetrics(json: v["audit"], shaKey: "audit_sha256")
     }
 }
 

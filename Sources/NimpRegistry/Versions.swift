@@ -99,7 +99,7 @@ extension Registry {
     /// Steps (failpoints): `version.begin`, `version.archive.*` (exclusive create),
     /// `version.index.*`, then promotion's steps.
     @discardableResult
-    public func addVersion(_ id: String, archive: ModelArchive, heldOut: [String: Double]? = nil,
+    public func addVersion(_ id: String, archive: ModelArchive, heldOut: [String: Double]? = nil, audit: [String: Double]? = nil,
                            promote reason: String? = nil, history entries: [HistoryEntry] = []) throws -> Int
     {
         try withLock {
@@ -120,8 +120,9 @@ extension Registry {
             try FileReplacement.create(data, at: path, failpoint: "version.archive")
             do {
                 stored.sha256 = SHA256.hex(data)
-                let summary = VersionSummary(version: version, archive: stored, size: data.count,
+                var summary = VersionSummary(version: version, archive: stored, size: data.count,
                                              heldOut: heldOut.map { HeldOutMetrics(evalSha256: spec.eval.sha256, metrics: $0) })
+                if let audit, let ref = spec.audit { summary.audit = HeldOutMetrics(evalSha256: ref.sha256, metrics: audit) }
                 try index.append([summary], failpoint: "version.index")
                 if let reason {
                     try promote(id, version: version, reason: reason, history: entries)
@@ -141,14 +142,28 @@ extension Registry {
     /// Records metrics of a version measured on the model's eval set (a cache the
     /// listing shows; a later record replaces an earlier one).
     public func recordHeldOut(_ id: String, version: Int, metrics: [String: Double]) throws {
+        try record(id, version: version, failpoint: "index.held-out") { summary, spec in
+            summary.heldOut = HeldOutMetrics(evalSha256: spec.eval.sha256, metrics: metrics)
+        }
+    }
+
+    /// Records metrics of a version measured on the model's audit set.
+    public func recordAudit(_ id: String, version: Int, metrics: [String: Double]) throws {
+        try record(id, version: version, failpoint: "index.audit") { summary, spec in
+            guard let audit = spec.audit else { return }
+            summary.audit = HeldOutMetrics(evalSha256: audit.sha256, metrics: metrics)
+        }
+    }
+
+    private func record(_ id: String, version: Int, failpoint: String, _ change: (inout VersionSummary, ModelSpec) -> Void) throws {
         try withLock {
             let spec = try self.spec(id)
             let list = try versions(id)
             guard var summary = list.summary(version) else {
                 throw NimpError(.noInput, "\(layout.archive(id, version)): model \(id) has no readable version \(VersionName.label(version))")
             }
-            summary.heldOut = HeldOutMetrics(evalSha256: spec.eval.sha256, metrics: metrics)
-            try VersionIndex(layout: layout, model: id).append([summary], failpoint: "index.held-out")
+            change(&summary, spec)
+            try VersionIndex(layout: layout, model: id).append([summary], failpoint: failpoint)
         }
     }
 }

@@ -114,10 +114,15 @@ import Testing
         let withHistory = jsonLines(f.ok(reg, ["signals"]))
         #expect(withHistory.count == 2 && (withHistory[1]["levels"] as? [String: Any])?["dopamine"] as? Double == 0.7)
 
-        #expect(jsonLines(f.ok(reg, ["config"])).count == 8)
+        #expect(jsonLines(f.ok(reg, ["config"])).count == 11)
         f.ok(reg, ["config", "keep_versions", "3"])
         #expect(f.ok(reg, ["config", "keep_versions"]) == "3\n")
-        #expect(f.registry(reg, ["config", "keep_versions", "-1"]).status == 64)
+        #expect(f.registry(reg, ["config", "keep_versions", "-1"]).status == 65)
+        for bad in ["0", "1", "1.5", "-0.2"] {
+            let r = f.registry(reg, ["config", "promotion_confidence", bad])
+            #expect(r.status == 65 && r.stderr.contains("promotion_confidence") && r.stderr.contains("strictly between 0 and 1"), "\(bad): \(r.stderr)")
+        }
+        f.ok(reg, ["config", "promotion_confidence", "0.99"])
         let typo = f.registry(reg, ["config", "keep_version"])
         #expect(typo.status == 64 && typo.stderr.contains("did you mean \"keep_versions\""))
 

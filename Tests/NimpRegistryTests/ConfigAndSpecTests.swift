@@ -31,7 +31,8 @@ import Testing
 
     @Test func typesAndRangesAreChecked() throws {
         for bad in [#"{"max_concurrent_tasks": 1.5}"#, #"{"max_concurrent_tasks": 0}"#, #"{"performance_threshold": "0.1"}"#,
-                    #"{"performance_threshold": 2}"#, #"{"cross_model_distillation": 1}"#, #"[1]"#] {
+                    #"{"performance_threshold": 2}"#, #"{"cross_model_distillation": 1}"#, #"[1]"#,
+                    #"{"promotion_confidence": 1}"#, #"{"promotion_confidence": 0}"#, #"{"promotion_confidence": -0.5}"#] {
             let error = expectNimpError(.dataError) { _ = try RegistryConfig.parse(Data(bad.utf8), file: "config.json") }
             #expect(error != nil, "\(bad) should be rejected")
         }
@@ -40,7 +41,11 @@ import Testing
         #expect(config.improvementInterval == 60)
         try config.set(try RegistryConfig.key("genetic_architecture_search"), text: "false")
         #expect(!config.geneticArchitectureSearch)
-        #expect(expectNimpError(.usage) { try config.set(try RegistryConfig.key("keep_versions"), text: "zero") } != nil)
+        #expect(expectNimpError(.dataError) { try config.set(try RegistryConfig.key("keep_versions"), text: "zero") } != nil)
+        let open = expectNimpError(.dataError) { try config.set(try RegistryConfig.key("promotion_confidence"), text: "1") }
+        #expect(open?.message.contains("promotion_confidence") == true && open?.message.contains("strictly between 0 and 1") == true)
+        try config.set(try RegistryConfig.key("promotion_confidence"), text: "0.999")
+        #expect(config.promotionConfidence == 0.999)
         #expect(expectNimpError(.usage) { _ = try RegistryConfig.key("nope") } != nil)
     }
 

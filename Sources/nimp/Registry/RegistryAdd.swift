@@ -10,12 +10,14 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         commandName: "add",
         abstract: "Add a model (version 1, the champion) or, without --data, a new version of an existing model.",
         discussion: """
-            A new model needs its training data (--data) and a fixed held-out eval set (--eval; \
-            without it 20% of --data is held out). Both are stored in the registry's data/ under \
-            their sha256. The archive becomes version 1 and the champion; its metrics on the eval \
-            set are measured and recorded. --generator, --teacher-command or --files say where new \
+            A new model needs its training data (--data) and a held-out eval set (--eval; \
+            without it 20% of --data is held out). An audit set, which no gate ever reads, is \
+            carved out of the eval set (--audit-fraction) or given with --audit. All are stored in \
+            the registry's data/ under their sha256. The archive becomes version 1 and the champion; \
+            its metrics on the eval and audit sets are measured and recorded. --generator, --teacher-command or --files say where new \
             training data comes from; with --generator, or --teacher-command and --features, --data \
-            may be omitted: both sets are generated (the eval set from another seed). \
+            may be omitted: all sets are generated (eval and audit from other seeds), and cycles \
+            regenerate the eval set every gate_refresh_decisions gate decisions. \
             Prints one JSON line: model, version, champion, held-out metrics.
             """)
 
@@ -28,8 +30,15 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     @Option(help: ArgumentHelp("Training dataset (safetensors, CSV or JSON lines).", valueName: "dataset"), completion: .file())
     var data: String?
 
-    @Option(help: ArgumentHelp("Fixed held-out eval dataset.", valueName: "dataset"), completion: .file())
+    @Option(help: ArgumentHelp("Held-out eval dataset the gate decides on.", valueName: "dataset"), completion: .file())
     var eval: String?
+
+    @Option(help: ArgumentHelp("Held-out audit dataset no decision reads (default: carved out of the eval set).", valueName: "dataset"),
+            completion: .file())
+    var audit: String?
+
+    @Option(help: "Fraction of the eval set kept aside as the audit set when --audit is absent (0: no audit set).")
+    var auditFraction: Double = 0.3
 
     @Option(name: .customLong("target"), help: ArgumentHelp("A target for the model, e.g. r2=0.99 or latency_p50_us=2 (repeatable).",
                                                            valueName: "metric=value"))
@@ -40,6 +49,9 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
 
     @Option(help: "Constraint: the largest archive a version may be, in bytes.")
     var maxBytes: Int?
+
+    @Option(name: .customLong("max-latency-p50-us"), help: "Constraint: the slowest single-sample p50 latency a version may have, in µs.")
+    var maxLatencyP50: Double?
 
     @Option(parsing: .singleValue, help: ArgumentHelp("Target column of CSV / JSON-lines datasets (repeatable).", valueName: "column"))
     var targetColumn: [String] = []
@@ -81,6 +93,8 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     func validate() throws {
         if let problem = ModelID.problem(id) { throw ValidationError("invalid model id \(String(reflecting: id)): \(problem)") }
         guard evalFraction > 0 && evalFraction < 1 else { throw ValidationError("--eval-fraction must be between 0 and 1") }
+        guard auditFraction >= 0 && auditFraction < 1 else { throw ValidationError("--audit-fraction must be at least 0 and below 1") }
+        if let maxLatencyP50, !(maxLatencyP50 > 0) { throw ValidationError("--max-latency-p50-us must be positive") }
         let sources = [generator, teacherCommand, files].compactMap { $0 }
         guard sources.count <= 1 else { throw ValidationError("give at most one of --generator, --teacher-command, --files") }
     }
@@ -100,16 +114,20 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         let spec = try reg.spec(id)
         let evalSet = try DatasetIO.load(path: reg.layout.resolve(spec.eval.path), for: contract(archive))
         let heldOut = try measure(archive, on: evalSet)
-        let version = try reg.addVersion(id, archive: archive, heldOut: heldOut, promote: promote ? "promoted when added" : nil,
+        let audited = try spec.audit.map { HeldOutSets.audit(archive.model, on: try DatasetIO.load(path: reg.layout.resolve($0.path), for: contract(archive))) }
+        warnAboutConstraints(heldOut, spec.constraints, promoted: promote)
+        let version = try reg.addVersion(id, archive: archive, heldOut: heldOut, audit: audited, promote: promote ? "promoted when added" : nil,
                                          history: promote ? [] : [HistoryEntry(.version, model: id, fields: ["source": .string(model)])])
         Console.info("added \(id) \(VersionName.label(version))" + (promote ? " (champion)" : ""))
         try Console.line(RegistryJSON.line(JSONValue.object([
             "model": .string(id), "version": .int(version), "champion": .int(try reg.champion(id) ?? 0), "held_out": .metrics(heldOut),
+            "audit": audited.map { .metrics($0) } ?? .null,
         ])))
     }
 
     private func addModel(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
-        let (trainBytes, trainSet, evalBytes, evalSet) = try datasets(archive)
+        let sets = try datasets(archive)
+        let (trainBytes, trainSet, evalBytes, evalSet) = (sets.train.bytes, sets.train.set, sets.eval.bytes, sets.eval.set)
         guard trainSet.features == archive.model.inputs else {
             throw NimpError.data(data ?? "training data", nil,
                                  "has \(trainSet.features) features, but \(model) expects \(archive.model.inputs)")
@@ -118,18 +136,34 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
             throw NimpError.data(data ?? "training data", nil, "is for \(trainSet.task.rawValue); \(model) does \(archive.manifest.task.rawValue)")
         }
         let heldOut = try measure(archive, on: evalSet)
+        let audited = sets.audit.map { HeldOutSets.audit(archive.model, on: $0.set) }
         var constraints: [String: Double] = [:]
         if let maxParameters { constraints["max_parameters"] = Double(maxParameters) }
         if let maxBytes { constraints["max_bytes"] = Double(maxBytes) }
+        if let maxLatencyP50 { constraints["max_latency_p50_us"] = maxLatencyP50 }
+        if evalSet.count < Gate.minimumRows {
+            Console.warn("the eval set has \(evalSet.count) rows; a gate decision needs at least \(Gate.minimumRows), so every candidate "
+                         + "will be rejected for insufficient evidence: give a larger --eval")
+        }
+        warnAboutConstraints(heldOut, constraints, promoted: true)
         let declaration = ModelDeclaration(task: archive.manifest.task, source: source(), targets: try parsedTargets(),
                                            constraints: constraints, description: description)
-        let spec = try reg.addModel(id, declaration: declaration, trainData: trainBytes, evalData: evalBytes, first: archive,
-                                    heldOut: heldOut, fields: ["source": .string(model)])
+        let spec = try reg.addModel(id, declaration: declaration, trainData: trainBytes, evalData: evalBytes, auditData: sets.audit?.bytes,
+                                    first: archive, heldOut: heldOut, audit: audited, fields: ["source": .string(model)])
         Console.info("added \(id): \(VersionName.label(1)) is the champion; data in \(reg.layout.data)")
         try Console.line(RegistryJSON.line(JSONValue.object([
             "model": .string(id), "version": 1, "champion": 1, "held_out": .metrics(heldOut),
+            "audit": audited.map { .metrics($0) } ?? .null,
             "train_sha256": .string(spec.train.sha256), "eval_sha256": .string(spec.eval.sha256),
+            "audit_sha256": spec.audit.map { .string($0.sha256) } ?? .null,
         ])))
+    }
+
+    /// A version over a constraint is accepted, with a warning: the cycle works on it first.
+    private func warnAboutConstraints(_ metrics: [String: Double], _ constraints: [String: Double], promoted: Bool) {
+        for v in Gate.violations(metrics, constraints) {
+            Console.warn("\(model): \(v.text); accepted" + (promoted ? ", and the next cycles work on meeting it first (optimization)" : ""))
+        }
     }
 
     /// Training and eval data as stored bytes (safetensors) and as datasets.
@@ -142,42 +176,66 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         DataContract(model: archive.model, owner: "the model \(model)")
     }
 
-    private func datasets(_ archive: ModelArchive) throws -> (Data, Dataset, Data, Dataset) {
+    /// One dataset as stored (bytes) and as read.
+    private struct Stored {
+        var bytes: Data
+        var set: Dataset
+        init(_ set: Dataset) {
+            self.set = set
+            bytes = DatasetIO.encode(set, format: .safetensors)
+        }
+        init(bytes: Data, set: Dataset) {
+            self.bytes = bytes
+            self.set = set
+        }
+    }
+
+    private func datasets(_ archive: ModelArchive) throws -> (train: Stored, eval: Stored, audit: Stored?) {
         if data == nil, generator != nil || teacherCommand != nil {
+            let heldSamples = max(200, (samples ?? 2000) / 2)
             let train = try generated(samples: samples ?? 2000, seed: seed)
-            let evalSet = try generated(samples: max(200, (samples ?? 2000) / 2), seed: seed &+ 1_000_003)
-            Console.info("generated \(train.count) training and \(evalSet.count) held-out samples (seeds \(seed), \(seed &+ 1_000_003))")
-            return (DatasetIO.encode(train, format: .safetensors), train, DatasetIO.encode(evalSet, format: .safetensors), evalSet)
+            let evalSet = try generated(samples: heldSamples, seed: seed &+ 1_000_003)
+            let auditSet = try audit == nil ? generated(samples: heldSamples, seed: seed &+ 2_000_006) : load(audit!, for: archive)
+            Console.info("generated \(train.count) training and \(evalSet.count) eval samples (seeds \(seed), \(seed &+ 1_000_003))"
+                         + (audit == nil ? " and \(auditSet.count) audit samples (seed \(seed &+ 2_000_006))" : ""))
+            return (Stored(train), Stored(evalSet), audit == nil ? Stored(auditSet) : Stored(bytes: try bytes(of: audit!, auditSet), set: auditSet))
         }
         guard let data else {
             throw NimpError.usage("a new model needs --data TRAIN (and ideally --eval EVAL)",
                                   hint: "to add a version of an existing model, give no --data; \(id) does not exist yet")
         }
         let train = try load(data, for: archive)
+        var trainStored: Stored, evalStored: Stored
         if let eval {
             let evalSet = try load(eval, for: archive)
-            return (try bytes(of: data, train), train, try bytes(of: eval, evalSet), evalSet)
+            (trainStored, evalStored) = (Stored(bytes: try bytes(of: data, train), set: train), Stored(bytes: try bytes(of: eval, evalSet), set: evalSet))
+        } else {
+            guard train.count >= 2 else { throw NimpError.data(data, nil, "has too few samples (\(train.count)) to hold some out") }
+            let (fit, held) = try TrainingJob.splitHoldout(train, fraction: evalFraction, seed: seed)
+            Console.info("no --eval: holding out \(held.count) of \(train.count) samples of \(data) as the eval set (seed \(seed))")
+            (trainStored, evalStored) = (Stored(fit), Stored(held))
         }
-        var rng = SplitRNG(seed: seed)
-        var order = Array(0..<train.count)
-        order.shuffle(using: &rng)
-        let held = max(1, Int((Double(train.count) * evalFraction).rounded()))
-        guard held < train.count else { throw NimpError.data(data, nil, "has too few samples (\(train.count)) to hold some out") }
-        Console.info("no --eval: holding out \(held) of \(train.count) samples of \(data) as the eval set (seed \(seed))")
-        let evalSet = train.subset(order.prefix(held).sorted())
-        let trainSet = train.subset(order.dropFirst(held).sorted())
-        return (DatasetIO.encode(trainSet, format: .safetensors), trainSet, DatasetIO.encode(evalSet, format: .safetensors), evalSet)
+        if let audit {
+            let auditSet = try load(audit, for: archive)
+            return (trainStored, evalStored, Stored(bytes: try bytes(of: audit, auditSet), set: auditSet))
+        }
+        guard auditFraction > 0 else { return (trainStored, evalStored, nil) }
+        guard evalStored.set.count >= 2 else {
+            throw NimpError.data(eval ?? data, nil, "the eval set has \(evalStored.set.count) row(s), too few to carve an audit set out of",
+                                 hint: "give a larger eval set, --audit FILE, or --audit-fraction 0")
+        }
+        let (gate, auditSet) = try TrainingJob.splitHoldout(evalStored.set, fraction: auditFraction, seed: seed &+ 1)
+        Console.info("audit set: \(auditSet.count) of the \(evalStored.set.count) eval rows, which no gate reads (seed \(seed &+ 1))")
+        return (trainStored, Stored(gate), Stored(auditSet))
     }
 
     /// Data from the built-in generator, or inputs drawn uniformly from [0, 1] labelled by the teacher command.
     private func generated(samples: Int, seed: UInt64) throws -> Dataset {
-        if let generator { return try SignalGenerator(name: generator).generate(samples: samples, seed: seed) }
-        guard let teacherCommand, let features else {
+        if teacherCommand != nil, features == nil {
             throw NimpError.usage("--teacher-command without --data needs --features N (the inputs the command expects)")
         }
-        let x = InputSampler.uniform(features: features, samples: samples, seed: seed)
-        let y = try CommandTeacher(command: teacherCommand).run(x)
-        return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + teacherCommand, seed: seed)
+        guard let source = source() else { throw NimpError.usage("nothing to generate data from") }
+        return try source.generate(samples: samples, seed: seed)
     }
 
     /// The data as the model reads it: columns by name, classes through the model's list.
@@ -224,18 +282,5 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
             result[parts[0]] = value
         }
         return result
-    }
-}
-
-/// A small seeded generator for the held-out split (SplitMix64).
-struct SplitRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
