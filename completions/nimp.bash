@@ -678,13 +678,13 @@ _nimp_registry() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|add|list|show|versions|lineage|history|signals|status|promote|rollback|verify|gc|export|config|report)
+    init|add|list|show|versions|lineage|history|signals|status|promote|rollback|refresh|verify|gc|export|config|report)
         # Offer subcommand argument completions
         "_nimp_registry_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init add list show versions lineage history signals status promote rollback verify gc export config report' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init add list show versions lineage history signals status promote rollback refresh verify gc export config report' -- "${cur}"))
         ;;
     esac
 }
@@ -712,7 +712,7 @@ _nimp_registry_add() {
     repeating_flags=()
     non_repeating_flags=(--promote --quiet -q --verbose -v --version -h --help)
     repeating_options=(--target --target-column)
-    non_repeating_options=(--data --eval --max-parameters --max-bytes --task --generator --teacher-command --files --samples --features --eval-fraction --seed --description --registry --wait)
+    non_repeating_options=(--data --eval --audit --audit-fraction --max-parameters --max-bytes --max-latency-p50-us --task --generator --teacher-command --files --samples --features --eval-fraction --seed --description --registry --wait)
     __nimp_offer_flags_options 2
 
     # Offer option value completions
@@ -725,6 +725,13 @@ _nimp_registry_add() {
         __nimp_add_completions -f
         return
         ;;
+    '--audit')
+        __nimp_add_completions -f
+        return
+        ;;
+    '--audit-fraction')
+        return
+        ;;
     '--target')
         return
         ;;
@@ -732,6 +739,9 @@ _nimp_registry_add() {
         return
         ;;
     '--max-bytes')
+        return
+        ;;
+    '--max-latency-p50-us')
         return
         ;;
     '--target-column')
@@ -1046,6 +1056,44 @@ _nimp_registry_rollback() {
     case "${positional_number}" in
     1)
         __nimp_add_completions -W "$(__nimp_custom_complete ---completion registry rollback -- positional@0 "${COMP_CWORD}" "$(__nimp_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_nimp_registry_refresh() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    repeating_options=(--target-column)
+    non_repeating_options=(--eval --audit --registry --wait)
+    __nimp_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--eval')
+        __nimp_add_completions -f
+        return
+        ;;
+    '--audit')
+        __nimp_add_completions -f
+        return
+        ;;
+    '--target-column')
+        return
+        ;;
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -W "$(__nimp_custom_complete ---completion registry refresh -- positional@0 "${COMP_CWORD}" "$(__nimp_cursor_index_in_current_word)")"
         return
         ;;
     esac

@@ -44,7 +44,7 @@ function __nimp_parse_tokens -S
             case 'init'
                 __nimp_parse_subcommand 0 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'examples' 'version' 'h/help'
             case 'add'
-                __nimp_parse_subcommand 2 'data=' 'eval=' 'target=+' 'max-parameters=' 'max-bytes=' 'target-column=+' 'task=' 'generator=' 'teacher-command=' 'files=' 'samples=' 'features=' 'eval-fraction=' 'seed=' 'description=' 'promote' 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+                __nimp_parse_subcommand 2 'data=' 'eval=' 'audit=' 'audit-fraction=' 'target=+' 'max-parameters=' 'max-bytes=' 'max-latency-p50-us=' 'target-column=+' 'task=' 'generator=' 'teacher-command=' 'files=' 'samples=' 'features=' 'eval-fraction=' 'seed=' 'description=' 'promote' 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             case 'list'
                 __nimp_parse_subcommand 0 'registry=' 'format=' 'o/output=' 'version' 'h/help'
             case 'show'
@@ -63,6 +63,8 @@ function __nimp_parse_tokens -S
                 __nimp_parse_subcommand 2 'reason=' 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             case 'rollback'
                 __nimp_parse_subcommand 1 'reason=' 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+            case 'refresh'
+                __nimp_parse_subcommand 1 'eval=' 'audit=' 'target-column=+' 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             case 'verify'
                 __nimp_parse_subcommand 0 'strict' 'registry=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             case 'gc'
@@ -301,6 +303,7 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp regi
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry" -eq 1' -fa 'status' -d 'Show the brain state: models, champions, last cycle, lock holder, signals, machine, settings.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry" -eq 1' -fa 'promote' -d 'Make a version the champion of its model.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry" -eq 1' -fa 'rollback' -d 'Make the previous champion of a model the champion again.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry" -eq 1' -fa 'refresh' -d 'Give a model fresh held-out rows: a new eval set (and audit set).'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry" -eq 1' -fa 'verify' -d 'Check every archive, champion pointer, model.json, dataset and history line.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry" -eq 1' -fa 'gc' -d 'Remove old versions: keep the newest N per model, champions, previous champions and their lineage.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry" -eq 1' -fa 'export' -d 'Copy a model\'s champion (ID) or a version (ID@VERSION) out of the registry.'
@@ -315,10 +318,13 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry init" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry add" -eq 1' -fa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'nimp\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" data' -l 'data' -d 'Training dataset (safetensors, CSV or JSON lines).' -rF
-complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" eval' -l 'eval' -d 'Fixed held-out eval dataset.' -rF
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" eval' -l 'eval' -d 'Held-out eval dataset the gate decides on.' -rF
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" audit' -l 'audit' -d 'Held-out audit dataset no decision reads (default: carved out of the eval set).' -rF
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" audit-fraction' -l 'audit-fraction' -d 'Fraction of the eval set kept aside as the audit set when --audit is absent (0: no audit set).' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add"' -l 'target' -d 'A target for the model, e.g. r2=0.99 or latency_p50_us=2 (repeatable).' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" max-parameters' -l 'max-parameters' -d 'Constraint: the most parameters a version may have.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" max-bytes' -l 'max-bytes' -d 'Constraint: the largest archive a version may be, in bytes.' -rfka ''
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" max-latency-p50-us' -l 'max-latency-p50-us' -d 'Constraint: the slowest single-sample p50 latency a version may have, in µs.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add"' -l 'target-column' -d 'Target column of CSV / JSON-lines datasets (repeatable).' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" task' -l 'task' -d 'classification or regression, for CSV / JSON-lines datasets (default: inferred).' -rfka 'regression classification'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" generator' -l 'generator' -d 'New data comes from this built-in generator, e.g. signal/dopamine.' -rfka ''
@@ -396,6 +402,16 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry rollback" v verbose' -l 'verbose' -s 'v' -d 'More detail on stderr.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry rollback" version' -l 'version' -d 'Show the version.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry rollback" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp registry refresh" -eq 1' -fka '(__nimp_custom_completion ---completion registry refresh -- positional@0 (count (__nimp_tokens -pc)) (string length -- "$(commandline -ct)"))'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" eval' -l 'eval' -d 'New eval dataset (default: regenerated from the model\'s generator or teacher command).' -rF
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" audit' -l 'audit' -d 'New audit dataset.' -rF
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh"' -l 'target-column' -d 'Target column of CSV / JSON-lines datasets (repeatable).' -rfka ''
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" registry' -l 'registry' -d 'The registry directory (default: $NIMP_REGISTRY, else ./nimp-registry).' -rfa '(__nimp_complete_directories)'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" wait' -l 'wait' -d 'Wait up to this many seconds for the registry lock (default: fail at once with exit 75).' -rfka ''
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" q quiet' -l 'quiet' -s 'q' -d 'Only errors and warnings on stderr.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" v verbose' -l 'verbose' -s 'v' -d 'More detail on stderr.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" version' -l 'version' -d 'Show the version.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry refresh" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry verify" strict' -l 'strict' -d 'Count warnings as problems.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry verify" registry' -l 'registry' -d 'The registry directory (default: $NIMP_REGISTRY, else ./nimp-registry).' -rfa '(__nimp_complete_directories)'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry verify" q quiet' -l 'quiet' -s 'q' -d 'Only errors and warnings on stderr.'

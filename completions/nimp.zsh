@@ -332,6 +332,7 @@ _nimp_registry() {
             'status:Show the brain state: models, champions, last cycle, lock holder, signals, machine, settings.'
             'promote:Make a version the champion of its model.'
             'rollback:Make the previous champion of a model the champion again.'
+            'refresh:Give a model fresh held-out rows: a new eval set (and audit set).'
             'verify:Check every archive, champion pointer, model.json, dataset and history line.'
             'gc:Remove old versions: keep the newest N per model, champions, previous champions and their lineage.'
             'export:Copy a model'\''s champion (ID) or a version (ID@VERSION) out of the registry.'
@@ -342,7 +343,7 @@ _nimp_registry() {
         ;;
     arg)
         case "${words[1]}" in
-        init|add|list|show|versions|lineage|history|signals|status|promote|rollback|verify|gc|export|config|report)
+        init|add|list|show|versions|lineage|history|signals|status|promote|rollback|refresh|verify|gc|export|config|report)
             "_nimp_registry_${words[1]}" && ret=0
             ;;
         esac
@@ -375,10 +376,13 @@ _nimp_registry_add() {
         ':id:'
         ':model.nimp:_files -g '\''*.nimp'\'''
         '--data[Training dataset (safetensors, CSV or JSON lines).]:dataset:_files'
-        '--eval[Fixed held-out eval dataset.]:dataset:_files'
+        '--eval[Held-out eval dataset the gate decides on.]:dataset:_files'
+        '--audit[Held-out audit dataset no decision reads (default\: carved out of the eval set).]:dataset:_files'
+        '--audit-fraction[Fraction of the eval set kept aside as the audit set when --audit is absent (0\: no audit set).]:audit-fraction:'
         '*--target[A target for the model, e.g. r2=0.99 or latency_p50_us=2 (repeatable).]:metric=value:'
         '--max-parameters[Constraint\: the most parameters a version may have.]:max-parameters:'
         '--max-bytes[Constraint\: the largest archive a version may be, in bytes.]:max-bytes:'
+        '--max-latency-p50-us[Constraint\: the slowest single-sample p50 latency a version may have, in µs.]:max-latency-p50-us:'
         '*--target-column[Target column of CSV / JSON-lines datasets (repeatable).]:column:'
         '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
         '--generator[New data comes from this built-in generator, e.g. signal/dopamine.]:name:'
@@ -537,6 +541,25 @@ _nimp_registry_rollback() {
     local -ar arg_specs=(
         ':id:{__nimp_custom_complete ---completion registry rollback -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         '--reason[Why, for history.]:reason:'
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_registry_refresh() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':id:{__nimp_custom_complete ---completion registry refresh -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '--eval[New eval dataset (default\: regenerated from the model'\''s generator or teacher command).]:dataset:_files'
+        '--audit[New audit dataset.]:dataset:_files'
+        '*--target-column[Target column of CSV / JSON-lines datasets (repeatable).]:column:'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'

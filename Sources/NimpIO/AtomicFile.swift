@@ -68,7 +68,7 @@ public enum AtomicFile {
     }
 
     /// write(2) until every byte is out, retrying on EINTR.
-    static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
+    public static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var offset = 0
             while offset < raw.count {

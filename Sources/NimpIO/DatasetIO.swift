@@ -156,3 +156,15 @@ public enum DatasetIO {
         return name
     }
 }
+
+extension DatasetIO {
+    /// Rows of a dataset file: from the safetensors header alone (no data read), else by reading it.
+    public static func rows(path: String) throws -> Int {
+        let mapping = try MappedFile.map(path)
+        if DatasetFormat.infer(path: path) == .safetensors,
+           let x = try SafeTensorsFile(mapping: mapping, name: path).tensors.first(where: { $0.name == "x" }), let rows = x.shape.first {
+            return rows
+        }
+        return try load(path: path).count
+    }
+}

@@ -104,7 +104,7 @@ public enum Cycle {
         for m in models where m.spec.source?.canGenerate == true && m.evalDecisions >= brain.config.gateRefreshDecisions {
             Console.info("\(m.id): its eval set has decided \(m.evalDecisions) gates; the cycle will regenerate it first")
         }
-        let plan = planner.plan(open.map(\.assessment))
+        let plan = describeGates(planner.plan(open.map(\.assessment)), models: open, config: brain.config, threshold: planner.threshold)
         var summary = CycleSummary(
             iteration: brain.iteration, status: "planned", reason: nil, models: models.count, tasks: plan.count, promoted: 0,
             rejected: 0, failed: 0, modelsImproved: [], totalGain: 0, bestGain: 0, averageTaskSeconds: 0,
@@ -112,6 +112,28 @@ public enum Cycle {
             signals: brain.signals.levels, triggers: brain.environment.triggers, memoryBytes: residentMemoryBytes())
         summary.evalSpent = spent
         return Result(summary: summary, plan: plan, outcomes: [])
+    }
+
+    /// Each task with the gate it will face, in words (for --plan, the log and history).
+    static func describeGates(_ plan: [PlannedTask], models: [AssessedModel], config: RegistryConfig, threshold: Double) -> [PlannedTask] {
+        let byID = Dictionary(uniqueKeysWithValues: models.map { ($0.id, $0) })
+        return plan.map { task in
+            var task = task
+            guard let m = byID[task.model] else { return task }
+            let rows = m.evalRows
+            let quality = MetricKind.quality.contains(task.metric)
+            let tested = quality ? task.metric : m.assessment.qualityMetric
+            var text = String(format: "relative gain on %@ ≥ %.3f, ", task.metric, threshold)
+            text += quality
+                ? "significant at \(config.promotionConfidence) under a \(PairedComparison.test(tested).rawValue) on \(PairedComparison.basis(tested)) over \(rows) eval rows"
+                : String(format: "%@ within its budget of %.3f over %d eval rows", tested, Gate.qualityTolerance, rows)
+            if rows < Gate.minimumRows { text += " (too few: insufficient evidence below \(Gate.minimumRows))" }
+            let limit = m.spec.source?.canGenerate == true ? config.gateRefreshDecisions : config.gateDecisionBudget
+            text += "; decision \(m.evalDecisions + 1) of \(limit) on this eval set"
+                + (m.spec.source?.canGenerate == true ? " before it is regenerated" : " (gate_decision_budget)")
+            task.gate = text
+            return task
+        }
     }
 
     /// Splits the models into those the gate may still decide on and those whose eval set
@@ -140,8 +162,8 @@ public enum Cycle {
             guard decisions >= brain.config.gateRefreshDecisions else { continue }
             let refreshes = brain.history.count { $0.type == .refresh && $0.model == id }
             do {
-                let data = try HeldOutSets.regenerateEval(registry, id: id, spec: spec, refresh: refreshes + 1)
-                try registry.replaceHeldOut(id, eval: data, audit: nil,
+                let fresh = try HeldOutSets.regenerateEval(registry, id: id, spec: spec, refresh: refreshes + 1)
+                try registry.replaceHeldOut(id, eval: DatasetIO.encode(fresh, format: .safetensors), audit: nil,
                                             reason: "the eval set decided \(decisions) gates (gate_refresh_decisions \(brain.config.gateRefreshDecisions))")
                 Console.info("\(id): eval set regenerated after \(decisions) gate decisions")
                 refreshed.append(id)
@@ -188,7 +210,7 @@ public enum Cycle {
         let assessed = try Assessor.assess(registry, brain: brain, record: true, latencySamples: options.latencySamples)
         let planner = makePlanner(brain)
         let (open, spent) = budgeted(assessed, config: config)
-        let plan = planner.plan(open.map(\.assessment))
+        let plan = describeGates(planner.plan(open.map(\.assessment)), models: open, config: config, threshold: planner.threshold)
         let byID = Dictionary(uniqueKeysWithValues: assessed.map { ($0.id, $0) })
         let runner = TaskRunner(registry: registry, brain: brain, models: byID, iteration: brain.iteration, commandLine: options.commandLine)
         try Failpoint.hit("cycle.tasks", file: registry.root)

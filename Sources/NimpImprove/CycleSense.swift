@@ -64,6 +64,8 @@ struct AssessedModel {
     var audit: [String: Double]?
     /// Gate decisions taken on the current eval set.
     var evalDecisions: Int
+    /// Rows of the eval set, when known (measured now or recorded with the cached metrics).
+    var evalRows: Int
 }
 
 enum Assessor {
@@ -126,7 +128,8 @@ enum Assessor {
                     recentRejections: rejections)
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,
                                             assessment: assessment, evaluatedNow: evaluatedNow, audit: audit,
-                                            evalDecisions: Registry.gateDecisions(entries, model: id, evalSha256: spec.eval.sha256)))
+                                            evalDecisions: Registry.gateDecisions(entries, model: id, evalSha256: spec.eval.sha256),
+                                            evalRows: try evalRows(registry, spec)))
             } catch let error as NimpError where error.status != .ioError {
                 // A damaged model is skipped; an I/O error (full disk) ends the cycle.
                 Console.warn("\(id): skipped: \(error.message)")
@@ -134,6 +137,11 @@ enum Assessor {
         }
         return models
     }
+}
+
+/// Rows of a stored eval set, from its safetensors header (no data read).
+func evalRows(_ registry: Registry, _ spec: ModelSpec) throws -> Int {
+    try DatasetIO.rows(path: registry.layout.resolve(spec.eval.path))
 }
 
 /// This process's resident memory, from /proc/self/status.

@@ -76,17 +76,19 @@ public enum Gate {
             let n = r.comparison?.rows ?? 0
             return reject("insufficient evidence: the eval set has \(n) rows; a decision needs at least \(minimumRows)")
         }
-        guard gain >= r.threshold else {
-            return reject(String(format: "%@: gain %.4f is below the threshold %.4f", change, gain, r.threshold))
-        }
         var notes: [String] = []
         let quality = MetricKind.quality.contains(r.metric)
         let tested = quality ? r.metric : r.qualityMetric
-        if let e = comparison.evidence(tested, confidence: r.confidence).map({ MetricEvidence(metric: tested, evidence: $0) }) {
-            d.evidence = e
+        d.evidence = comparison.evidence(tested, confidence: r.confidence).map { MetricEvidence(metric: tested, evidence: $0) }
+        guard gain >= r.threshold else {
+            return reject(String(format: "%@: gain %.4f is below the threshold %.4f", change, gain, r.threshold)
+                          + (quality ? d.evidence.map { "; " + $0.text } ?? "" : ""))
+        }
+        if let e = d.evidence {
             if quality {
                 guard e.evidence.significantlyBetter else {
-                    let why = e.evidence.robust ? "its interval reaches zero or below" : "it rests on a single row"
+                    let why = e.evidence.effect <= 0 ? "no improvement on the paired rows"
+                        : e.evidence.robust ? "its interval reaches zero or below" : "it rests on a single row"
                     return reject(String(format: "%@: gain %.4f is not significant (%@): %@", change, gain, why, e.text))
                 }
             } else if let qOld = before[tested], let qNew = r.after[tested] {

@@ -50,7 +50,7 @@ public enum HeldOutSets {
 
     /// A freshly generated eval set for `id`, the size of the current one, bound to the
     /// current one's columns; `refresh` numbers the refreshes so each has its own seed.
-    public static func regenerateEval(_ registry: Registry, id: String, spec: ModelSpec, refresh: Int) throws -> Data {
+    public static func regenerateEval(_ registry: Registry, id: String, spec: ModelSpec, refresh: Int) throws -> Dataset {
         guard let source = spec.source, source.canGenerate else {
             throw NimpError(.dataError, "\(id): its data cannot be regenerated (no generator or teacher command with --features)",
                             hint: "give fresh held-out rows: `nimp registry refresh \(id) --eval FILE`")
@@ -59,7 +59,6 @@ public enum HeldOutSets {
         var seed: UInt64 = 0xE7A1_5EED
         for b in id.utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
         let fresh = try source.generate(samples: max(current.count, Gate.minimumRows), seed: seed &+ UInt64(refresh) &* 0x9E37_79B9_7F4A_7C15)
-        let bound = try DatasetIO.conform(fresh, to: DataContract(dataset: current, owner: "the eval set of \(id)"))
-        return DatasetIO.encode(bound, format: .safetensors)
+        return try DatasetIO.conform(fresh, to: DataContract(dataset: current, owner: "the eval set of \(id)"))
     }
 }

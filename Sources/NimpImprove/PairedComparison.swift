@@ -54,6 +54,15 @@ public struct PairedComparison: Sendable {
         }
     }
 
+    /// The test each quality metric gets.
+    static func test(_ metric: String) -> PairedEvidence.Test {
+        switch metric {
+        case "accuracy": .mcNemar
+        case "macro_f1": .bootstrap
+        default: .pairedT
+        }
+    }
+
     /// What the test compares, in words.
     static func basis(_ metric: String) -> String {
         switch metric {

@@ -138,6 +138,8 @@ public struct PlannedTask: Codable, Sendable, Equatable {
     public var reasons: [String]
     public var signals: SignalLevels
     public var triggers: [String]
+    /// How the gate will judge the candidate: test, eval rows, confidence, decisions left on the eval set.
+    public var gate: String?
 }
 
 /// Turns assessments into a prioritised plan: gaps pick the task type, signals and

@@ -121,8 +121,16 @@ public struct ChampionStore: Sendable {
     /// Failpoints: `STEP.log.*`, `STEP.pointer-begin`, `STEP.pointer.*` (STEP e.g. `promote`).
     @discardableResult
     public func commit(_ change: ChampionChange, failpoint step: String) throws -> ChampionUndo {
-        let undo = ChampionUndo(store: self, previous: change.from, logSize: log.size())
-        try log.append([try change.jsonLine()], failpoint: step + ".log")
+        // The old pointer is written aside first, so putting it back is a rename that
+        // needs no free space: the undo runs when the disk has just filled up.
+        let prepared = try change.from.map { try ChampionUndo.prepare(VersionName.label($0) + "\n", next: pointerPath) }
+        let undo = ChampionUndo(store: self, previous: change.from, logSize: log.size(), prepared: prepared)
+        do {
+            try log.append([try change.jsonLine()], failpoint: step + ".log")
+        } catch {
+            undo.discard()
+            throw error
+        }
         do {
             try Failpoint.hit(step + ".pointer-begin", file: pointerPath)
             try AtomicFile.write(Data((VersionName.label(change.to) + "\n").utf8), to: pointerPath, failpoint: step + ".pointer")
@@ -134,20 +142,52 @@ public struct ChampionStore: Sendable {
     }
 }
 
-/// Puts back the champion a `commit` replaced (best effort: used on the error path).
+/// Puts back the champion a `commit` replaced (best effort: used on the error path), or,
+/// once the operation has succeeded, discards what it kept for that.
 public struct ChampionUndo: Sendable {
     let store: ChampionStore
     let previous: Int?
     let logSize: Int
+    /// A temporary next to the pointer holding the old pointer's bytes.
+    let prepared: String?
 
     public func run() {
         if (try? store.current()) != previous {
-            if let previous {
-                try? AtomicFile.write(Data((VersionName.label(previous) + "\n").utf8), to: store.pointerPath, failpoint: "undo.pointer")
+            if previous != nil {
+                if let prepared, rename(prepared, store.pointerPath) == 0 {
+                    _ = try? AtomicFile.syncDirectory(URL(fileURLWithPath: store.pointerPath).deletingLastPathComponent().path)
+                } else if let previous {
+                    try? AtomicFile.write(Data((VersionName.label(previous) + "\n").utf8), to: store.pointerPath, failpoint: "undo.pointer")
+                }
             } else {
                 unlink(store.pointerPath)
             }
         }
+        discard()
         store.log.truncate(to: logSize)
+    }
+
+    /// The change stands: the kept copy is not needed.
+    public func discard() {
+        if let prepared { unlink(prepared) }
+    }
+
+    /// Writes `text` to a fresh temporary next to `path` (fsynced, not renamed).
+    static func prepare(_ text: String, next path: String) throws -> String {
+        let tmp = Temporaries.name(for: path + ".undo")
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let e = errno
+            throw NimpError(e == ENOSPC || e == EIO ? .ioError : .cannotCreate, "\(tmp): cannot create file: \(String(cString: strerror(e)))")
+        }
+        defer { close(fd) }
+        do {
+            try AtomicFile.writeAll(Data(text.utf8), to: fd, path: tmp)
+            guard fsync(fd) == 0 else { throw NimpError.io(tmp, "fsync failed: \(String(cString: strerror(errno)))") }
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+        return tmp
     }
 }

@@ -12,6 +12,8 @@ public struct ModelListing: Sendable {
     public var championSummary: VersionSummary?
     /// The champion's metrics on the current eval set, when measured.
     public var heldOut: [String: Double]?
+    /// The champion's metrics on the audit set, when measured.
+    public var audit: [String: Double]? = nil
     public var targets: [String: Double]
     public var evalSha256: String
 
@@ -28,6 +30,7 @@ public struct ModelListing: Sendable {
             o["size"] = .int(s.size)
         }
         o["held_out"] = heldOut.map { .metrics($0) } ?? .null
+        o["audit"] = audit.map { .metrics($0) } ?? .null
         return .object(o)
     }
 }
@@ -58,13 +61,19 @@ extension Registry {
         if let champion, let size = files[champion], let summary = index.summary(of: champion, archiveSize: size) {
             let heldOut = summary.heldOut.flatMap { $0.evalSha256 == spec.eval.sha256 ? $0.metrics : nil }
             return ModelListing(id: id, task: spec.task, versions: files.count, latest: files.keys.max(), champion: champion,
-                                championSummary: summary, heldOut: heldOut, targets: spec.targets, evalSha256: spec.eval.sha256)
+                                championSummary: summary, heldOut: heldOut, audit: Self.audit(summary, spec),
+                                targets: spec.targets, evalSha256: spec.eval.sha256)
         }
         let list = try versions(id)
         let summary = champion.flatMap { list.summary($0) }
         let heldOut = summary?.heldOut.flatMap { $0.evalSha256 == spec.eval.sha256 ? $0.metrics : nil }
         return ModelListing(id: id, task: spec.task, versions: list.summaries.count + list.damaged.count, latest: list.latest,
-                            champion: champion, championSummary: summary, heldOut: heldOut, targets: spec.targets,
-                            evalSha256: spec.eval.sha256)
+                            champion: champion, championSummary: summary, heldOut: heldOut, audit: summary.flatMap { Self.audit($0, spec) },
+                            targets: spec.targets, evalSha256: spec.eval.sha256)
+    }
+
+    /// A version's audit metrics while its audit set is the model's.
+    static func audit(_ summary: VersionSummary, _ spec: ModelSpec) -> [String: Double]? {
+        summary.audit.flatMap { $0.evalSha256 == spec.audit?.sha256 ? $0.metrics : nil }
     }
 }

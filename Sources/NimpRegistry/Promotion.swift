@@ -43,6 +43,7 @@ extension Registry {
                 undo.run()
                 throw error
             }
+            undo.discard()
             try Failpoint.hit("promote.done", file: layout.champion(id))
             return ChampionChangeResult(model: id, from: current, to: version, changed: true)
         }
@@ -77,6 +78,7 @@ extension Registry {
                 undo.run()
                 throw error
             }
+            undo.discard()
             try Failpoint.hit("rollback.done", file: layout.champion(id))
             return ChampionChangeResult(model: id, from: current, to: target, changed: true)
         }

@@ -212,6 +212,17 @@ struct IndexLine: Decodable {
             case metrics
             case evalSha256 = "eval_sha256"
         }
+        var value: HeldOutMetrics { HeldOutMetrics(evalSha256: evalSha256, metrics: (metrics ?? [:]).compactMapValues { $0 }) }
+    }
+
+    struct Audit: Decodable {
+        var auditSha256: String
+        var metrics: [String: Double?]?
+        enum CodingKeys: String, CodingKey {
+            case metrics
+            case auditSha256 = "audit_sha256"
+        }
+        var value: HeldOutMetrics { HeldOutMetrics(evalSha256: auditSha256, metrics: (metrics ?? [:]).compactMapValues { $0 }) }
     }
 
     var version: Int
@@ -226,19 +237,22 @@ struct IndexLine: Decodable {
     var parameters: Int?
     var metrics: [String: Double?]?
     var heldOut: HeldOut?
+    var audit: Audit?
 
     enum CodingKeys: String, CodingKey {
-        case version, size, sha256, created, task, parent, operation, teacher, parameters, metrics
+        case version, size, sha256, created, task, parent, operation, teacher, parameters, metrics, audit
         case datasetSha256 = "dataset_sha256"
         case heldOut = "held_out"
     }
 
     var summary: VersionSummary? {
         guard version > 0, size >= 0 else { return nil }
-        return VersionSummary(version: version, size: size, sha256: sha256, created: created.flatMap(RegistryTime.parse),
-                              task: task.flatMap(Task.init(rawValue:)), parent: parent, operation: operation, teacher: teacher,
-                              datasetSha256: datasetSha256, parameters: parameters, metrics: (metrics ?? [:]).compactMapValues { $0 },
-                              heldOut: heldOut.map { HeldOutMetrics(evalSha256: $0.evalSha256, metrics: ($0.metrics ?? [:]).compactMapValues { $0 }) })
+        var summary = VersionSummary(version: version, size: size, sha256: sha256, created: created.flatMap(RegistryTime.parse),
+                                     task: task.flatMap(Task.init(rawValue:)), parent: parent, operation: operation, teacher: teacher,
+                                     datasetSha256: datasetSha256, parameters: parameters, metrics: (metrics ?? [:]).compactMapValues { $0 },
+                                     heldOut: heldOut?.value)
+        summary.audit = audit?.value
+        return summary
     }
 }
 

@@ -117,8 +117,10 @@ import Testing
         #expect(jsonLines(f.ok(reg, ["config"])).count == 11)
         f.ok(reg, ["config", "keep_versions", "3"])
         #expect(f.ok(reg, ["config", "keep_versions"]) == "3\n")
-        #expect(f.registry(reg, ["config", "keep_versions", "-1"]).status == 65)
-        for bad in ["0", "1", "1.5", "-0.2"] {
+        // "-1" reads as an option: a usage error; "0" is out of range: bad data, naming the key.
+        #expect(f.registry(reg, ["config", "keep_versions", "-1"]).status == 64)
+        #expect(f.registry(reg, ["config", "keep_versions", "0"]).status == 65)
+        for bad in ["0", "1", "1.5", "nan"] {
             let r = f.registry(reg, ["config", "promotion_confidence", bad])
             #expect(r.status == 65 && r.stderr.contains("promotion_confidence") && r.stderr.contains("strictly between 0 and 1"), "\(bad): \(r.stderr)")
         }

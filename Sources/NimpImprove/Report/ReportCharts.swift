@@ -39,6 +39,15 @@ enum ReportCharts {
         if !other.isEmpty {
             series.append(ChartSeries(name: "at creation", color: Palette.muted, points: other.map(point), dashed: true))
         }
+        let audited = model.versions.filter { $0.audit != nil }
+        if !audited.isEmpty {
+            series.append(ChartSeries(name: "audit \(model.qualityMetric) (no decision reads it)", color: Palette.secondary,
+                                      points: audited.map { v in
+                                          ChartPoint(x: Double(v.version), y: v.audit!,
+                                                     note: "v\(v.version): \(model.qualityMetric) \(SVG.value(v.audit!)) on the audit set",
+                                                     emphasized: v.version == model.champion)
+                                      }))
+        }
         let references = model.target.map { [(value: $0, label: "target \(SVG.value($0))", color: Palette.target)] } ?? []
         return LineChart(title: "Quality over versions", xLabel: "version",
                          yLabel: model.qualityMetric + (model.higherIsBetter ? " (higher is better)" : " (lower is better)"),

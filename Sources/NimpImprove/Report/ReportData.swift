@@ -9,6 +9,8 @@ public struct ReportVersion: Sendable {
     /// value recorded when the version was made (`heldOut` false).
     public var quality: Double?
     public var heldOut: Bool
+    /// The quality metric on the audit set, which no decision reads.
+    public var audit: Double?
     public var bytes: Int
     public var latencyMicroseconds: Double?
     public var parameters: Int?
@@ -122,7 +124,8 @@ public struct RegistryReportData: Sendable {
         let versions = list.summaries.map { s -> ReportVersion in
             let held = s.heldOut.flatMap { $0.evalSha256 == spec.eval.sha256 ? $0.metrics : nil }
             let value = held?[quality] ?? s.metrics[quality]
-            return ReportVersion(version: s.version, quality: value, heldOut: held?[quality] != nil, bytes: s.size,
+            let audit = s.audit.flatMap { $0.evalSha256 == spec.audit?.sha256 ? $0.metrics[quality] : nil }
+            return ReportVersion(version: s.version, quality: value, heldOut: held?[quality] != nil, audit: audit, bytes: s.size,
                                  latencyMicroseconds: held?["latency_p50_us"], parameters: s.parameters,
                                  operation: s.operation, parent: s.parent, created: s.created)
         }

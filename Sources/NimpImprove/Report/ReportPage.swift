@@ -64,13 +64,13 @@ public enum RegistryReport {
         guard !data.models.isEmpty else {
             return s + "<p class=\"intro\">The registry has no models yet: add one with <code>nimp registry add</code> or seed the examples with <code>nimp registry init --examples</code>.</p></section>\n"
         }
-        s += "<table><tr><th>model</th><th>task</th><th>champion</th><th>quality (held-out)</th><th>target</th><th>versions</th><th>parameters</th><th>bytes</th><th>latency p50 µs</th><th>tasks promoted / run</th></tr>"
+        s += "<table><tr><th>model</th><th>task</th><th>champion</th><th>quality (eval)</th><th>audit</th><th>target</th><th>versions</th><th>parameters</th><th>bytes</th><th>latency p50 µs</th><th>tasks promoted / run</th></tr>"
         for m in data.models {
             let champion = m.champion.flatMap { c in m.versions.first { $0.version == c } }
             let quality = champion?.quality.map { "\(m.qualityMetric) \(SVG.value($0))" + (champion!.heldOut ? "" : " (at creation)") } ?? "–"
             let promoted = m.tasks.filter { $0.outcome == "promoted" }.count
             s += "<tr><td><a href=\"#\(anchor(m.id))\">\(SVG.escape(m.id))</a></td><td>\(m.task.rawValue)</td>"
-                + "<td>\(m.champion.map { "v\($0)" } ?? "–")</td><td>\(SVG.escape(quality))</td>"
+                + "<td>\(m.champion.map { "v\($0)" } ?? "–")</td><td>\(SVG.escape(quality))</td><td>\(champion?.audit.map(SVG.value) ?? "–")</td>"
                 + "<td>\(m.target.map(SVG.value) ?? "–")</td><td>\(m.versions.count)</td>"
                 + "<td>\(champion?.parameters.map(String.init) ?? "–")</td><td>\(champion.map { String($0.bytes) } ?? "–")</td>"
                 + "<td>\(champion?.latencyMicroseconds.map(SVG.value) ?? "–")</td><td>\(promoted) / \(m.tasks.count)</td></tr>"
@@ -105,13 +105,14 @@ public enum RegistryReport {
     /// The newest versions (at most 12) as a table.
     static func versionsTable(_ m: ReportModel, front: Set<Int>) -> String {
         let shown = m.versions.suffix(12)
-        var s = "<table><tr><th>version</th><th>operation</th><th>parent</th><th>\(SVG.escape(m.qualityMetric))</th><th>parameters</th><th>bytes</th><th>latency p50 µs</th><th></th></tr>"
+        var s = "<table><tr><th>version</th><th>operation</th><th>parent</th><th>\(SVG.escape(m.qualityMetric))</th><th>audit</th><th>parameters</th><th>bytes</th><th>latency p50 µs</th><th></th></tr>"
         for v in shown.reversed() {
             var marks: [String] = []
             if v.version == m.champion { marks.append("champion") }
             if front.contains(v.version) { marks.append("<span class=\"front\">Pareto front</span>") }
             s += "<tr><td>v\(v.version)</td><td>\(SVG.escape(v.operation ?? "–"))</td><td>\(v.parent.map { "v\($0)" } ?? "–")</td>"
-                + "<td>\(v.quality.map(SVG.value) ?? "–")\(v.heldOut ? "" : " *")</td><td>\(v.parameters.map(String.init) ?? "–")</td>"
+                + "<td>\(v.quality.map(SVG.value) ?? "–")\(v.heldOut ? "" : " *")</td><td>\(v.audit.map(SVG.value) ?? "–")</td>"
+                + "<td>\(v.parameters.map(String.init) ?? "–")</td>"
                 + "<td>\(v.bytes)</td><td>\(v.latencyMicroseconds.map(SVG.value) ?? "–")</td><td>\(marks.joined(separator: ", "))</td></tr>"
         }
         s += "</table>"

@@ -13,7 +13,7 @@ struct RegistryCommand: ParsableCommand {
         subcommands: [
             RegistryInit.self, RegistryAdd.self, RegistryList.self, RegistryShow.self, RegistryVersions.self,
             RegistryLineage.self, RegistryHistory.self, RegistrySignals.self, RegistryStatus.self,
-            RegistryPromote.self, RegistryRollback.self, RegistryVerify.self, RegistryGC.self,
+            RegistryPromote.self, RegistryRollback.self, RegistryRefresh.self, RegistryVerify.self, RegistryGC.self,
             RegistryExport.self, RegistryConfigCommand.self, RegistryReportCommand.self,
         ])
 

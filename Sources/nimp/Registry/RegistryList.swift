@@ -9,7 +9,8 @@ struct RegistryList: NimpCommand {
         abstract: "List the models: task, versions, champion and its held-out metrics.",
         discussion: """
             JSON lines (one object per model: id, task, versions, latest, champion, metrics, \
-            held_out, parameters, targets) unless stdout is a terminal. A damaged model is skipped \
+            held_out (on the eval set the gate decides on), audit (on the audit set no decision \
+            reads), parameters, targets) unless stdout is a terminal. A damaged model is skipped \
             with a warning on stderr. Reads no archive: version summaries come from each model's \
             versions/index.jsonl, checked against the archive files.
             """)
@@ -21,12 +22,14 @@ struct RegistryList: NimpCommand {
         let reg = try registry.open()
         let models = try reg.list(warn: Console.warn)
         if listing.isTable {
-            var table = TextTable(["MODEL", "TASK", "VERSIONS", "CHAMPION", "HELD-OUT", "PARAMS", "TARGETS"], rightAligned: [2, 5])
+            var table = TextTable(["MODEL", "TASK", "VERSIONS", "CHAMPION", "EVAL", "AUDIT", "PARAMS", "TARGETS"], rightAligned: [2, 6])
             for m in models {
                 let primary = m.task == .regression ? ["r2", "rmse"] : ["accuracy", "log_loss"]
-                let heldOut = m.heldOut.map { h in primary.compactMap { k in h[k].map { "\(k)=\(formatMetric($0))" } }.joined(separator: " ") } ?? "-"
+                let shown = { (metrics: [String: Double]?) in
+                    metrics.map { h in primary.compactMap { k in h[k].map { "\(k)=\(formatMetric($0))" } }.joined(separator: " ") } ?? "-"
+                }
                 let targets = m.targets.sorted { $0.key < $1.key }.map { "\($0.key)=\(formatMetric($0.value))" }.joined(separator: " ")
-                table.add([m.id, m.task.rawValue, String(m.versions), m.champion.map(VersionName.label) ?? "-", heldOut,
+                table.add([m.id, m.task.rawValue, String(m.versions), m.champion.map(VersionName.label) ?? "-", shown(m.heldOut), shown(m.audit),
                            m.championSummary?.parameters.map(String.init) ?? "-", targets.isEmpty ? "-" : targets])
             }
             try listing.emit(table.text)
