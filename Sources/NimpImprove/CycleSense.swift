@@ -82,6 +82,7 @@ enum Assessor {
                 var metrics: [String: Double] = [:]
                 var archive: ModelArchive?
                 var evaluatedNow = false
+                var audit: [String: Double]?
                 if let champion {
                     let list = try registry.versions(id)
                     if let cached = list.summary(champion)?.heldOut, cached.evalSha256 == spec.eval.sha256 {
@@ -96,15 +97,15 @@ enum Assessor {
                         evaluatedNow = true
                         if record { try registry.recordHeldOut(id, version: champion, metrics: metrics) }
                     }
-                }
-                var audit: [String: Double]?
-                if let champion, let ref = spec.audit {
-                    if let cached = try registry.versions(id).summary(champion)?.audit, cached.evalSha256 == ref.sha256 {
-                        audit = cached.metrics
-                    } else {
-                        let a = try archive ?? registry.archive(id, version: champion)
-                        audit = try HeldOutSets.auditSet(registry, spec, for: a.model, id: id).map { HeldOutSets.audit(a.model, on: $0) }
-                        if record, let audit { try registry.recordAudit(id, version: champion, metrics: audit) }
+                    // For the record only: nothing that decides reads `audit`.
+                    if let ref = spec.audit {
+                        if let cached = list.summary(champion)?.audit, cached.evalSha256 == ref.sha256 {
+                            audit = cached.metrics
+                        } else {
+                            let a = try archive ?? registry.archive(id, version: champion)
+                            audit = try HeldOutSets.auditSet(registry, spec, for: a.model, id: id).map { HeldOutSets.audit(a.model, on: $0) }
+                            if record, let audit { try registry.recordAudit(id, version: champion, metrics: audit) }
+                        }
                     }
                 }
                 let entries = byModel[id] ?? []

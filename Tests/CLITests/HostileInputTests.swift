@@ -207,6 +207,8 @@ import Testing
         "config-json.fraction-for-integer.json": (65, "key \"max_iterations\": expected an integer, found 1.5", 65, "max_iterations"),
         "config-json.string-for-bool.json": (65, "key \"signal_driven_priority\": expected true or false", 65, "signal_driven_priority"),
         "config-json.nan-literal.json": (65, "NaN", 65, "config.json"),
+        "config-json.confidence-one.json": (65, "key \"promotion_confidence\": expected a number strictly between 0 and 1", 65, "promotion_confidence"),
+        "config-json.confidence-negative.json": (65, "key \"promotion_confidence\": expected a number strictly between 0 and 1", 65, "promotion_confidence"),
         "signals-json.not-object.json": (65, "signals.json: is the string", 65, "signals.json"),
         "signals-json.level-string.json": (65, "key \"levels.dopamine\": expected a finite number", 65, "levels.dopamine"),
         // A genome for evolve's warm start that asks for 2^31 units: ignored, not trusted.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NimpCore
+import NimpImprove
 import NimpIO
 import NimpRegistry
 
@@ -37,6 +38,13 @@ struct RegistryPromote: NimpCommand, WaitsForLock {
         }
         let reg = try registry.open(wait: lock.wait)
         let result = try reg.promote(id, version: number, reason: reason)
+        // An owner may promote what they like; a broken constraint is said out loud.
+        if let summary = try reg.versions(id).summary(number) {
+            let known = (summary.heldOut?.metrics ?? [:]).merging(summary.parameters.map { ["parameters": Double($0)] } ?? [:]) { a, _ in a }
+            for v in Gate.violations(known, try reg.spec(id).constraints) {
+                Console.warn("\(id) \(VersionName.label(number)): \(v.text); the next cycles work on meeting it first")
+            }
+        }
         Console.info(result.changed ? "\(id): champion is now \(VersionName.label(number))" + (result.from.map { " (was \(VersionName.label($0)))" } ?? "")
             : "\(id): \(VersionName.label(number)) already is the champion")
         try Console.line(RegistryJSON.line(changeJSON(result)))
