@@ -29,12 +29,14 @@ let package = Package(
         .target(name: "NimpRegistry", dependencies: ["NimpCore", "NimpIO"]),
         // Generators, teachers, optimize/distill/evolve, signals, the cycle.
         .target(name: "NimpImprove", dependencies: ["NimpCore", "NimpIO", "NimpRegistry"]),
+        // Models in and out of other tools: ONNX, a C header, PyTorch state_dicts.
+        .target(name: "NimpInterop", dependencies: ["NimpCore", "NimpIO"]),
 
         // MARK: Executable
         .executableTarget(
             name: "nimp",
             dependencies: [
-                "NimpCore", "NimpIO", "NimpRegistry", "NimpImprove",
+                "NimpCore", "NimpIO", "NimpRegistry", "NimpImprove", "NimpInterop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks against PyTorch, scikit-learn and onnxruntime (bench/run); not a test.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NimpCore
+import NimpInterop
 import NimpIO
 import NimpRegistry
 
@@ -8,7 +9,10 @@ struct RegistryExport: NimpCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Copy a model's champion (ID) or a version (ID@VERSION) out of the registry.",
-        discussion: "The archive is checked in full first (exit 65 when damaged). `-o -` writes it to stdout.")
+        discussion: """
+            The archive is checked in full first (exit 65 when damaged). `-o -` writes it to stdout. \
+            --format c writes it as `nimp export` does instead.
+            """)
 
     @Argument(help: ArgumentHelp("ID for the champion, or ID@VERSION (e.g. sine@3).", valueName: "id[@version]"),
               completion: .modelID(versions: true))
@@ -17,6 +21,9 @@ struct RegistryExport: NimpCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the archive (- for stdout).", valueName: "file"), completion: .file())
     var output: String
 
+    @Option(help: "nimp (the archive, default) or c (a C99 header, as `nimp export` writes it).")
+    var format: String = "nimp"
+
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -24,6 +31,14 @@ struct RegistryExport: NimpCommand {
         outputOptions.apply()
         let reg = try registry.open()
         let (id, version) = try reg.resolve(reference)
+        if format != "nimp" {
+            guard let other = ExportFormat(rawValue: format) else {
+                throw NimpError.usage("--format \(format): expected nimp or " + ExportFormat.allCases.map(\.rawValue).joined(separator: " or "))
+            }
+            if output != "-" { try OutputPath.check(output) }
+            try ExportWriter.write(try reg.archive(id, version: version), format: other, name: nil, source: "\(id)@\(version)", to: output)
+            return
+        }
         if output == "-" {
             let data = try reg.exportData(id, version: version)
             try writeStandardOutput(data)
