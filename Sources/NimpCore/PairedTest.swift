@@ -14,7 +14,9 @@ public struct PairedEvidence: Sendable, Equatable {
     public var test: Test
     public var n: Int
     public var effect: Double
-    /// Two-sided interval of the effect at `confidence`.
+    /// One-sided bounds of the effect, each at `confidence`: the effect is at least `lower`
+    /// (and at most `upper`) with that confidence. Together, a two-sided interval at
+    /// 2 × confidence − 1.
     public var lower: Double
     public var upper: Double
     public var confidence: Double
@@ -24,9 +26,9 @@ public struct PairedEvidence: Sendable, Equatable {
     /// a gain that rests on a single row is never evidence.
     public var robust: Bool
 
-    /// The whole interval lies above zero and no single row carries the gain.
+    /// The lower bound lies above zero (one-sided p < 1 − confidence) and no single row carries the gain.
     public var significantlyBetter: Bool { lower > 0 && robust }
-    /// The whole interval lies below zero.
+    /// The upper bound lies below zero.
     public var significantlyWorse: Bool { upper < 0 }
 }
 
@@ -54,7 +56,7 @@ public enum PairedTest {
         let half: Double
         if se > 0 {
             p = 1 - studentTCDF(mean / se, df: df)
-            half = studentTQuantile(1 - (1 - confidence) / 2, df: df) * se
+            half = studentTQuantile(confidence, df: df) * se
         } else {
             p = mean > 0 ? 0 : (mean < 0 ? 1 : 0.5)
             half = 0
@@ -65,9 +67,8 @@ public enum PairedTest {
 
     /// McNemar's exact test for paired right/wrong outcomes: `better` rows the candidate
     /// gets right and the champion wrong, `worse` the reverse, of `n` rows. The effect is the
-    /// accuracy change (better − worse) / n; its interval comes from the Clopper–Pearson
-    /// interval of the share of `better` among the discordant rows, so the interval and the
-    /// test agree.
+    /// accuracy change (better − worse) / n; its bounds come from the Clopper–Pearson
+    /// bounds of the share of `better` among the discordant rows, so bounds and test agree.
     public static func mcNemar(better: Int, worse: Int, n: Int, confidence: Double) -> PairedEvidence {
         let m = better + worse
         let effect = n > 0 ? Double(better - worse) / Double(n) : 0
@@ -75,8 +76,8 @@ public enum PairedTest {
             return PairedEvidence(test: .mcNemar, n: n, effect: 0, lower: 0, upper: 0, confidence: confidence, pValue: 1, robust: false)
         }
         let alpha = 1 - confidence
-        let lo = better == 0 ? 0 : betaQuantile(alpha / 2, Double(better), Double(m - better + 1))
-        let hi = better == m ? 1 : betaQuantile(1 - alpha / 2, Double(better + 1), Double(m - better))
+        let lo = better == 0 ? 0 : betaQuantile(alpha, Double(better), Double(m - better + 1))
+        let hi = better == m ? 1 : betaQuantile(1 - alpha, Double(better + 1), Double(m - better))
         let toEffect = { (share: Double) in Double(m) / Double(n) * (2 * share - 1) }
         return PairedEvidence(test: .mcNemar, n: n, effect: effect, lower: toEffect(lo), upper: toEffect(hi),
                               confidence: confidence, pValue: binomialUpperTail(better, of: m), robust: better - 1 > worse)
@@ -105,7 +106,7 @@ public enum PairedTest {
         let alpha = 1 - confidence
         let at = { (q: Double) in effects[min(resamples - 1, max(0, Int((Double(resamples) * q).rounded(.down))))] }
         let notBetter = effects.count { $0 <= 0 }
-        return PairedEvidence(test: .bootstrap, n: n, effect: effect, lower: at(alpha / 2), upper: at(1 - alpha / 2),
+        return PairedEvidence(test: .bootstrap, n: n, effect: effect, lower: at(alpha), upper: at(1 - alpha),
                               confidence: confidence, pValue: Double(notBetter + 1) / Double(resamples + 1), robust: robust)
     }
 }

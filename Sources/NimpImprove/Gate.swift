@@ -88,7 +88,7 @@ public enum Gate {
             if quality {
                 guard e.evidence.significantlyBetter else {
                     let why = e.evidence.effect <= 0 ? "no improvement on the paired rows"
-                        : e.evidence.robust ? "its interval reaches zero or below" : "it rests on a single row"
+                        : e.evidence.robust ? "its lower bound is not above zero" : "it rests on a single row"
                     return reject(String(format: "%@: gain %.4f is not significant (%@): %@", change, gain, why, e.text))
                 }
             } else if let qOld = before[tested], let qNew = r.after[tested] {

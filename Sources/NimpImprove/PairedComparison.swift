@@ -90,11 +90,12 @@ public struct MetricEvidence: Sendable, Equatable {
         return (min(a, b), max(a, b))
     }
 
-    /// `r2 +0.0223 (95% interval +0.0110 … +0.0336; paired t on squared error, n=400, p=0.0004)`
+    /// `r2 +0.0223 (95% bounds +0.0110 … +0.0336; paired t on squared error, n=400, p=0.0004)`:
+    /// each bound one-sided at the confidence.
     public var text: String {
         let (lo, hi) = interval
         let p = evidence.pValue < 1e-4 ? "p<0.0001" : String(format: "p=%.4f", evidence.pValue)
-        return String(format: "%@ %+.4g (%.0f%% interval %+.4g … %+.4g; %@ on %@, n=%d, %@)", shownMetric, change,
+        return String(format: "%@ %+.4g (%.0f%% bounds %+.4g … %+.4g; %@ on %@, n=%d, %@)", shownMetric, change,
                       evidence.confidence * 100, lo, hi, evidence.test.rawValue, PairedComparison.basis(metric), evidence.n, p)
     }
 
@@ -103,7 +104,7 @@ public struct MetricEvidence: Sendable, Equatable {
         func number(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .null }
         return .object([
             "metric": .string(shownMetric), "test": .string(evidence.test.rawValue), "on": .string(PairedComparison.basis(metric)),
-            "n": .int(evidence.n), "change": number(change), "interval": .array([number(lo), number(hi)]),
+            "n": .int(evidence.n), "change": number(change), "bounds": .array([number(lo), number(hi)]),
             "confidence": .number(evidence.confidence), "p_value": number(evidence.pValue),
         ])
     }

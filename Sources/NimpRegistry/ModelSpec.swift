@@ -74,6 +74,11 @@ public struct ModelSpec: Equatable, Sendable {
         "accuracy", "macro_f1", "log_loss", "mse", "rmse", "mae", "r2",
         "latency_p50_us", "latency_p99_us", "throughput_per_s", "parameters", "bytes",
     ]
+    /// Quality metrics of each task (a target of the other task's can never be met).
+    public static func qualityMetrics(_ task: Task) -> Set<String> {
+        task == .classification ? ["accuracy", "macro_f1", "log_loss"] : ["mse", "rmse", "mae", "r2"]
+    }
+
     /// Constraint names and the metric each one bounds.
     public static let constraintMetrics: [String: String] = [
         "max_parameters": "parameters", "max_bytes": "bytes",
@@ -128,6 +133,11 @@ public struct ModelSpec: Equatable, Sendable {
         let source = try data.object("source").map(dataSource)
         try data.finish()
         let targets = try top.numbers("targets", allowed: metricNames) ?? [:]
+        let foreign = Set(targets.keys).intersection(qualityMetrics(task == .classification ? .regression : .classification))
+        if let metric = foreign.sorted().first {
+            throw NimpError.data(file, "key \"targets.\(metric)\"", "\(metric) is not a metric of a \(task.rawValue) model",
+                                 hint: "its quality metrics: " + qualityMetrics(task).sorted().joined(separator: ", "))
+        }
         let constraints = try top.numbers("constraints", allowed: Set(constraintMetrics.keys)) ?? [:]
         var genome = Genome()
         if let g = top.value("genome") {

@@ -11,7 +11,7 @@ public struct RegistryConfig: Equatable, Sendable {
     public var improvementInterval = 300.0
     /// Relative gain on held-out data needed to promote (0.1 = 10% less error).
     public var performanceThreshold = 0.1
-    /// Confidence of the gate's paired test: the whole interval of a gain must lie above zero.
+    /// Confidence of the gate's paired test: a gain's one-sided lower bound must lie above zero.
     public var promotionConfidence = 0.95
     /// Gate decisions after which a model whose data is generated gets a fresh eval set.
     public var gateRefreshDecisions = 25
@@ -35,7 +35,7 @@ public struct RegistryConfig: Equatable, Sendable {
         ConfigKey("performance_threshold", .double(\.performanceThreshold, 0...1),
                   "relative gain on held-out data needed to promote a candidate (0.1 = 10% less error)"),
         ConfigKey("promotion_confidence", .double(\.promotionConfidence, 0...1, open: true),
-                  "confidence of the gate's paired test: the whole interval of a candidate's gain on the eval rows must lie above zero"),
+                  "confidence of the gate's paired test: the one-sided lower bound of a candidate's gain on the eval rows must lie above zero"),
         ConfigKey("gate_refresh_decisions", .int(\.gateRefreshDecisions, 1...1_000_000),
                   "gate decisions after which a model with a generator or teacher command gets a freshly generated eval set"),
         ConfigKey("gate_decision_budget", .int(\.gateDecisionBudget, 1...1_000_000),

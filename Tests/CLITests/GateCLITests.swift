@@ -75,10 +75,11 @@ final class GateCLITests {
         for _ in 0..<n { ok(["cycle", "--registry", reg, "--force", "-q"]) }
     }
 
-    /// Eight classifiers whose labels no input predicts, 60 eval rows each, ten cycles of
-    /// up to eight tasks (the signals lower the count after rejections): each decision promotes noise with probability at most (1 − 0.95) / 2 =
-    /// 2.5%, about 1 of 48 (McNemar's exact test is conservative, so fewer). The bound, 4, is
-    /// exceeded with probability about 3% if the test were exactly at its level (binomial).
+    /// Eight classifiers whose labels no input predicts, 60 eval rows each, ten cycles of up
+    /// to eight tasks (the signals lower the count after rejections): each decision promotes
+    /// noise with probability at most 1 − 0.95 = 5%, about 2 of 45 (McNemar's exact test is
+    /// conservative, so fewer). The bound, 6, is exceeded with probability under 1% if the
+    /// test were exactly at its level (binomial, 45 decisions).
     /// performance_threshold 0 leaves only the test between noise and a promotion, and the
     /// test can fail: noise gives many candidates an apparent gain, which a gate reading the
     /// point estimate would have promoted.
@@ -99,7 +100,7 @@ final class GateCLITests {
         let promoted = decided.filter { $0["outcome"] as? String == "promoted" }
         let apparent = decided.filter { ($0["gain"] as? Double ?? 0) > 0 }
         #expect(decided.count >= 40, "only \(decided.count) decisions")
-        #expect(promoted.count <= 4, "noise promoted \(promoted.count) times in \(decided.count) decisions: \(promoted.map { $0["reason"] ?? "" })")
+        #expect(promoted.count <= 6, "noise promoted \(promoted.count) times in \(decided.count) decisions: \(promoted.map { $0["reason"] ?? "" })")
         print("null test: \(promoted.count) promoted, \(apparent.count) apparent gains, \(decided.count) decisions")
         #expect(apparent.count >= 8, "noise gave only \(apparent.count) candidates an apparent gain: the bound above could not fail")
         for line in decided {
@@ -122,7 +123,7 @@ final class GateCLITests {
         let line = try #require(tasks(reg).first)
         #expect(line["outcome"] as? String == "promoted", "\(line)")
         let evidence = try #require(line["evidence"] as? [String: Any])
-        let interval = try #require(evidence["interval"] as? [Double])
+        let interval = try #require(evidence["bounds"] as? [Double])
         #expect(evidence["metric"] as? String == "accuracy" && (evidence["change"] as? Double ?? 0) > 0 && interval[0] > 0)
         #expect((line["checks"] as? [[String: Any]])?.first?["metric"] as? String == "log_loss")
         // The audit set (30% of the eval rows) is measured for the record only.
@@ -149,6 +150,9 @@ final class GateCLITests {
         let plan = jsonLines(ok(["cycle", "--registry", reg, "--plan"]).stdout)
         #expect(plan.first?["type"] as? String == "optimization" && (plan.first?["triggers"] as? [String])?.contains("constraint") == true,
                 "\(plan)")
+        // A target the model's task has no metric for is refused before any data is read.
+        let foreign = runNimp(["registry", "--registry", reg, "add", "r", weak, "--data", train, "--target-column", "label", "--target", "r2=0.9"])
+        #expect(foreign.status == 64 && foreign.stderr.contains("r2 is not a metric of") && !foreign.stderr.contains("holding out"), "\(foreign.stderr)")
         // A quality task on this eval set cannot decide anything.
         ok(["registry", "--registry", reg, "config", "improvement_interval", "0"])
         ok(["registry", "--registry", reg, "add", "q", weak, "--data", train, "--eval", eval, "--target-column", "label",

@@ -126,6 +126,7 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     }
 
     private func addModel(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
+        let targets = try parsedTargets(for: archive.manifest.task)
         let sets = try datasets(archive)
         let (trainBytes, trainSet, evalBytes, evalSet) = (sets.train.bytes, sets.train.set, sets.eval.bytes, sets.eval.set)
         guard trainSet.features == archive.model.inputs else {
@@ -146,7 +147,7 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
                          + "will be rejected for insufficient evidence: give a larger --eval")
         }
         warnAboutConstraints(heldOut, constraints, promoted: true)
-        let declaration = ModelDeclaration(task: archive.manifest.task, source: source(), targets: try parsedTargets(),
+        let declaration = ModelDeclaration(task: archive.manifest.task, source: source(), targets: targets,
                                            constraints: constraints, description: description)
         let spec = try reg.addModel(id, declaration: declaration, trainData: trainBytes, evalData: evalBytes, auditData: sets.audit?.bytes,
                                     first: archive, heldOut: heldOut, audit: audited, fields: ["source": .string(model)])
@@ -268,7 +269,7 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         return nil
     }
 
-    private func parsedTargets() throws -> [String: Double] {
+    private func parsedTargets(for task: Task) throws -> [String: Double] {
         var result: [String: Double] = [:]
         for text in targets {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -278,6 +279,10 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
             guard ModelSpec.metricNames.contains(parts[0]) else {
                 throw NimpError.usage("--target \(text): unknown metric \(String(reflecting: parts[0]))",
                                       hint: "metrics: " + ModelSpec.metricNames.sorted().joined(separator: ", "))
+            }
+            if MetricKind.quality.contains(parts[0]), !ModelSpec.qualityMetrics(task).contains(parts[0]) {
+                throw NimpError.usage("--target \(text): \(parts[0]) is not a metric of \(model), a \(task.rawValue) model",
+                                      hint: "its quality metrics: " + ModelSpec.qualityMetrics(task).sorted().joined(separator: ", "))
             }
             result[parts[0]] = value
         }
