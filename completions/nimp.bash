@@ -173,13 +173,13 @@ _nimp() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    gen-data|train|evaluate|predict|optimize|distill|evolve|cycle|registry|help)
+    gen-data|train|evaluate|predict|export|optimize|distill|evolve|cycle|registry|help)
         # Offer subcommand argument completions
         "_nimp_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict optimize distill evolve cycle registry help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict export optimize distill evolve cycle registry help' -- "${cur}"))
         ;;
     esac
 }
@@ -396,6 +396,37 @@ _nimp_predict() {
         ;;
     '--output'|'-o')
         __nimp_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
+        return
+        ;;
+    esac
+}
+
+_nimp_export() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--format --output -o --name)
+    __nimp_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __nimp_add_completions -W 'c'
+        return
+        ;;
+    '--output'|'-o')
+        __nimp_add_completions -f
+        return
+        ;;
+    '--name')
         return
         ;;
     esac
@@ -1141,13 +1172,16 @@ _nimp_registry_export() {
     repeating_flags=()
     non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--output -o --registry)
+    non_repeating_options=(--output -o --format --registry)
     __nimp_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--output'|'-o')
         __nimp_add_completions -f
+        return
+        ;;
+    '--format')
         return
         ;;
     '--registry')

@@ -42,7 +42,7 @@ public struct CycleSummary: Codable, Sendable {
     /// Models whose eval set was regenerated before this cycle (gate_refresh_decisions).
     public var evalRefreshed: [String] = []
     /// Models left out of the plan: their eval set cannot be regenerated and has taken
-    /// gate_decision_budget decisions (`nimp registry refresh ID --eval FILE`).
+    /// gate_promotion_budget promotions (`nimp registry refresh ID --eval FILE`).
     public var evalSpent: [String] = []
 
     enum CodingKeys: String, CodingKey {
@@ -128,22 +128,22 @@ public enum Cycle {
                 ? "significant at \(config.promotionConfidence) under a \(PairedComparison.test(tested).rawValue) on \(PairedComparison.basis(tested)) over \(rows) eval rows"
                 : String(format: "%@ within its budget of %.3f over %d eval rows", tested, Gate.qualityTolerance, rows)
             if rows < Gate.minimumRows { text += " (too few: insufficient evidence below \(Gate.minimumRows))" }
-            let limit = m.spec.source?.canGenerate == true ? config.gateRefreshDecisions : config.gateDecisionBudget
-            text += "; decision \(m.evalDecisions + 1) of \(limit) on this eval set"
-                + (m.spec.source?.canGenerate == true ? " before it is regenerated" : " (gate_decision_budget)")
+            text += m.spec.source?.canGenerate == true
+                ? "; decision \(m.evalDecisions + 1) of \(config.gateRefreshDecisions) on this eval set before it is regenerated"
+                : "; \(m.evalPromotions) of \(config.gatePromotionBudget) promotions this eval set may decide are spent (\(m.evalDecisions) decisions)"
             task.gate = text
             return task
         }
     }
 
     /// Splits the models into those the gate may still decide on and those whose eval set
-    /// cannot be regenerated and has taken its budget of decisions (they wait for fresh rows).
+    /// cannot be regenerated and has decided its budget of promotions (they wait for fresh rows).
     static func budgeted(_ models: [AssessedModel], config: RegistryConfig) -> (open: [AssessedModel], spent: [String]) {
         var open: [AssessedModel] = [], spent: [String] = []
         for m in models {
-            if m.spec.source?.canGenerate != true, m.evalDecisions >= config.gateDecisionBudget {
-                Console.warn("\(m.id): left out: its eval set has decided \(m.evalDecisions) gates (gate_decision_budget "
-                             + "\(config.gateDecisionBudget)) and cannot be regenerated; give fresh rows with `nimp registry refresh \(m.id) --eval FILE`")
+            if m.spec.source?.canGenerate != true, m.evalPromotions >= config.gatePromotionBudget {
+                Console.warn("\(m.id): left out: its eval set has decided \(m.evalPromotions) promotions (gate_promotion_budget "
+                             + "\(config.gatePromotionBudget)) and cannot be regenerated; give fresh rows with `nimp registry refresh \(m.id) --eval FILE`")
                 spent.append(m.id)
             } else {
                 open.append(m)
@@ -158,7 +158,7 @@ public enum Cycle {
         var refreshed: [String] = []
         for id in try registry.modelIDs() {
             guard let spec = try? registry.spec(id), spec.source?.canGenerate == true else { continue }
-            let decisions = Registry.gateDecisions(brain.history, model: id, evalSha256: spec.eval.sha256)
+            let decisions = Registry.gateDecisions(brain.history, model: id, evalSha256: spec.eval.sha256).decisions
             guard decisions >= brain.config.gateRefreshDecisions else { continue }
             let refreshes = brain.history.count { $0.type == .refresh && $0.model == id }
             do {

@@ -62,8 +62,9 @@ struct AssessedModel {
     var evaluatedNow: Bool
     /// The champion's quality on the audit set, for the record only: no decision reads it.
     var audit: [String: Double]?
-    /// Gate decisions taken on the current eval set.
+    /// Gate decisions taken on the current eval set, and the promotions among them.
     var evalDecisions: Int
+    var evalPromotions: Int
     /// Rows of the eval set, when known (measured now or recorded with the cached metrics).
     var evalRows: Int
 }
@@ -127,9 +128,10 @@ enum Assessor {
                     targets: spec.targets, constraints: spec.constraints, genome: spec.genome,
                     recentTrainingGains: Array(gains.suffix(Planner.plateauLength)), freshData: fresh, idleSeconds: idle,
                     recentRejections: rejections)
+                let gated = Registry.gateDecisions(entries, model: id, evalSha256: spec.eval.sha256)
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,
                                             assessment: assessment, evaluatedNow: evaluatedNow, audit: audit,
-                                            evalDecisions: Registry.gateDecisions(entries, model: id, evalSha256: spec.eval.sha256),
+                                            evalDecisions: gated.decisions, evalPromotions: gated.promotions,
                                             evalRows: try evalRows(registry, spec)))
             } catch let error as NimpError where error.status != .ioError {
                 // A damaged model is skipped; an I/O error (full disk) ends the cycle.

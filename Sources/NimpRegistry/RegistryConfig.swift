@@ -15,8 +15,8 @@ public struct RegistryConfig: Equatable, Sendable {
     public var promotionConfidence = 0.95
     /// Gate decisions after which a model whose data is generated gets a fresh eval set.
     public var gateRefreshDecisions = 25
-    /// Gate decisions an eval set that cannot be regenerated may take.
-    public var gateDecisionBudget = 50
+    /// Promotions an eval set that cannot be regenerated may decide.
+    public var gatePromotionBudget = 10
     /// Cycles a registry runs at most (counted in history).
     public var maxIterations = 1000
     /// Versions `gc` keeps per model, besides champions and their lineage.
@@ -38,8 +38,8 @@ public struct RegistryConfig: Equatable, Sendable {
                   "confidence of the gate's paired test: the one-sided lower bound of a candidate's gain on the eval rows must lie above zero"),
         ConfigKey("gate_refresh_decisions", .int(\.gateRefreshDecisions, 1...1_000_000),
                   "gate decisions after which a model with a generator or teacher command gets a freshly generated eval set"),
-        ConfigKey("gate_decision_budget", .int(\.gateDecisionBudget, 1...1_000_000),
-                  "gate decisions an eval set that cannot be regenerated may take; then the model waits for fresh eval rows (registry refresh)"),
+        ConfigKey("gate_promotion_budget", .int(\.gatePromotionBudget, 1...1_000_000),
+                  "promotions an eval set that cannot be regenerated may decide; then the model waits for fresh eval rows (registry refresh)"),
         ConfigKey("max_iterations", .int(\.maxIterations, 1...1_000_000_000), "cycles this registry runs at most"),
         ConfigKey("keep_versions", .int(\.keepVersions, 1...1_000_000),
                   "versions gc keeps per model, besides champions and the versions their lineage needs"),

@@ -13,7 +13,7 @@ struct RegistryRefresh: NimpCommand, WaitsForLock {
             Gate decisions on the same eval rows slowly overfit them. A model whose data comes from \
             a generator or teacher command gets a fresh eval set from the cycle itself every \
             gate_refresh_decisions decisions; one whose data cannot be regenerated takes \
-            gate_decision_budget decisions and then waits for this command. Without --eval, the \
+            gate_promotion_budget promotions and then waits for this command. Without --eval, the \
             eval set is regenerated from the model's source. Files are read as the champion reads \
             data (columns by name, classes through its list). Prints one JSON line: the new sha256s \
             and row counts.
