@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The ONNX messages (Sources/NimpInterop/ONNX, made by scripts/generate-onnx-proto).
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -30,7 +32,10 @@ let package = Package(
         // Generators, teachers, optimize/distill/evolve, signals, the cycle.
         .target(name: "NimpImprove", dependencies: ["NimpCore", "NimpIO", "NimpRegistry"]),
         // Models in and out of other tools: ONNX, a C header, PyTorch state_dicts.
-        .target(name: "NimpInterop", dependencies: ["NimpCore", "NimpIO"]),
+        .target(
+            name: "NimpInterop",
+            dependencies: ["NimpCore", "NimpIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["ONNX/onnx.proto"]),
 
         // MARK: Executable
         .executableTarget(

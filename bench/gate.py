@@ -3,19 +3,21 @@
 same cycles on the same data, and every promotion is checked on an audit split no gate reads.
 
     python3 bench/gate.py --baseline-nimp PATH [--nimp PATH] [--cycles 200]
-                          [--datasets iris,wine,...] [--jobs 1] [--seed 0] [--json results.json]
-                          [--keep-files] [--python VENV_PYTHON]
+                          [--datasets iris,wine,...] [--jobs 1] [--seed 0] [--signal-samples 1000]
+                          [--json results.json] [--keep-files] [--python VENV_PYTHON]
 
 Datasets (all offline): scikit-learn's iris, wine, breast_cancer (classification) and
 diabetes (regression); statsmodels' star98 (regression of the proportion of pupils above
 the national median, NABOVE / (NABOVE + NBELOW)) and anes96 (classification of the 1996
 vote); palmerpenguins' penguins (species; NA cells as shipped); the four built-in
-generators `nimp gen-data --generator signal/NAME` (regression); and `null`, random inputs
-with pure-noise labels (3 classes) and a small eval set, where no promotion can be real.
+generators `nimp gen-data --generator signal/NAME` (regression; 1000 rows, the target is
+the header's last column); and `null`, six random inputs with pure-noise labels (3
+classes) and a small eval set, where no promotion can be real.
 Each table is split once (seeded; stratified for classification) into train / eval /
 audit, 60/20/20 (null: 300 / 60 / 600 rows). Every model starts from the same weak
-champion (`nimp train --hidden 2 --epochs 1`) with an unreachable target (accuracy or
-r2 = 0.999), so every cycle has a quality gap to work on.
+champion (`nimp train --hidden 2 --epochs 1`) with the target accuracy or r2 = 0.999, so
+cycles keep working on a quality gap (only a perfect eval score meets it: wine and penguins
+get there within about 40 cycles, and their later cycles do nothing).
 
 Per dataset and gate: a fresh registry with that one model (`registry add --data train
 --eval eval`, plus `--audit audit` when that binary's `registry add --help` has it),
@@ -33,8 +35,15 @@ quality of the new gate minus the baseline's, in points (accuracy or R² × 100)
 Weak models, the reference model and generated data are made once with the baseline
 binary and shared by both gates. Both binaries are copied to a temp dir at the start, so
 rebuilding a tree during a run does not change them. Markdown goes to stdout, progress to
-stderr, everything measured to --json. The default run (200 cycles, both gates, all
-datasets) was sized to take about an hour on 2 cores; the script prints its estimate.
+stderr, everything measured to --json (every promotion with its eval and audit quality and
+p-value, seconds per cycle, environment triggers). The default run (200 cycles, both gates,
+all 12 datasets) took 38 minutes on 2 cores; the script prints its estimate first.
+
+The cycle reads the machine: a 1-minute load average above 1.5 per core (`high_load`)
+shrinks its architecture searches, so a busy machine changes what a run does. Runs of one
+binary are identical when their triggers are; the report counts the cycles with a trigger
+and marks datasets where the two gates' counts differ. Run on an otherwise idle machine
+with --jobs 1, and `--nimp` = the baseline binary gives the run-to-run floor (A/A).
 Python: --python, $NIMP_BENCH_PYTHON, else scripts/python-env bench/requirements.txt.
 """
 import os, sys
@@ -43,7 +52,7 @@ import common
 common.use_bench_python()
 sys.stdout.reconfigure(line_buffering=True)
 
-import argparse, concurrent.futures, glob, io, json, re, shutil, subprocess, tempfile, time
+import argparse, concurrent.futures, glob, io, json, re, shutil, signal, subprocess, tempfile, time
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -53,11 +62,15 @@ GATES = ("baseline", "new")
 SIGNAL_SAMPLES = 1000  # rows generated per signal table, before the 60/20/20 split
 NULL_ROWS = dict(train=300, eval=60, audit=600)
 
-# Seconds per `nimp cycle` measured with the baseline binary (e4567f2) at these sizes on a
-# 2-core Xeon (AVX-512), --jobs 1: the basis of the printed estimate only.
-SECONDS_PER_CYCLE = {"iris": 0.4, "wine": 0.4, "breast_cancer": 0.6, "diabetes": 0.6, "star98": 0.5,
-                     "anes96": 0.8, "penguins": 0.5, "dopamine": 1.0, "cortisol": 1.0, "serotonin": 1.0,
-                     "growth": 1.0, "null": 0.5}
+# Seconds per `nimp cycle` measured with the baseline binary (e4567f2) at these sizes, 200
+# cycles, --jobs 1, on a 2-core Xeon (AVX-512) shared with a build: the basis of the printed
+# estimate only. A cycle is mostly one architecture search whatever the table's size; wine and
+# penguins reach eval accuracy 1.0 (the 0.999 target) early, and later cycles do nothing.
+# The full default run took 2261 s (38 min).
+SECONDS_PER_CYCLE = {name: 0.55 for name in ("iris", "breast_cancer", "diabetes", "star98", "anes96", "dopamine",
+                                             "cortisol", "serotonin", "growth", "null")}
+SECONDS_PER_CYCLE.update(wine=0.12, penguins=0.08)
+SECONDS_PER_DATASET = 3  # splits, weak and reference models, audit evaluations
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -90,9 +103,9 @@ def penguins(ctx):
     return palmerpenguins.load_penguins(), "species"
 
 
-def signal(generator):
+def signal_table(generator):
     def load(ctx):
-        out = subprocess.run([ctx["nimp"], "gen-data", "--generator", generator, "--samples", str(SIGNAL_SAMPLES),
+        out = subprocess.run([ctx["nimp"], "gen-data", "--generator", generator, "--samples", str(ctx["samples"]),
                               "--seed", str(ctx["seed"] + 1), "--format", "csv", "-q"],
                              check=True, capture_output=True, text=True).stdout
         df = pd.read_csv(io.StringIO(out))
@@ -116,10 +129,10 @@ DATASETS = {
     "star98": dict(load=star98, task="regression"),
     "anes96": dict(load=anes96, task="classification"),
     "penguins": dict(load=penguins, task="classification"),
-    "dopamine": dict(load=signal("signal/dopamine"), task="regression"),
-    "cortisol": dict(load=signal("signal/cortisol"), task="regression"),
-    "serotonin": dict(load=signal("signal/serotonin"), task="regression"),
-    "growth": dict(load=signal("signal/growth"), task="regression"),
+    "dopamine": dict(load=signal_table("signal/dopamine"), task="regression"),
+    "cortisol": dict(load=signal_table("signal/cortisol"), task="regression"),
+    "serotonin": dict(load=signal_table("signal/serotonin"), task="regression"),
+    "growth": dict(load=signal_table("signal/growth"), task="regression"),
     "null": dict(load=null_table, task="classification"),
 }
 QUALITY = {"classification": "accuracy", "regression": "r2"}
@@ -216,11 +229,12 @@ def version_path(registry, model, version):
     return hits[0]
 
 
-def champion_version(nimp, registry, model):
+def champion_entry(nimp, registry, model):
+    """(champion version, the model's `registry list` line: held-out metrics, and audit ones where the binary has them)."""
     for m in json_lines(run([nimp, "registry", "--registry", registry, "list", "--format", "json"], "registry list")):
         if m.get("id") == model and m.get("champion") is not None:
-            return int(m["champion"])
-    return int(re.sub(r"\D", "", open(os.path.join(registry, "models", model, "champion")).read()))
+            return int(m["champion"]), m
+    return int(re.sub(r"\D", "", open(os.path.join(registry, "models", model, "champion")).read())), {}
 
 
 def run_gate(gate, nimp, name, spec, target, files, weak, cycles, work, log):
@@ -234,7 +248,7 @@ def run_gate(gate, nimp, name, spec, target, files, weak, cycles, work, log):
     if audit_flag:
         add += ["--audit", files["audit"]]
     run(add, "registry add")
-    t0, cycle_seconds, failed_cycles, failed_tasks = time.time(), [], 0, 0
+    t0, cycle_seconds, failed_cycles, failed_tasks, triggers = time.time(), [], 0, 0, {}
     for i in range(cycles):
         c0 = time.perf_counter()
         p = subprocess.run([nimp, "cycle", "--registry", registry, "--force", "-q"], capture_output=True, text=True)
@@ -247,6 +261,8 @@ def run_gate(gate, nimp, name, spec, target, files, weak, cycles, work, log):
             continue
         summary = (json_lines(p.stdout) or [{}])[-1]
         failed_tasks += int(summary.get("failed", 0) or 0)
+        for trig in summary.get("triggers") or []:  # high_load (load average) changes what a cycle does
+            triggers[trig] = triggers.get(trig, 0) + 1
         if (i + 1) % 50 == 0 and i + 1 < cycles:
             log(f"  {name}/{gate}: {i + 1}/{cycles} cycles, {np.mean(cycle_seconds):.2f} s each")
     wall_cycles = time.time() - t0
@@ -267,13 +283,13 @@ def run_gate(gate, nimp, name, spec, target, files, weak, cycles, work, log):
                                audit_before=a_old, audit_after=a_new, worse_on_audit=a_new < a_old,
                                p_value=p, significantly_worse=bool(a_new < a_old and worse_rows and p < 0.05),
                                significantly_better=bool(a_new > a_old and not worse_rows and p < 0.05)))
-    champ = version_path(registry, model, champion_version(nimp, registry, model))
-    start = version_path(registry, model, 1)
-    final = dict(version=champion_version(nimp, registry, model), eval=scorer.quality(champ, "eval"),
-                 audit=scorer.quality(champ, "audit"))
+    version, listed = champion_entry(nimp, registry, model)
+    champ, start = version_path(registry, model, version), version_path(registry, model, 1)
+    final = dict(version=version, eval=scorer.quality(champ, "eval"), audit=scorer.quality(champ, "audit"),
+                 registry_list=listed)
     final["gap"] = final["eval"] - final["audit"]
     return dict(gate=gate, binary=nimp, audit_flag=audit_flag, cycles=cycles, failed_cycles=failed_cycles,
-                failed_tasks=failed_tasks, tasks=len(tasks),
+                failed_tasks=failed_tasks, cycle_triggers=triggers, tasks=len(tasks),
                 task_types={k: sum(1 for t in tasks if t.get("task_type") == k) for k in sorted({t.get("task_type") for t in tasks})},
                 promotions=promotions, n_promotions=len(promotions),
                 n_worse=sum(p["worse_on_audit"] for p in promotions),
@@ -293,7 +309,7 @@ def bench_dataset(name, bins, args, tmp):
     os.makedirs(work)
     t0 = time.time()
     base = bins["baseline"]
-    target, files, rows = split(name, spec, dict(nimp=base, seed=args.seed), work)
+    target, files, rows = split(name, spec, dict(nimp=base, seed=args.seed, samples=args.signal_samples), work)
     task = spec["task"]
     weak = os.path.join(work, "weak.nimp")
     run([base, "train", "--data", files["train"], "--target", target, "--task", task, "--hidden", "2", "--epochs", "1",
@@ -322,11 +338,21 @@ def pts(x):
     return f"{100 * x:.2f}"
 
 
+def trig(gates):
+    """Cycles per environment trigger (high_load: the load average, which also raises cortisol, changes what a
+    cycle does, so two runs of one binary can differ)."""
+    total = {}
+    for g in gates:
+        for k, v in g["cycle_triggers"].items():
+            total[k] = total.get(k, 0) + v
+    return ", ".join(f"{k} {v}" for k, v in sorted(total.items())) or "none"
+
+
 def report(results, args, bins):
     out = []
     out.append("| dataset | rows train/eval/audit | gate | promotions | worse on audit (signif.) | better on audit (signif.) "
-               "| start audit | final eval | final audit | gap eval−audit | default-model gap | s/cycle |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+               "| start audit | final eval | final audit | gap eval−audit | default-model gap | s/cycle | cycles with a trigger |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         rows = "/".join(str(r["rows"][k]) for k in ("train", "eval", "audit"))
         for gate in GATES:
@@ -335,21 +361,31 @@ def report(results, args, bins):
             out.append(f"| {r['dataset']} ({r['metric']}) | {rows} | {gate} | {g['n_promotions']} | {g['n_worse']} "
                        f"({g['n_significantly_worse']}) | {better} ({g['n_significantly_better']}) | {pts(g['start']['audit'])} "
                        f"| {pts(g['final']['eval'])} | {pts(g['final']['audit'])} | {100 * g['final']['gap']:+.2f} "
-                       f"| {100 * r['reference']['gap']:+.2f} | {g['seconds_per_cycle']:.2f} |")
+                       f"| {100 * r['reference']['gap']:+.2f} | {g['seconds_per_cycle']:.2f} | {sum(g['cycle_triggers'].values())} |")
     out.append("")
-    out.append("| dataset | final audit new − baseline, points | default model eval / audit | wall time |")
-    out.append("|---|---|---|---|")
+    out.append("| dataset | final audit new − baseline, points | cycles with a trigger baseline / new "
+               "| default model eval / audit | wall time |")
+    out.append("|---|---|---|---|---|")
+    differ = 0
     for r in results:
-        out.append(f"| {r['dataset']} | {r['delta_audit_points']:+.2f} | {pts(r['reference']['eval'])} / "
-                   f"{pts(r['reference']['audit'])} | {r['seconds']:.0f} s |")
+        tb, tn = (sum(r["gates"][g]["cycle_triggers"].values()) for g in GATES)
+        differ += tb != tn
+        out.append(f"| {r['dataset']} | {r['delta_audit_points']:+.2f}{' †' if tb != tn else ''} | {tb} / {tn} "
+                   f"| {pts(r['reference']['eval'])} / {pts(r['reference']['audit'])} | {r['seconds']:.0f} s |")
     out.append("")
-    for gate in GATES:
+    if differ:
+        out.append("† the two runs saw the machine differently: high_load (1-minute load average above 1.5 per core) "
+                   "shrinks the architecture search (population 8 → 4, generations 6 → 3) and files its winning genome "
+                   "under another environment, so part of this difference need not be the gate's. Two runs of one "
+                   "binary were identical when their triggers were; run on an otherwise idle machine with --jobs 1.\n")
+    for gate in GATES if results else ():
         gs = [r["gates"][gate] for r in results]
         out.append(f"- {gate}: {sum(g['n_promotions'] for g in gs)} promotions, {sum(g['n_worse'] for g in gs)} worse on "
                    f"audit than the version they replaced, {sum(g['n_significantly_worse'] for g in gs)} significantly "
                    f"(paired, two-sided, 5%); {sum(g['failed_tasks'] for g in gs)} failed tasks, "
                    f"{sum(g['failed_cycles'] for g in gs)} failed cycles; `--audit` passed: "
-                   f"{'yes' if all(g['audit_flag'] for g in gs) else 'no' if not any(g['audit_flag'] for g in gs) else 'some'}")
+                   f"{'yes' if all(g['audit_flag'] for g in gs) else 'no' if not any(g['audit_flag'] for g in gs) else 'some'}"
+                   f"; cycles with a trigger: {trig(gs)}")
     if results:
         out.append(f"- mean final audit new − baseline: {np.mean([r['delta_audit_points'] for r in results]):+.2f} points "
                    f"over {len(results)} datasets")
@@ -363,6 +399,7 @@ def main():
     ap.add_argument("--cycles", type=int, default=200)
     ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--jobs", type=int, default=1, help="datasets run in parallel processes")
+    ap.add_argument("--signal-samples", type=int, default=SIGNAL_SAMPLES, help="rows of each signal table before the split")
     ap.add_argument("--seed", type=int, default=0, help="seed of the splits and of the generated tables")
     ap.add_argument("--json", help="write all results here")
     ap.add_argument("--keep-files", action="store_true", help="keep the temp dir of splits, models and registries")
@@ -371,6 +408,7 @@ def main():
     unknown = [n for n in names if n not in DATASETS]
     if unknown:
         sys.exit(f"gate.py: unknown dataset(s) {', '.join(unknown)}; known: {', '.join(DATASETS)}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout`, kill: remove the temp dir all the same
     tmp = tempfile.mkdtemp(prefix="nimp-gate-")
     os.makedirs(os.path.join(tmp, "bin"))
     bins = {}
@@ -380,30 +418,42 @@ def main():
         bins[gate] = os.path.join(tmp, "bin", f"nimp-{gate}")
         shutil.copy2(src, bins[gate])
     versions = {g: run([b, "--version"], "nimp --version").splitlines()[0] for g, b in bins.items()}
-    estimate = sum(SECONDS_PER_CYCLE[n] for n in names) * args.cycles * len(GATES) / max(1, min(args.jobs, len(names)))
+    estimate = sum(SECONDS_PER_CYCLE[n] * args.cycles * len(GATES) + SECONDS_PER_DATASET for n in names) \
+        / max(1, min(args.jobs, len(names)))
     print(common.cpu_line())
     print(f"baseline: {args.baseline_nimp} ({versions['baseline']}); new: {common.nimp_binary(args.nimp)} "
           f"({versions['new']}); {args.cycles} cycles per dataset and gate, seed {args.seed}, jobs {args.jobs}; "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
     print(f"estimated wall time: {estimate / 60:.0f} min (from the baseline's measured seconds per cycle)\n")
     t0 = time.time()
-    results = []
+    results, failed = [], {}
+    def collect(name, result):
+        try:
+            results.append(result())
+        except Exception as e:  # one dataset's failure (a nimp command's exit) does not lose the others
+            failed[name] = str(e)
+            print(f"{name}: FAILED: {e}", file=sys.stderr, flush=True)
     try:
         if args.jobs > 1:
             with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 futures = {n: pool.submit(bench_dataset, n, bins, args, tmp) for n in names}
-                results = [futures[n].result() for n in names]
+                for n in names:
+                    collect(n, futures[n].result)
         else:
             for n in names:
                 print(f"{n}: starting", file=sys.stderr, flush=True)
-                results.append(bench_dataset(n, bins, args, tmp))
+                collect(n, lambda: bench_dataset(n, bins, args, tmp))
         print(report(results, args, bins))
+        for n, e in failed.items():
+            print(f"- {n} failed: {e.splitlines()[0] if e else ''}")
         print(f"\ntotal wall time {time.time() - t0:.0f} s (estimate was {estimate:.0f} s)")
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(dict(cpu=common.cpu_line(), baseline=args.baseline_nimp, new=common.nimp_binary(args.nimp),
                                versions=versions, cycles=args.cycles, seed=args.seed, jobs=args.jobs,
-                               seconds=time.time() - t0, estimate_seconds=estimate, datasets=results), f, indent=1)
+                               seconds=time.time() - t0, estimate_seconds=estimate, datasets=results, failed=failed), f, indent=1)
+        if failed:
+            sys.exit(1)
     finally:
         if args.keep_files:
             print(f"files kept in {tmp}", file=sys.stderr)
