@@ -11,7 +11,7 @@ struct RegistryExport: NimpCommand {
         abstract: "Copy a model's champion (ID) or a version (ID@VERSION) out of the registry.",
         discussion: """
             The archive is checked in full first (exit 65 when damaged). `-o -` writes it to stdout. \
-            --format c writes it as `nimp export` does instead.
+            --format c or onnx writes it as `nimp export` does instead.
             """)
 
     @Argument(help: ArgumentHelp("ID for the champion, or ID@VERSION (e.g. sine@3).", valueName: "id[@version]"),
@@ -21,7 +21,7 @@ struct RegistryExport: NimpCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the archive (- for stdout).", valueName: "file"), completion: .file())
     var output: String
 
-    @Option(help: "nimp (the archive, default) or c (a C99 header, as `nimp export` writes it).")
+    @Option(help: "nimp (the archive, default), c or onnx (as `nimp export` writes them).")
     var format: String = "nimp"
 
     @OptionGroup var registry: RegistryOptions
