@@ -78,7 +78,12 @@ public enum ModelImport {
 
     public static func onnx(path: String, options: ImportOptions) throws -> Model {
         try checkSize(path)
-        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        return try onnx(data: try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped), name: path, options: options)
+    }
+
+    /// An ONNX model's bytes; `name` names it in errors.
+    public static func onnx(data: Data, name path: String, options: ImportOptions) throws -> Model {
+        guard data.count <= maxBytes else { throw NimpError.data(path, nil, "\(data.count) bytes, over the \(maxBytes >> 20) MiB nimp imports") }
         let proto: Onnx_ModelProto
         do {
             proto = try Onnx_ModelProto(serializedBytes: data)
@@ -205,6 +210,7 @@ public enum ModelImport {
         return try assemble(layers, normalizer: normalizer, fills: fills, metadata: metadata, classifier: classifier, options: options, source: path)
 
         func append(_ layer: DenseLayer, _ node: Onnx_NodeProto) throws {
+            guard layer.inputs > 0, layer.outputs > 0 else { throw fail(node, "a layer of \(layer.inputs) inputs and \(layer.outputs) outputs") }
             if let last = layers.last, last.outputs != layer.inputs {
                 throw fail(node, "takes \(layer.inputs) inputs, but the layer before gives \(last.outputs)")
             }
@@ -219,7 +225,10 @@ public enum ModelImport {
         let inputs = layers[0].inputs, outputs = layers[layers.count - 1].outputs
         let declared = metadata["nimp.task"].flatMap(Task.init(rawValue:))
         let task = options.task ?? declared ?? (classifier == true ? .classification : .regression)
-        if task == .classification, outputs < 2 { throw NimpError.usage("a classifier needs at least 2 outputs; this network has \(outputs)") }
+        if task == .classification, outputs < 2 {
+            let why = "a classifier needs at least 2 outputs; this network has \(outputs)"
+            throw options.task == .classification ? NimpError.usage(why) : NimpError.data(source, nil, why)
+        }
         func names(_ given: [String]?, _ stored: String?, count: Int, what: String, fallback: (Int) -> String) throws -> [String] {
             if let given {
                 guard given.count == count, Set(given).count == count else {

@@ -76,6 +76,31 @@ import Testing
         Reliability.report(["kind": "hostile", "corpus": "archives", "fixtures": all.count, "handled": passed])
     }
 
+    /// `nimp import` on hostile ONNX graphs and state_dicts (fixtures/hostile/import, made by
+    /// its make_import.py): exit 65 naming the file, and the node or tensor where there is
+    /// one, under the memory limit; nothing written.
+    @Test func imports() throws {
+        let all = files("import")
+        #expect(all.count >= 20)
+        let places: [String: String] = [
+            "onnx-unsupported-op.onnx": "node \"squash\" (Softsign)", "onnx-leaky-slope.onnx": "node \"leaky\" (LeakyRelu)",
+            "onnx-branching.onnx": "node \"second\" (Gemm)", "onnx-huge-dims.onnx": "initializer \"W\"",
+            "onnx-short-raw-data.onnx": "initializer \"W\"", "onnx-external-data.onnx": "initializer \"W\"",
+            "sd-bias-shape.safetensors": "tensor \"0.bias\"", "sd-chain-broken.safetensors": "tensor \"2.weight\"",
+        ]
+        var passed = 0
+        for path in all {
+            let g = Failures()
+            let name = (path as NSString).lastPathComponent
+            let out = dir + "/imported.nimp"
+            let r = guarded(["import", path, "-o", out] + (name.hasSuffix(".safetensors") ? ["--activation", "relu"] : []))
+            expect(r, name, status: 65, [path + ":"] + (places[name].map { [$0] } ?? []), g)
+            g.expect(!FileManager.default.fileExists(atPath: out), "\(name): wrote \(out)")
+            if g.count == 0 { passed += 1 }
+        }
+        Reliability.report(["kind": "hostile", "corpus": "import", "fixtures": all.count, "handled": passed])
+    }
+
     @Test func datasets() throws {
         let all = files("data")
         #expect(all.count >= 50)
