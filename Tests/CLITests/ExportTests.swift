@@ -110,6 +110,30 @@ final class ExportTests {
         #expect(text.contains("static int my_model_predict(const my_model_cell *row, float *out)"))
     }
 
+    /// `registry export --format c|onnx` writes what `export` writes from the champion's archive.
+    @Test func registryExportsInEveryFormat() throws {
+        let (csv, _) = try table()
+        let model = dir + "/m.nimp", reg = dir + "/reg"
+        #expect(runNimp(["train", "--data", csv, "--target", "label", "--exclude", "price", "--epochs", "1", "-o", model,
+                         "--metrics", "/dev/null", "-q"]).status == 0)
+        #expect(runNimp(["registry", "--registry", reg, "init", "-q"]).status == 0)
+        #expect(runNimp(["registry", "--registry", reg, "add", "m", model, "--data", csv, "--target-column", "label", "-q"]).status == 0)
+        let champion = reg + "/models/m/versions/v0001.nimp"
+        for format in ["c", "onnx"] {
+            let viaRegistry = dir + "/registry.\(format)", direct = dir + "/direct.\(format)"
+            let r = runNimp(["registry", "--registry", reg, "export", "m", "--format", format, "-o", viaRegistry])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(runNimp(["export", champion, "--format", format, "--name", "registry", "-o", direct, "-q"]).status == 0)
+            // The same model; only the description line (the archive's path) may differ.
+            let a = try Data(contentsOf: URL(fileURLWithPath: viaRegistry)), b = try Data(contentsOf: URL(fileURLWithPath: direct))
+            #expect(abs(a.count - b.count) < 200 && a.count > 500, "\(format): \(a.count) vs \(b.count) bytes")
+        }
+        let bad = runNimp(["registry", "--registry", reg, "export", "m", "--format", "pdf", "-o", dir + "/m.pdf"])
+        #expect(bad.status == 64 && bad.stderr.contains("expected nimp or c or onnx"), "\(bad.stderr)")
+        let unwritable = runNimp(["registry", "--registry", reg, "export", "m", "--format", "onnx", "-o", dir + "/no/dir/m.onnx"])
+        #expect(unwritable.status == 73, "\(unwritable.stderr)")
+    }
+
     func run(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
