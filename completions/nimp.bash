@@ -173,13 +173,13 @@ _nimp() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    gen-data|train|evaluate|predict|export|optimize|distill|evolve|cycle|registry|help)
+    gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|registry|help)
         # Offer subcommand argument completions
         "_nimp_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict export optimize distill evolve cycle registry help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict export import optimize distill evolve cycle registry help' -- "${cur}"))
         ;;
     esac
 }
@@ -419,7 +419,7 @@ _nimp_export() {
     # Offer option value completions
     case "${prev}" in
     '--format')
-        __nimp_add_completions -W 'c'
+        __nimp_add_completions -W 'c'$'\n''onnx'
         return
         ;;
     '--output'|'-o')
@@ -435,6 +435,43 @@ _nimp_export() {
     case "${positional_number}" in
     1)
         __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
+        return
+        ;;
+    esac
+}
+
+_nimp_import() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o --activation --task --feature-names --target-names)
+    __nimp_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
+        return
+        ;;
+    '--activation')
+        return
+        ;;
+    '--task')
+        __nimp_add_completions -W 'regression'$'\n''classification'
+        return
+        ;;
+    '--feature-names')
+        return
+        ;;
+    '--target-names')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -o plusdirs -fX '!*.@(safetensors|onnx)'
         return
         ;;
     esac

@@ -55,6 +55,7 @@ _nimp() {
             'evaluate:Measure a model'\''s quality, latency and size on a dataset; print one JSON line.'
             'predict:Predict with a model: one output row per input row, in order.'
             'export:Write a model as a C99 header or an ONNX graph, to run where nimp does not.'
+            'import:Make a nimp archive from a PyTorch state_dict (safetensors) or an ONNX graph.'
             'optimize:Make a model smaller and faster: int8/f16 quantization, neuron or weight pruning, fine-tuning, a quality budget.'
             'distill:Train a small student model from a teacher archive on teacher-labelled data.'
             'evolve:Search for a better architecture and training setup with a genetic algorithm.'
@@ -66,7 +67,7 @@ _nimp() {
         ;;
     arg)
         case "${words[1]}" in
-        gen-data|train|evaluate|predict|export|optimize|distill|evolve|cycle|registry|help)
+        gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|registry|help)
             "_nimp_${words[1]}" && ret=0
             ;;
         esac
@@ -189,12 +190,32 @@ _nimp_predict() {
 
 _nimp_export() {
     local -i ret=1
-    local -ar ___format=('c')
+    local -ar ___format=('c' 'onnx')
     local -ar arg_specs=(
         ':model.nimp:_files -g '\''*.nimp'\'''
-        '--format[c (a C99 header).]:format:{__nimp_complete "${___format[@]}"}'
+        '--format[c (a C99 header) or onnx (an ONNX graph, opset 17; 20 with GELU).]:format:{__nimp_complete "${___format[@]}"}'
         '(--output -o)'{--output,-o}'[Where to write it (- for stdout).]:file:_files'
         '--name[The prefix of the C names (default\: from the output file'\''s name).]:name:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_import() {
+    local -i ret=1
+    local -ar ___task=('regression' 'classification')
+    local -ar arg_specs=(
+        ':file:_files -g '\''*.safetensors *.onnx'\'''
+        '(--output -o)'{--output,-o}'[The archive to write.]:model.nimp:_files -g '\''*.nimp'\'''
+        '--activation[Hidden activation(s)\: one for all hidden layers, or one per layer (relu,tanh,…).]:names:'
+        '--task[classification or regression (default\: a final Softmax or the file'\''s metadata says; else regression).]:task:{__nimp_complete "${___task[@]}"}'
+        '--feature-names[Names of the inputs, comma-separated (default x0, x1, …).]:names:'
+        '--target-names[Class names (a classifier) or output names (a regressor), comma-separated.]:names:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'
@@ -628,7 +649,7 @@ _nimp_registry_export() {
     local -ar arg_specs=(
         ':id\[@version\]:{__nimp_custom_complete ---completion registry export -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
         '(--output -o)'{--output,-o}'[Where to write the archive (- for stdout).]:file:_files'
-        '--format[nimp (the archive, default) or c (a C99 header, as `nimp export` writes it).]:format:'
+        '--format[nimp (the archive, default), c or onnx (as `nimp export` writes them).]:format:'
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
