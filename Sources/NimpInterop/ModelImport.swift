@@ -115,6 +115,11 @@ public enum ModelImport {
             guard let c = constants[name] else { throw fail(node, "input \(String(reflecting: name)) is not a constant (an initializer)") }
             return c
         }
+        /// The operand after the data: a weight, bias, mean or fill.
+        func second(_ node: Onnx_NodeProto) throws -> String {
+            guard node.input.count >= 2 else { throw fail(node, "has \(node.input.count) input(s), expected at least 2") }
+            return node.input[1]
+        }
         func takesCurrent(_ node: Onnx_NodeProto, at index: Int = 0) throws {
             guard node.input.count > index, node.input[index] == current else {
                 throw fail(node, "does not continue the chain from \(String(reflecting: current)): nimp imports one path of layers")
@@ -147,20 +152,20 @@ public enum ModelImport {
                 continue
             case "Where" where missingMask != nil && node.input.count == 3 && node.input[0] == missingMask:
                 try takesCurrent(node, at: 2)
-                fills = try vector(node, node.input[1], width: nil)
+                fills = try vector(node, try second(node), width: nil)
             case "Sub" where layers.isEmpty && mean == nil:
                 try takesCurrent(node)
-                mean = try vector(node, node.input[1], width: nil)
+                mean = try vector(node, try second(node), width: nil)
             case "Div" where layers.isEmpty && mean != nil && std == nil:
                 try takesCurrent(node)
-                std = try vector(node, node.input[1], width: mean!.count)
+                std = try vector(node, try second(node), width: mean!.count)
             case "Gemm":
                 try takesCurrent(node)
                 let attrs = try attributes(node, path: path)
                 guard (attrs["alpha"]?.f ?? 1) == 1, (attrs["beta"]?.f ?? 1) == 1, (attrs["transA"]?.i ?? 0) == 0 else {
                     throw fail(node, "Gemm with alpha, beta other than 1 or transA = 1 is not supported")
                 }
-                let w = try constant(node, node.input[1])
+                let w = try constant(node, try second(node))
                 guard w.dims.count == 2 else { throw fail(node, "weight \(node.input[1]) has shape \(w.dims), expected 2-D") }
                 var weight = Matrix(rows: w.dims[0], cols: w.dims[1], data: w.values)
                 if (attrs["transB"]?.i ?? 0) == 0 { weight = weight.transposed() }
@@ -169,7 +174,7 @@ public enum ModelImport {
                 try append(DenseLayer(weight: weight, bias: bias, activation: .identity), node)
             case "MatMul":
                 try takesCurrent(node)
-                let w = try constant(node, node.input[1])
+                let w = try constant(node, try second(node))
                 guard w.dims.count == 2 else { throw fail(node, "weight \(node.input[1]) has shape \(w.dims), expected 2-D [in, out]") }
                 pendingMatMul = (Matrix(rows: w.dims[0], cols: w.dims[1], data: w.values).transposed(), output)
             case "Add" where pendingMatMul != nil:

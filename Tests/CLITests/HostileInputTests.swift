@@ -297,7 +297,7 @@ import Testing
     /// command that reads that kind of file: no crash, exit 0 or a documented error.
     @Test func fuzzFindings() throws {
         var count = 0, passed = 0
-        for target in ["archive", "manifest", "safetensors", "csv", "jsonl", "modeljson", "configjson"] {
+        for target in ["archive", "manifest", "safetensors", "csv", "jsonl", "modeljson", "configjson", "onnx"] {
             for path in files("fuzz/" + target) {
                 let g = Failures()
                 let label = "fuzz/\(target)/\((path as NSString).lastPathComponent)"
@@ -313,6 +313,11 @@ import Testing
                     let archive = dir + "/finding.nimp"
                     try TarArchive.write(members).write(to: URL(fileURLWithPath: archive))
                     r = guarded(["evaluate", archive, "--data", dir + "/no-such-data.safetensors"])
+                case "onnx":
+                    let copy = dir + "/finding.onnx"
+                    try? FileManager.default.removeItem(atPath: copy)
+                    try FileManager.default.copyItem(atPath: path, toPath: copy)
+                    r = guarded(["import", copy, "-o", dir + "/imported.nimp"])
                 case "safetensors", "csv", "jsonl":
                     let copy = dir + "/input." + target
                     try? FileManager.default.removeItem(atPath: copy)
