@@ -173,13 +173,13 @@ _nimp() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|registry|help)
+    gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|task|registry|help)
         # Offer subcommand argument completions
         "_nimp_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict export import optimize distill evolve cycle registry help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict export import optimize distill evolve cycle task registry help' -- "${cur}"))
         ;;
     esac
 }
@@ -705,7 +705,30 @@ _nimp_evolve() {
 
 _nimp_cycle() {
     repeating_flags=()
-    non_repeating_flags=(--plan --force --quiet -q --verbose -v --version -h --help)
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __nimp_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    run|plan|gate)
+        # Offer subcommand argument completions
+        "_nimp_cycle_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'run plan gate' -- "${cur}"))
+        ;;
+    esac
+}
+
+_nimp_cycle_run() {
+    repeating_flags=()
+    non_repeating_flags=(--plan --force --keep-plan --quiet -q --verbose -v --version -h --help)
     repeating_options=()
     non_repeating_options=(--registry --budget-seconds --textfile-dir)
     __nimp_offer_flags_options 0
@@ -721,6 +744,199 @@ _nimp_cycle() {
         ;;
     '--textfile-dir')
         __nimp_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_nimp_cycle_plan() {
+    repeating_flags=()
+    non_repeating_flags=(--force --quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--registry --output -o --budget-seconds)
+    __nimp_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--output'|'-o')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--budget-seconds')
+        return
+        ;;
+    esac
+}
+
+_nimp_cycle_gate() {
+    repeating_flags=()
+    non_repeating_flags=(--finish --quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--registry --textfile-dir --wait)
+    __nimp_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--textfile-dir')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __nimp_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_nimp_task() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __nimp_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    run|add|list|rm)
+        # Offer subcommand argument completions
+        "_nimp_task_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'run add list rm' -- "${cur}"))
+        ;;
+    esac
+}
+
+_nimp_task_run() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o --registry --executor)
+    __nimp_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--executor')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
+}
+
+_nimp_task_add() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    repeating_options=(--target)
+    non_repeating_options=(--registry --kind --priority --max-parameters --max-bytes --max-latency-p50-us --wait)
+    __nimp_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--kind')
+        __nimp_add_completions -W 'training'$'\n''optimization'$'\n''architecture'$'\n''distillation'
+        return
+        ;;
+    '--priority')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--max-parameters')
+        return
+        ;;
+    '--max-bytes')
+        return
+        ;;
+    '--max-latency-p50-us')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __nimp_add_completions -W "$(__nimp_custom_complete ---completion task add -- positional@0 "${COMP_CWORD}" "$(__nimp_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_nimp_task_list() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--registry --format)
+    __nimp_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--format')
+        __nimp_add_completions -W 'auto'$'\n''table'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_nimp_task_rm() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--registry --wait)
+    __nimp_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--wait')
         return
         ;;
     esac

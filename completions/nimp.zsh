@@ -60,6 +60,7 @@ _nimp() {
             'distill:Train a small student model from a teacher archive on teacher-labelled data.'
             'evolve:Search for a better architecture and training setup with a genetic algorithm.'
             'cycle:Run one improvement cycle over the registry (the job to run from cron).'
+            'task:Run one task of a cycle, or queue tasks for the next one.'
             'registry:Keep models, versions, champions and history in a registry directory.'
             'help:Show subcommand help information.'
         )
@@ -67,7 +68,7 @@ _nimp() {
         ;;
     arg)
         case "${words[1]}" in
-        gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|registry|help)
+        gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|task|registry|help)
             "_nimp_${words[1]}" && ret=0
             ;;
         esac
@@ -333,11 +334,178 @@ _nimp_evolve() {
 _nimp_cycle() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'run:Plan, run and gate one cycle (the default: `nimp cycle`).'
+            'plan:Write a cycle'\''s task files (the first step), without the lock and changing nothing else.'
+            'gate:Gate task results (the last step): measure each candidate again and promote the better ones.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        run|plan|gate)
+            "_nimp_cycle_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_nimp_cycle_run() {
+    local -i ret=1
+    local -ar arg_specs=(
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--plan[Print the plan as JSON lines and change nothing.]'
         '--force[Run even if the last cycle ended less than improvement_interval ago.]'
         '--budget-seconds[Wall-time budget for the cycle'\''s tasks, in seconds.]:budget-seconds:'
         '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:_files -/'
+        '--keep-plan[Keep the plan directory (task files, candidates, logs) under REGISTRY/cycles after the gate.]'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_cycle_plan() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '(--output -o)'{--output,-o}'[The plan directory (default\: a new one under REGISTRY/cycles).]:dir:_files -/'
+        '--force[Plan even if the last cycle ended less than improvement_interval ago.]'
+        '--budget-seconds[Wall-time budget of the cycle, in seconds; each task file gets its share.]:budget-seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_cycle_gate() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '*:result-or-dir:_files'
+        '--finish[Record the tasks of a plan directory that left no result as failed, so the plan is done.]'
+        '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:_files -/'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_task() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'run:Run one task file and write its candidate and result (no registry lock).'
+            'add:Queue a task for the next cycle, which takes queued tasks before its own.'
+            'list:List the queued tasks, oldest first (a table on a terminal, JSON lines otherwise).'
+            'rm:Remove a queued task (exit 66 when there is no such task).'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        run|add|list|rm)
+            "_nimp_task_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_nimp_task_run() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':task.json:_files -g '\''*.json'\'''
+        '(--output -o)'{--output,-o}'[Where to write the candidate and result.]:dir:_files -/'
+        '--registry[Read this registry instead of the one the task names (another mount point).]:dir:_files -/'
+        '--executor[Who runs the task, recorded in history (local, slurm, parallel…).]:name:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_task_add() {
+    local -i ret=1
+    local -ar ___kind=('training' 'optimization' 'architecture' 'distillation')
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        ':model:{__nimp_custom_complete ---completion task add -- positional@0 "${current_word_index}" "$(__nimp_cursor_index_in_current_word)"}'
+        '--kind[The improvement kind.]:kind:{__nimp_complete "${___kind[@]}"}'
+        '--priority[Priority among queued tasks (higher first).]:priority:'
+        '*--target[A target for this task'\''s gate, e.g. accuracy=0.9 (repeatable).]:metric=value:'
+        '--max-parameters[A hard constraint\: at most this many parameters.]:max-parameters:'
+        '--max-bytes[A hard constraint\: at most this many archive bytes.]:max-bytes:'
+        '--max-latency-p50-us[A hard constraint\: median latency at most this many microseconds.]:max-latency-p50-us:'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_task_list() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '--format[Output format.]:format:{__nimp_complete "${___format[@]}"}'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_task_rm() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        ':id:'
+        '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'

@@ -15,7 +15,7 @@ enum PrometheusTextfile {
         metric("nimp_cycle_timestamp_seconds", "When the last cycle ended (Unix time).", "gauge", [("", Date().timeIntervalSince1970)])
         metric("nimp_cycle_duration_seconds", "Wall time of the last cycle.", "gauge", [("", summary.seconds)])
         metric("nimp_cycle_tasks", "Tasks of the last cycle by outcome.", "gauge",
-               ["promoted", "rejected", "failed", "timeout"].map { s in ("{outcome=\"\(s)\"}", Double(outcomes.filter { $0.status == s }.count)) })
+               [TaskOutcome.Status.promoted, .rejected, .failed, .timeout].map { s in ("{outcome=\"\(s.rawValue)\"}", Double(outcomes.filter { $0.status == s }.count)) })
         metric("nimp_cycle_total_gain", "Sum of relative gains promoted in the last cycle.", "gauge", [("", summary.totalGain)])
         metric("nimp_signal_level", "Signal (hormone) levels after the last cycle.", "gauge",
                summary.signals.asDictionary.sorted { $0.key < $1.key }.map { ("{signal=\"\($0.key)\"}", $0.value) })

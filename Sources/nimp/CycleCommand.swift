@@ -5,18 +5,59 @@ import NimpImprove
 import NimpIO
 import NimpRegistry
 
-struct CycleCommand: NimpCommand {
+/// `nimp cycle`: plan, run, gate in one (the job to run from cron), or each step on its own.
+struct CycleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cycle",
         abstract: "Run one improvement cycle over the registry (the job to run from cron).",
         discussion: """
+            A cycle is three steps over plain files: `nimp cycle plan` writes one task file per \
+            task, `nimp task run` runs one task without the registry lock, and `nimp cycle gate` \
+            measures each candidate again under the lock and promotes the ones that are better \
+            on held-out data. `nimp cycle` alone does all three, running up to \
+            max_concurrent_tasks task processes at once.
+            """,
+        subcommands: [CycleRun.self, CyclePlanCommand.self, CycleGateCommand.self],
+        defaultSubcommand: CycleRun.self)
+}
+
+/// Prints the cycle's summary line, or the plan, and the models left without a task.
+enum CycleOutput {
+    static func printPlan(_ result: Cycle.Result) throws {
+        for task in result.plan { try Console.line(RegistryJSON.line(task)) }
+        printIdle(result.idle)
+        Console.info("\(result.plan.count) task(s) planned over \(result.summary.models) model(s)"
+                     + (result.directory.map { " in \($0)" } ?? "; nothing changed"))
+    }
+
+    /// Why each model got no task, on stderr: "no improvements" answered by the tool itself.
+    static func printIdle(_ idle: [IdleModel]) {
+        for m in idle { Console.info("\(m.model): no task: \(m.why); to change that: \(m.change)") }
+    }
+
+    static func printSummary(_ result: Cycle.Result) throws {
+        if let reason = result.summary.reason { Console.info("cycle skipped: \(reason)") }
+        try Console.line(RegistryJSON.line(result.summary))
+        if !result.problems.isEmpty {
+            throw NimpError(.dataError, "\(result.problems.count) result file(s) refused and never promoted (see above)")
+        }
+    }
+}
+
+struct CycleRun: NimpCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Plan, run and gate one cycle (the default: `nimp cycle`).",
+        discussion: """
             Takes the registry lock without waiting (exit 75 when another cycle holds it), \
             assesses every champion on its held-out eval set, plans training, optimization, \
-            architecture-search and distillation tasks prioritised by the signals, runs them, \
-            and promotes a candidate only when its held-out gain reaches the threshold. \
-            Prints a one-line JSON summary; exits 0 whether or not anything was promoted. \
-            With --plan, prints the plan as JSON lines (one task each, with its reasons) and \
-            changes nothing.
+            architecture-search and distillation tasks prioritised by the signals (queued tasks \
+            from `nimp task add` first), runs them as `nimp task run` processes, up to \
+            max_concurrent_tasks at once and never more than the free cores, and gates each \
+            candidate: it is promoted only when its held-out gain is significant. Prints a \
+            one-line JSON summary; exits 0 whether or not anything was promoted. With --plan, \
+            prints the plan as JSON lines (one task each, with its reasons), says on stderr why \
+            each other model got no task, and changes nothing.
             """)
 
     @OptionGroup var registry: RegistryOptions
@@ -33,10 +74,13 @@ struct CycleCommand: NimpCommand {
     @Option(help: ArgumentHelp("Write a Prometheus textfile (nimp.prom) for node_exporter here.", valueName: "dir"), completion: .directory)
     var textfileDir: String?
 
+    @Flag(help: "Keep the plan directory (task files, candidates, logs) under REGISTRY/cycles after the gate.")
+    var keepPlan = false
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
-        guard budgetSeconds > 0 else { throw ValidationError("--budget-seconds must be positive") }
+        guard budgetSeconds > 0, budgetSeconds.isFinite else { throw ValidationError("--budget-seconds must be positive") }
     }
 
     func execute() throws {
@@ -48,15 +92,106 @@ struct CycleCommand: NimpCommand {
         options.budgetSeconds = budgetSeconds
         options.textfileDirectory = textfileDir
         options.commandLine = CommandLine.arguments
+        options.keepPlan = keepPlan
+        options.executor = LocalProcessExecutor(executable: NimpExecutable.path)
         let result = try Cycle.run(opened, options: options)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if plan {
-            for task in result.plan { try Console.line(String(decoding: try encoder.encode(task), as: UTF8.self)) }
-            Console.info("\(result.plan.count) task(s) planned over \(result.summary.models) model(s); nothing changed")
+            try CycleOutput.printPlan(result)
         } else {
-            if let reason = result.summary.reason { Console.info("cycle skipped: \(reason)") }
-            try Console.line(String(decoding: try encoder.encode(result.summary), as: UTF8.self))
+            CycleOutput.printIdle(result.idle)
+            try CycleOutput.printSummary(result)
         }
+    }
+}
+
+struct CyclePlanCommand: NimpCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Write a cycle's task files (the first step), without the lock and changing nothing else.",
+        discussion: """
+            Snapshots the registry (champions and data by sha256, signals, config) and writes \
+            DIR/plan.json and one self-contained DIR/tasks/ID.json per task; prints the tasks \
+            as JSON lines and, on stderr, why each other model got none. Run the tasks with \
+            `nimp task run` (in any order, on any machine that reads the registry), then \
+            `nimp cycle gate DIR`. DIR defaults to a new directory under REGISTRY/cycles, \
+            which `nimp cycle gate` with no arguments finds.
+            """)
+
+    @OptionGroup var registry: RegistryOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The plan directory (default: a new one under REGISTRY/cycles).", valueName: "dir"),
+            completion: .directory)
+    var output: String?
+
+    @Flag(help: "Plan even if the last cycle ended less than improvement_interval ago.")
+    var force = false
+
+    @Option(help: "Wall-time budget of the cycle, in seconds; each task file gets its share.")
+    var budgetSeconds: Double = 600
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard budgetSeconds > 0, budgetSeconds.isFinite else { throw ValidationError("--budget-seconds must be positive") }
+    }
+
+    func execute() throws {
+        outputOptions.apply()
+        let opened = try NimpRegistry.Registry.open(registry.path)
+        var options = CycleOptions()
+        options.force = force
+        options.budgetSeconds = budgetSeconds
+        options.commandLine = CommandLine.arguments
+        let result = try Cycle.plan(opened, options: options, writeTo: output.map { .directory($0) } ?? .registry)
+        if result.summary.status == "skipped" { return try CycleOutput.printSummary(result) }
+        try CycleOutput.printPlan(result)
+    }
+}
+
+struct CycleGateCommand: NimpCommand, WaitsForLock {
+    static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Gate task results (the last step): measure each candidate again and promote the better ones.",
+        discussion: """
+            Takes the registry lock, then for each result checks that it belongs to its task file \
+            (sha256) and its candidate archive (sha256), measures the candidate and the champion \
+            of now on the eval set, and promotes only on significant held-out gain. A champion \
+            that changed since the plan is the one the candidate must beat. Results gated \
+            before are skipped. Arguments are result files or plan directories; with none, \
+            every plan directory under REGISTRY/cycles. Tasks without a result wait for a later \
+            gate, or are recorded as failed with --finish. Prints the one-line JSON summary; a \
+            refused (tampered, hostile) result file is exit 65 after the rest are gated.
+            """)
+
+    @OptionGroup var registry: RegistryOptions
+
+    @Argument(help: ArgumentHelp("Result files or plan directories (default: the plans under REGISTRY/cycles).", valueName: "result-or-dir"),
+              completion: .file())
+    var inputs: [String] = []
+
+    @Flag(help: "Record the tasks of a plan directory that left no result as failed, so the plan is done.")
+    var finish = false
+
+    @Option(help: ArgumentHelp("Write a Prometheus textfile (nimp.prom) for node_exporter here.", valueName: "dir"), completion: .directory)
+    var textfileDir: String?
+
+    @OptionGroup var lock: LockOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func execute() throws {
+        outputOptions.apply()
+        let opened = try registry.open(wait: lock.wait)
+        var options = CycleGate.Options()
+        options.finish = finish
+        options.textfileDirectory = textfileDir
+        let result = try CycleGate.run(opened, inputs: inputs, options: options)
+        try CycleOutput.printSummary(result)
+    }
+}
+
+/// This executable, for the task processes a cycle starts.
+enum NimpExecutable {
+    static var path: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

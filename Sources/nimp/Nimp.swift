@@ -12,7 +12,7 @@ struct Nimp: ParsableCommand {
             self-improvement loop.
             """,
         version: NimpVersion.description,
-        subcommands: [GenData.self, Train.self, Evaluate.self, Predict.self, Export.self, Import.self, Optimize.self, Distill.self, Evolve.self, CycleCommand.self, RegistryCommand.self]
+        subcommands: [GenData.self, Train.self, Evaluate.self, Predict.self, Export.self, Import.self, Optimize.self, Distill.self, Evolve.self, CycleCommand.self, TaskCommand.self, RegistryCommand.self]
     )
 }
 

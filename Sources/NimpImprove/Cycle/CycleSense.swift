@@ -4,7 +4,7 @@ import NimpIO
 import NimpRegistry
 
 /// What a cycle reads before it plans: config, signals, history and the machine.
-struct BrainState {
+struct CycleContext {
     var config: RegistryConfig
     var signals: SignalState
     var signalsFile: SignalsFile
@@ -14,7 +14,7 @@ struct BrainState {
     var lastCycle: HistoryEntry?
     var iteration: Int
 
-    static func sense(_ registry: Registry) throws -> BrainState {
+    static func sense(_ registry: Registry) throws -> CycleContext {
         let config = try registry.config()
         let file = try registry.signals()
         var state = SignalState()
@@ -34,7 +34,7 @@ struct BrainState {
             diskFreeBytes: machine.diskFreeBytes.map(Double.init) ?? .infinity)
         // Bounded: a hand-edited or hostile history line must not overflow the count.
         let lastIteration = max(0, min(cycles.last?["iteration"]?.int ?? cycles.count, Int(Int32.max)))
-        return BrainState(config: config, signals: state, signalsFile: file, environment: env, machine: machine,
+        return CycleContext(config: config, signals: state, signalsFile: file, environment: env, machine: machine,
                           history: read.entries, lastCycle: cycles.last, iteration: lastIteration + 1)
     }
 
@@ -73,10 +73,10 @@ enum Assessor {
     /// Assesses every model. Champions are evaluated on their eval set only when the
     /// cache (version index: archive sha256 + eval sha256) has no entry; `record`
     /// stores fresh measurements in the cache.
-    static func assess(_ registry: Registry, brain: BrainState, record: Bool, latencySamples: Int) throws -> [AssessedModel] {
+    static func assess(_ registry: Registry, context brain: CycleContext, ids: [String]? = nil, record: Bool, latencySamples: Int) throws -> [AssessedModel] {
         var models: [AssessedModel] = []
         let byModel = Dictionary(grouping: brain.history.filter { $0.model != nil }, by: { $0.model! })
-        for id in try registry.modelIDs() {
+        for id in try ids ?? registry.modelIDs() {
             do {
                 let spec = try registry.spec(id)
                 let champion = try registry.champion(id)
@@ -119,14 +119,14 @@ enum Assessor {
                 let fresh = trainedByCycle && (summary.map { $0.datasetSha256 != nil && $0.datasetSha256 != spec.train.sha256 } ?? false)
                 let idle = entries.last.map { Date().timeIntervalSince($0.time) }
                 var rejections: [TaskType: Int] = [:]
-                for type in TaskType.allCases {
+                for type in ImprovementKinds.types {
                     let outcomes = entries.filter { $0.type == .task && $0["task_type"]?.string == type.rawValue }.map { $0["promoted"]?.bool ?? false }
                     rejections[type] = outcomes.reversed().prefix { !$0 }.count
                 }
                 let assessment = ModelAssessment(
                     id: id, task: spec.task, evalSHA256: spec.eval.sha256, championVersion: champion, metrics: metrics,
                     targets: spec.targets, constraints: spec.constraints, genome: spec.genome,
-                    recentTrainingGains: Array(gains.suffix(Planner.plateauLength)), freshData: fresh, idleSeconds: idle,
+                    recentTrainingGains: Array(gains.suffix(PlanningContext.plateauLength)), freshData: fresh, idleSeconds: idle,
                     recentRejections: rejections)
                 let gated = Registry.gateDecisions(entries, model: id, evalSha256: spec.eval.sha256)
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,

@@ -2,14 +2,6 @@ import Foundation
 import NimpCore
 import NimpRegistry
 
-/// The kinds of improvement task a cycle can plan.
-public enum TaskType: String, Codable, CaseIterable, Sendable {
-    case training
-    case optimization
-    case architecture
-    case distillation
-}
-
 /// Metric names, which way is better, and gains measured as relative error reduction.
 public enum MetricKind {
     static let higherIsBetter: Set<String> = ["accuracy", "macro_f1", "r2", "throughput_per_s"]
@@ -142,19 +134,29 @@ public struct PlannedTask: Codable, Sendable, Equatable {
     public var gate: String?
 }
 
-/// Turns assessments into a prioritised plan: gaps pick the task type, signals and
-/// triggers scale the priority, the top `concurrency` tasks are kept, one per model.
+/// Why a model got no task this cycle, and what would change that (`cycle --plan` prints it).
+public struct IdleModel: Sendable, Equatable {
+    public var model: String
+    public var why: String
+    public var change: String
+
+    public var json: JSONValue { .object(["model": .string(model), "why": .string(why), "change": .string(change)]) }
+}
+
+/// Turns assessments into a prioritised plan: every enabled kind proposes tasks for
+/// every model, signals and triggers scale their priority, one task per model is kept
+/// (a model over a hard constraint gets its constraint task first), and the top
+/// `concurrency` tasks form the plan. Queued tasks (`nimp task add`) come before all.
 public struct Planner: Sendable {
     public var signals: SignalState
     public var environment: EnvironmentState
     public var threshold: Double
     public var maxTasks: Int
-    public var architectureSearch = true
-    public var distillation = true
+    public var kinds: [any ImprovementKind] = ImprovementKinds.all
     /// When false (config `signal_driven_priority`), priority is the gap alone.
     public var signalDriven = true
-    /// Training tasks in a row gaining less than the threshold that make a plateau.
-    public static let plateauLength = 2
+    public var environmentGenomes: [String: Genome] = [:]
+    public static let plateauLength = PlanningContext.plateauLength
     /// A model untouched this long gets a priority boost.
     public static let idleSeconds = 7.0 * 24 * 3600
     /// Each rejection in a row of a task type for a model halves that type's priority,
@@ -168,103 +170,100 @@ public struct Planner: Sendable {
         self.maxTasks = maxTasks
     }
 
-    public func isPlateau(_ a: ModelAssessment) -> Bool {
-        let recent = a.recentTrainingGains.suffix(Self.plateauLength)
-        return recent.count == Self.plateauLength && recent.allSatisfy { $0 < threshold }
+    /// Keeps only the kinds config.json leaves switched on.
+    public mutating func configure(_ config: RegistryConfig) {
+        kinds = ImprovementKinds.all.filter { $0.isEnabled(config) }
+        signalDriven = config.signalDrivenPriority
     }
 
-    /// All candidate tasks before the cut, best first.
-    public func candidates(_ models: [ModelAssessment]) -> [PlannedTask] {
-        var tasks: [PlannedTask] = []
-        let env = environment.triggers
+    func context(_ models: [ModelAssessment]) -> PlanningContext {
+        PlanningContext(models: models, signals: signals, environment: environment, threshold: threshold, environmentGenomes: environmentGenomes)
+    }
+
+    public func isPlateau(_ a: ModelAssessment) -> Bool { context([]).isPlateau(a) }
+
+    /// Every proposal of every kind for one model, with its priority and reasons.
+    public func options(_ a: ModelAssessment, _ context: PlanningContext) -> [PlannedTask] {
         let levels = signals.levels
         let signalText = String(format: "dopamine %.2f, cortisol %.2f, growth %.2f, serotonin %.2f",
                                 levels.dopamine, levels.cortisol, levels.growth, levels.serotonin)
-        for a in models {
-            var options: [PlannedTask] = []
-            func add(_ type: TaskType, metric: String, gap: Double, reasons: [String], teacher: String? = nil, boost: Double = 1, triggers: [String] = []) {
-                let modulation = signalDriven ? signals.modulation(for: type) : 1
-                let rejections = a.recentRejections[type] ?? 0
+        let idle = a.idleSeconds.map { $0 > Self.idleSeconds } == true
+        var options: [PlannedTask] = []
+        for kind in kinds {
+            for p in kind.propose(a, context) {
+                let modulation = signalDriven ? kind.modulation(signals) : 1
+                let rejections = a.recentRejections[kind.type] ?? 0
                 let backoff = pow(Self.rejectionBackoff, Double(rejections))
-                let priority = gap * modulation * boost * backoff
-                var why = reasons
+                let boost = p.boost * (idle ? 1.2 : 1)
+                let priority = p.gap * modulation * boost * backoff
+                var why = p.reasons
                 if rejections > 0 {
-                    why.append(String(format: "backoff × %.3g: the last %d %@ candidate(s) of this model were not promoted", backoff, rejections, type.rawValue))
+                    why.append(String(format: "backoff × %.3g: the last %d %@ candidate(s) of this model were not promoted", backoff, rejections, kind.type.rawValue))
                 }
-                why.append(String(format: "priority %.3f = gap %.3f × signal modulation %.2f%@ (%@)", priority, gap, modulation,
-                                  boost == 1 ? "" : String(format: " × trigger boost %.2f", boost), signalText))
-                options.append(PlannedTask(model: a.id, type: type, priority: priority, metric: metric, gap: gap,
-                                           teacher: teacher, reasons: why, signals: levels, triggers: triggers + env))
+                why.append(String(format: "priority %.3f = gap %.3f × signal modulation %.2f%@ (%@)", priority, p.gap, modulation,
+                                  boost == 1 ? "" : String(format: " × boost %.2f", boost), signalText))
+                options.append(PlannedTask(model: a.id, type: kind.type, priority: priority, metric: p.metric, gap: p.gap,
+                                           teacher: p.teacher, reasons: why, signals: levels,
+                                           triggers: (idle ? ["idle"] : []) + p.triggers + environment.triggers))
             }
-            let q = a.qualityMetric
-            let boost = a.idleSeconds.map { $0 > Self.idleSeconds } == true ? 1.2 : 1
-            let idleTrigger = boost > 1 ? ["idle"] : []
-            if let value = a.metrics[q] {
-                let target = a.targets[q]
-                let gap = target.map { MetricKind.gap(q, value: value, target: $0) } ?? 0
-                if gap > 0 {
-                    let targetText = String(format: "%@ %.4g on held-out data, target %.4g: gap %.3f", q, value, target!, gap)
-                    if isPlateau(a) && architectureSearch {
-                        let gains = a.recentTrainingGains.suffix(Self.plateauLength).map { String(format: "%.3f", $0) }.joined(separator: ", ")
-                        var reasons = [targetText, "plateau: last training gains \(gains) below threshold \(threshold)"]
-                        var b = boost
-                        if env.contains("high_load") {
-                            b *= 0.5
-                            reasons.append("high_load: architecture search at half priority, with a smaller population")
-                        }
-                        add(.architecture, metric: q, gap: gap, reasons: reasons, boost: b, triggers: idleTrigger + ["plateau"])
-                    } else {
-                        var reasons = [targetText]
-                        var b = boost
-                        var trig = idleTrigger
-                        if a.freshData { reasons.append("new training data since the champion was trained"); b *= 1.5; trig.append("data_drift") }
-                        add(.training, metric: q, gap: gap, reasons: reasons, boost: b, triggers: trig)
-                    }
-                } else if a.freshData {
-                    add(.training, metric: q, gap: threshold, reasons: ["\(q) meets its target, but there is new training data since the champion was trained"], triggers: ["data_drift"])
-                }
-            }
-            for metric in ["latency_p50_us", "latency_p99_us", "parameters", "bytes"] {
-                guard let value = a.metrics[metric] else { continue }
-                var limits: [(Double, String)] = []
-                if let t = a.targets[metric] { limits.append((t, "target")) }
-                for (name, bounded) in ModelSpec.constraintMetrics where bounded == metric {
-                    if let c = a.constraints[name] { limits.append((c, "constraint " + name)) }
-                }
-                for (limit, what) in limits {
-                    let gap = MetricKind.gap(metric, value: value, target: limit)
-                    guard gap > 0 else { continue }
-                    let text = String(format: "%@ %.4g, %@ %.4g: gap %.3f", metric, value, what, limit, gap)
-                    if what.hasPrefix("constraint") {
-                        // A champion over a constraint is compressed before anything else is tried.
-                        add(.optimization, metric: metric, gap: gap, reasons: [text, "over a constraint: meeting it comes first"],
-                            boost: boost * (1 + 1 / gap), triggers: idleTrigger + ["constraint"])
-                    } else {
-                        add(.optimization, metric: metric, gap: gap, reasons: [text], boost: boost, triggers: idleTrigger)
-                    }
-                }
-            }
-            if distillation, let value = a.metrics[q] {
-                let peers = models.filter { $0.id != a.id && $0.evalSHA256 == a.evalSHA256 && $0.task == a.task }
-                if let best = peers.compactMap({ p in p.metrics[q].map { (p, $0) } })
-                    .max(by: { MetricKind.error(q, $0.1) > MetricKind.error(q, $1.1) }) {
-                    let gain = MetricKind.relativeGain(q, old: value, new: best.1)
-                    if gain >= threshold {
-                        add(.distillation, metric: q, gap: min(1, gain),
-                            reasons: [String(format: "%@ has %@ %.4g vs %.4g on the same eval set (sha256 %@…): relative gain %.3f", best.0.id, q, best.1, value, String(a.evalSHA256.prefix(12)), gain)],
-                            teacher: best.0.id, boost: boost, triggers: idleTrigger + ["better_peer"])
-                    }
-                }
-            }
+        }
+        return options
+    }
+
+    /// All candidate tasks before the cut, best first: one per model.
+    public func candidates(_ models: [ModelAssessment]) -> [PlannedTask] {
+        let context = context(models)
+        var tasks: [PlannedTask] = []
+        for a in models {
+            let options = options(a, context)
             let constrained = options.filter { $0.triggers.contains("constraint") }
             let pool = constrained.isEmpty ? options : constrained
-            if let best = pool.max(by: { ($0.priority, $1.model) < ($1.priority, $0.model) }) { tasks.append(best) }
+            if let best = pool.max(by: { ($0.priority, $1.type.rawValue) < ($1.priority, $0.type.rawValue) }) { tasks.append(best) }
         }
         return tasks.sorted { ($0.priority, $1.model) > ($1.priority, $0.model) }
     }
 
-    /// The plan: the best candidates, as many as the (cortisol-adjusted) concurrency allows.
+    /// How many tasks a cycle runs: max_concurrent_tasks, lowered by cortisol.
+    public var taskLimit: Int { signals.concurrency(configured: maxTasks) }
+
+    /// The plan: the best candidates, as many as the (cortisol-adjusted) limit allows.
     public func plan(_ models: [ModelAssessment]) -> [PlannedTask] {
-        Array(candidates(models).prefix(signals.concurrency(configured: maxTasks)))
+        Array(candidates(models).prefix(taskLimit))
+    }
+
+    /// Why each model without a task got none, and what would change that.
+    public func explain(_ models: [ModelAssessment], planned: [PlannedTask], disabled: [String]) -> [IdleModel] {
+        let context = context(models)
+        let chosen = Set(planned.map(\.model))
+        let cut = Set(candidates(models).map(\.model)).subtracting(chosen)
+        return models.filter { !chosen.contains($0.id) }.map { a in
+            let q = a.qualityMetric
+            if a.championVersion == nil {
+                return IdleModel(model: a.id, why: "no champion", change: "add a version: `nimp registry add \(a.id) --model FILE`")
+            }
+            if cut.contains(a.id) {
+                return IdleModel(model: a.id, why: "its task was cut: the plan holds \(taskLimit) task(s) (max_concurrent_tasks \(maxTasks), lowered by cortisol) and others had higher priority",
+                                 change: "raise max_concurrent_tasks (`nimp registry config max_concurrent_tasks N`), or queue one: `nimp task add \(a.id) --kind training`")
+            }
+            let value = a.metrics[q].map { String(format: "%.4g", $0) } ?? "?"
+            var why: String
+            if let target = a.targets[q] {
+                let gap = a.metrics[q].map { MetricKind.gap(q, value: $0, target: target) } ?? 0
+                if gap <= 0 {
+                    why = String(format: "targets met: %@ %@ against %.4g", q, value, target)
+                } else if context.isPlateau(a) {
+                    why = "plateau: \(q) \(value) short of \(target), training gains \(a.recentTrainingGains.map { String(format: "%.3f", $0) }.joined(separator: ", ")) below the threshold \(String(format: "%.3f", threshold))"
+                } else {
+                    why = "no kind proposed a task"
+                }
+            } else if context.isPlateau(a) {
+                why = "no target for \(q) (\(value)), and training has stopped paying off: gains \(a.recentTrainingGains.map { String(format: "%.3f", $0) }.joined(separator: ", ")) below the threshold \(String(format: "%.3f", threshold))"
+            } else {
+                why = "no target for \(q) (\(value))"
+            }
+            if !disabled.isEmpty { why += "; switched off: " + disabled.joined(separator: ", ") }
+            return IdleModel(model: a.id, why: why,
+                             change: "set or raise a target (\"targets\" in models/\(a.id)/model.json), or queue a task: `nimp task add \(a.id) --kind training|optimization|architecture`")
+        }
     }
 }

@@ -78,7 +78,7 @@ public struct SignalState: Codable, Equatable, Sendable {
         levels = SignalLevels(dopamine: clamp(l.dopamine), cortisol: clamp(l.cortisol),
                               growth: clamp(l.growth), serotonin: clamp(l.serotonin))
 
-        for type in TaskType.allCases {
+        for type in ImprovementKinds.types {
             let gains = outcome.promotions.filter { $0.type == type }.map(\.gain)
             let old = reward[type.rawValue] ?? 0
             reward[type.rawValue] = gains.isEmpty ? old * k : clamp(0.5 * old + 0.5 * min(1, gains.reduce(0, +)))
@@ -87,13 +87,10 @@ public struct SignalState: Codable, Equatable, Sendable {
 
     // MARK: Effects
 
-    /// Priority multiplier for a task type: dopamine amplifies types that paid off,
-    /// cortisol amplifies optimization.
+    /// Priority multiplier for a task type: dopamine amplifies types that paid off; each
+    /// kind adds its own (cortisol favours optimization, holds back architecture search).
     public func modulation(for type: TaskType) -> Double {
-        var m = 1 + levels.dopamine * (reward[type.rawValue] ?? 0)
-        if type == .optimization { m *= 1 + levels.cortisol }
-        if type == .architecture { m *= 1 - 0.5 * levels.cortisol }
-        return m
+        ImprovementKinds.named(type)?.modulation(self) ?? 1
     }
 
     /// Learning-rate multiplier for training tasks: 0.5× at growth 0, 1.5× at growth 1.
