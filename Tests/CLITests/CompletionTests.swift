@@ -94,7 +94,8 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(complete("nimp train --data tr"), ["train.safetensors"])
         XCTAssertEqual(complete("nimp evaluate mo"), ["model.nimp", "models"], "archives and directories")
         XCTAssertEqual(complete("nimp gen-data --generator signal/growth -o no"), ["notes.txt"])
-        XCTAssertEqual(complete("nimp cycle --textfile-dir mo"), ["models"])
+        XCTAssertEqual(complete("nimp cycle run --textfile-dir mo"), ["models"])
+        XCTAssertEqual(complete("nimp cycle gate --textfile-dir mo"), ["models"])
     }
 
     func testModelIDsCompleteFromTheRegistryOnTheCommandLine() throws {

@@ -177,7 +177,7 @@ import Testing
         defer { unmount() }
         guard !skip() else { return }
         let steps = ["version.index.write@1", "promote.log.write@1", "promote.pointer-begin@1", "promote.history.write@1",
-                     "cycle.task-history.write@1", "cycle.record@1", "signals.create@1"]
+                     "gate.task-history.write@1", "cycle.record@1", "signals.create@1"]
         var passed = 0
         for step in steps {
             let reg = try prepare()

@@ -1,4 +1,5 @@
 import NimpCore
+import NimpRegistry
 import XCTest
 @testable import NimpImprove
 
@@ -53,10 +54,40 @@ final class PlannerTests: XCTestCase {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         let plan = planner.plan([assessment("small", r2: 0.995, targets: [:]), assessment("big", r2: 0.999, targets: [:]),
                                  assessment("other", r2: 0.5, targets: [:], eval: "e2")])
-        XCTAssertEqual(plan.count, 1)
-        XCTAssertEqual(plan[0].type, .distillation)
-        XCTAssertEqual(plan[0].model, "small")
-        XCTAssertEqual(plan[0].teacher, "big")
+        let small = plan.first { $0.model == "small" }
+        XCTAssertEqual(small?.type, .distillation)
+        XCTAssertEqual(small?.teacher, "big")
+        // Without targets the others keep training while it pays off, at the threshold's priority.
+        for m in ["big", "other"] {
+            let task = plan.first { $0.model == m }
+            XCTAssertEqual(task?.type, .training)
+            XCTAssertEqual(task?.priority ?? 0, 0.1, accuracy: 1e-9)
+            XCTAssertTrue(task?.triggers.contains("no_target") == true)
+        }
+    }
+
+    func testModelsWithoutTargetsStopAtAPlateauAndSayWhy() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let flat = assessment("flat", r2: 0.8, targets: [:], gains: [0.01, 0.02])
+        XCTAssertTrue(planner.plan([flat]).isEmpty)
+        let idle = planner.explain([flat], planned: [], disabled: [])
+        XCTAssertEqual(idle.map(\.model), ["flat"])
+        XCTAssertTrue(idle[0].why.contains("no target for r2") && idle[0].why.contains("0.010, 0.020"), idle[0].why)
+        XCTAssertTrue(idle[0].change.contains("nimp task add flat"), idle[0].change)
+        let met = planner.explain([assessment("met", r2: 0.995)], planned: [], disabled: ["genetic_architecture_search false"])
+        XCTAssertTrue(met[0].why.hasPrefix("targets met: r2 0.995 against 0.99"), met[0].why)
+        XCTAssertTrue(met[0].why.contains("switched off: genetic_architecture_search false"))
+    }
+
+    func testEveryKindIsOneEntryInOneList() {
+        XCTAssertEqual(ImprovementKinds.types.map(\.rawValue), ["training", "optimization", "architecture", "distillation"])
+        var config = RegistryConfig()
+        config.geneticArchitectureSearch = false
+        var planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        planner.configure(config)
+        XCTAssertEqual(planner.kinds.map(\.type), [.training, .optimization, .distillation])
+        // Switched off, a plateau no longer hands the model to architecture search.
+        XCTAssertEqual(planner.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])]).first?.type, .training)
     }
 
     func testPriorityOrderAndConcurrencyCut() {

@@ -256,6 +256,7 @@ public enum Cycle {
         let start = Date()
         var context = try CycleContext.sense(registry)
         if !options.force, let reason = skipReason(context, now: start) { return skipped(context, reason: reason, start: start) }
+        removeKilledCycles(registry)
         let refreshed = try refreshEvalSets(registry, context: context)
         if !refreshed.isEmpty { context = try CycleContext.sense(registry) }
         let assessed = try Assessor.assess(registry, context: context, record: true, latencySamples: options.latencySamples)
@@ -265,7 +266,30 @@ public enum Cycle {
         let parallel = concurrency(context)
         planOptions.concurrency = parallel
         let plan = try CyclePlanning.plan(registry, context: context, assessed: assessed, options: planOptions,
-                                          directory: { registry.layout.cycles + "/" + $0 })
+                                          directory: { registry.layout.cycles + "/" + $0 }, byCycle: true)
+        do {
+            return try runPlan(plan, registry: registry, context: context, assessed: assessed, refreshed: refreshed, options: options,
+                               parallel: parallel, start: start)
+        } catch {
+            // Nothing of a failed cycle's working files stays in the registry.
+            if let dir = plan.directory { try? FileManager.default.removeItem(atPath: dir) }
+            throw error
+        }
+    }
+
+    /// Plan directories `nimp cycle` left when it was killed: the lock is ours, so their cycle is dead.
+    static func removeKilledCycles(_ registry: Registry) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: registry.layout.cycles)) ?? []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let dir = registry.layout.cycles + "/" + name
+            guard (try? CyclePlan.readHeader(dir))?.byCycle != false else { continue }
+            Console.info("removing \(dir): the working files of a cycle that did not finish")
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    static func runPlan(_ plan: CyclePlan, registry: Registry, context: CycleContext, assessed: [AssessedModel], refreshed: [String],
+                        options: CycleOptions, parallel: Int, start: Date) throws -> Result {
         try Failpoint.hit("cycle.tasks", file: registry.root)
 
         let executor = options.executor ?? InProcessExecutor(commandLine: options.commandLine)

@@ -57,7 +57,7 @@ public enum CycleGate {
     static func pendingPlanDirectories(_ registry: Registry) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: registry.layout.cycles)) ?? []
         return names.sorted().filter { !$0.hasPrefix(".") }.map { registry.layout.cycles + "/" + $0 }
-            .filter { FileManager.default.fileExists(atPath: $0 + "/plan.json") }
+            .filter { (try? CyclePlan.readHeader($0))?.byCycle == false }
     }
 
     /// A plan directory's tasks: those with a result, and (with `finish`) those without.

@@ -23,6 +23,8 @@ public struct CyclePlan: Sendable {
     public var summary: CycleSummary
     /// Models on a plateau, for the signals (growth) once the plan is gated.
     public var plateaus: Int
+    /// Written by `nimp cycle` for its own run: a leftover one is a killed cycle's, removed by the next.
+    public var byCycle = false
 
     public var taskPaths: [String] { directory.map { d in tasks.map { d + "/tasks/" + $0.id + ".json" } } ?? [] }
 
@@ -34,6 +36,7 @@ public struct CyclePlan: Sendable {
             "signals": .metrics(summary.signals.asDictionary), "tasks": .array(tasks.map { .string($0.id) }),
             "champions": .object(Dictionary(uniqueKeysWithValues: tasks.compactMap { t in t.champion.map { (t.model, $0.json) } })),
             "idle": .array(idle.map(\.json)), "eval_spent": .array(summary.evalSpent.map { .string($0) }),
+            "by_cycle": .bool(byCycle),
         ])
     }
 
@@ -44,6 +47,7 @@ public struct CyclePlan: Sendable {
         var plateaus: Int
         var evaluated: Int
         var tasks: [String]
+        var byCycle: Bool
     }
 
     static func readHeader(_ dir: String) throws -> Header {
@@ -53,8 +57,9 @@ public struct CyclePlan: Sendable {
         guard try o.requiredString("format") == format else { throw o.fail("format", "expected \"\(format)\"") }
         guard let v = try o.int("format_version"), (1...formatVersion).contains(v) else { throw o.fail("format_version", "expected 1 to \(formatVersion)") }
         let tasks = try o.strings("tasks") ?? []
+        guard tasks.allSatisfy(TaskID.isValid) else { throw o.fail("tasks", "expected task ids (letters, digits, '.', '_', '-')") }
         return Header(id: try o.requiredString("id"), models: try o.int("models") ?? 0, plateaus: try o.int("plateaus") ?? 0,
-                      evaluated: try o.int("evaluated") ?? 0, tasks: tasks)
+                      evaluated: try o.int("evaluated") ?? 0, tasks: tasks, byCycle: try o.bool("by_cycle") ?? false)
     }
 }
 
@@ -71,7 +76,7 @@ enum CyclePlanning {
     /// Plans over `assessed` and, when `directory` is given, writes the plan there
     /// (atomically: tasks first, plan.json last).
     static func plan(_ registry: Registry, context: CycleContext, assessed: [AssessedModel], options: CyclePlanOptions,
-                     directory: ((String) -> String)?) throws -> CyclePlan {
+                     directory: ((String) -> String)?, byCycle: Bool = false) throws -> CyclePlan {
         let start = Date()
         let config = context.config
         var planner = Cycle.makePlanner(context)
@@ -125,6 +130,7 @@ enum CyclePlanning {
             signals: context.signals.levels, triggers: context.environment.triggers, memoryBytes: residentMemoryBytes())
         summary.evalSpent = spent
         var plan = CyclePlan(id: id, cycle: context.iteration, directory: nil, tasks: tasks, idle: idle, summary: summary, plateaus: plateaus)
+        plan.byCycle = byCycle
         if let directory {
             let dir = directory(id)
             try write(&plan, to: dir)

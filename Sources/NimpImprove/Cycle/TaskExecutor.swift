@@ -51,6 +51,9 @@ public struct LocalProcessExecutor: TaskExecutor {
             process.arguments = ["task", "run", path, "--executor", name]
             var env = ProcessInfo.processInfo.environment
             if concurrency > 1 { env["OPENBLAS_NUM_THREADS"] = "1" }
+            // The cycle's own failpoints stay in the cycle; tests reach a task's with NIMP_TASK_FAILPOINT.
+            env["NIMP_FAILPOINT"] = env["NIMP_TASK_FAILPOINT"]
+            env["NIMP_FAILPOINT_TRACE"] = env["NIMP_TASK_FAILPOINT_TRACE"]
             process.environment = env
             FileManager.default.createFile(atPath: log, contents: nil)
             let handle = FileHandle(forWritingAtPath: log)

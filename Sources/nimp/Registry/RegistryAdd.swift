@@ -147,6 +147,10 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
                          + "will be rejected for insufficient evidence: give a larger --eval")
         }
         warnAboutConstraints(heldOut, constraints, promoted: true)
+        if !targets.keys.contains(where: { ModelSpec.qualityMetrics(archive.manifest.task).contains($0) }) {
+            Console.warn("\(model): no quality target (--target); cycles train it only while training gains reach the threshold, "
+                         + "then leave it alone: give one, e.g. --target \(archive.manifest.task == .regression ? "r2=0.95" : "accuracy=0.9")")
+        }
         let declaration = ModelDeclaration(task: archive.manifest.task, source: source(), targets: targets,
                                            constraints: constraints, description: description)
         let spec = try reg.addModel(id, declaration: declaration, trainData: trainBytes, evalData: evalBytes, auditData: sets.audit?.bytes,
