@@ -77,16 +77,21 @@ struct CycleRun: NimpCommand {
     @Flag(help: "Keep the plan directory (task files, candidates, logs) under REGISTRY/cycles after the gate.")
     var keepPlan = false
 
+    @Option(help: "Task processes at once (default: max_concurrent_tasks, lowered by cortisol, at most the free cores).")
+    var jobs: Int?
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard budgetSeconds > 0, budgetSeconds.isFinite else { throw ValidationError("--budget-seconds must be positive") }
+        if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be 1 to 256") }
     }
 
     func execute() throws {
         outputOptions.apply()
         let opened = try NimpRegistry.Registry.open(registry.path)
         var options = CycleOptions()
+        options.jobs = jobs
         options.planOnly = plan
         options.force = force
         options.budgetSeconds = budgetSeconds

@@ -234,4 +234,19 @@ final class CycleStepsTests {
             f.expect(decided.count == 2 && Set(decided).count == 2, "gate \(step): tasks decided \(decided)")
         }
     }
+
+    /// Hostile and broken task files (fixtures/hostile/task): exit 65 naming the file, no result.
+    @Test func hostileTaskFilesAreRefused() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("fixtures/hostile/task").path
+        let names = files(fixtures).filter { $0.hasSuffix(".json") }
+        #expect(names.count >= 10)
+        for name in names {
+            let out = dir + "/hostile-out"
+            let r = runNimp(["task", "run", fixtures + "/" + name, "-o", out])
+            #expect(r.status == 65, "\(name): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains(name), "\(name): the error names the file: \(r.stderr)")
+            #expect(files(out).isEmpty, "\(name): left \(files(out))")
+        }
+    }
 }

@@ -19,6 +19,8 @@ public struct CycleOptions: Sendable {
     public var executor: (any TaskExecutor)?
     /// Keep the plan directory (task files, candidates, logs) after the gate.
     public var keepPlan = false
+    /// Task processes at once; nil: max_concurrent_tasks, lowered by cortisol, capped by the free cores.
+    public var jobs: Int?
 
     public init() {}
 }
@@ -263,7 +265,7 @@ public enum Cycle {
         var planOptions = CyclePlanOptions()
         planOptions.budgetSeconds = options.budgetSeconds
         planOptions.latencySamples = options.latencySamples
-        let parallel = concurrency(context)
+        let parallel = options.jobs ?? concurrency(context)
         planOptions.concurrency = parallel
         let plan = try CyclePlanning.plan(registry, context: context, assessed: assessed, options: planOptions,
                                           directory: { registry.layout.cycles + "/" + $0 }, byCycle: true)

@@ -87,6 +87,7 @@ public enum CycleGate {
         var outcomes: [TaskOutcome] = [], problems: [NimpError] = []
         var assessed = Dictionary(uniqueKeysWithValues: known.map { ($0.id, $0) })
         let evaluatedBefore = known.filter(\.evaluatedNow).count
+        var reported: [String: AssessedModel] = [:]
         func assessment(_ id: String) throws -> AssessedModel? {
             if let m = assessed[id] { return m }
             guard registry.hasModel(id) else { return nil }
@@ -124,8 +125,14 @@ public enum CycleGate {
                                      latencySamples: options.latencySamples)
             Console.info("\(task.model) \(task.type.rawValue): \(outcome.status.rawValue): \(outcome.reason)")
             outcomes.append(outcome)
-            // The next task of this model is gated against the new champion.
-            if outcome.status == .promoted { assessed[task.model] = nil }
+            if outcome.status == .promoted {
+                // The next task of this model is gated against the new champion; the textfile shows it.
+                var now = model
+                now.assessment.metrics = outcome.after
+                now.championVersion = outcome.candidate
+                reported[task.model] = now
+                assessed[task.model] = nil
+            }
             if let q = task.queued {
                 try registry.dequeue(q, reason: "cycle \(context.iteration) ran it: \(outcome.status.rawValue)")
             }
@@ -140,7 +147,8 @@ public enum CycleGate {
         }
         var result = try Cycle.finish(registry, context: &context, outcomes: outcomes, models: models ?? Set(outcomes.map(\.task.model)).count,
                                       plateaus: plateaus, evaluated: evaluatedBefore + assessed.values.filter { m in m.evaluatedNow && !known.contains { $0.id == m.id } }.count, start: start,
-                                      textfileDirectory: options.textfileDirectory, assessed: Array(assessed.values))
+                                      textfileDirectory: options.textfileDirectory,
+                                      assessed: Array(assessed.merging(reported) { _, promoted in promoted }.values).sorted { $0.id < $1.id })
         result.problems = problems
         return result
     }

@@ -131,7 +131,7 @@ public struct CycleTask: Sendable, Equatable {
         let model = try o.requiredString("model")
         if let problem = ModelID.problem(model) { throw o.fail("model", problem) }
         let kind = TaskType(rawValue: try o.requiredString("kind"))
-        guard ImprovementKinds.named(kind) != nil else {
+        guard let improvement = ImprovementKinds.named(kind) else {
             throw o.fail("kind", "unknown kind \(String(reflecting: kind.rawValue)); expected one of " + ImprovementKinds.types.map(\.rawValue).joined(separator: ", "))
         }
         let priority = try o.double("priority") ?? 0
@@ -161,6 +161,7 @@ public struct CycleTask: Sendable, Equatable {
         }) else { throw o.fail("settings", "missing") }
         guard let at = try o.string("planned_at").flatMap(RegistryTime.parse) else { throw o.fail("planned_at", "expected an ISO 8601 time") }
         try o.finish()
+        try improvement.validate(TaskSettings(settings, file: file))
         let planned = PlannedTask(model: model, type: kind, priority: priority, metric: metric, gap: gap, teacher: teacher?.model,
                                   reasons: reasons, signals: signals, triggers: triggers, gate: gate)
         return CycleTask(id: id, cycle: cycle, registry: registry, planned: planned, queued: queued, spec: spec, champion: champion,

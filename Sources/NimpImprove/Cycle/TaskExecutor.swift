@@ -41,6 +41,7 @@ public struct LocalProcessExecutor: TaskExecutor {
         let lock = NSLock()
         nonisolated(unsafe) var failures: [String: String] = [:]
         nonisolated(unsafe) var done = 0
+        nonisolated(unsafe) var ioError: String?
         let slots = DispatchSemaphore(value: max(1, concurrency))
         let group = DispatchGroup()
         for path in taskPaths {
@@ -68,6 +69,7 @@ public struct LocalProcessExecutor: TaskExecutor {
                     let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").last.map(String.init) ?? ""
                     let how = p.terminationReason == .uncaughtSignal ? "was killed by signal \(p.terminationStatus)" : "exited \(p.terminationStatus)"
                     failures[path] = String(format: "`nimp task run` %@ after %.0f s%@", how, Date().timeIntervalSince(started), tail.isEmpty ? "" : ": " + tail)
+                    if p.terminationReason == .exit, p.terminationStatus == ExitStatus.ioError.rawValue, ioError == nil { ioError = tail }
                 }
                 done += 1
                 let n = done
@@ -95,6 +97,8 @@ public struct LocalProcessExecutor: TaskExecutor {
             }
         }
         group.wait()
+        // A full disk or an I/O error under a task ends the cycle with exit 74, as it would in one process.
+        if let ioError { throw NimpError(.ioError, ioError.hasPrefix("error: ") ? String(ioError.dropFirst(7)) : ioError) }
         return failures
     }
 }

@@ -36,6 +36,8 @@ public struct ArchitectureKind: ImprovementKind {
                 "holdout_fraction": .number(0.2)]
     }
 
+    public func validate(_ settings: TaskSettings) throws { _ = try settings.genome("initial") }
+
     public func run(_ inputs: TaskInputs) throws -> ModelArchive {
         let s = inputs.task.settings
         let (fit, holdout) = try TrainingJob.splitHoldout(inputs.train, fraction: try s.double("holdout_fraction") ?? 0.2, seed: inputs.task.seed)
@@ -44,7 +46,7 @@ public struct ArchitectureKind: ImprovementKind {
         request.generations = try s.int("generations") ?? 6
         request.budgetSeconds = inputs.task.budgetSeconds
         request.seed = inputs.task.seed
-        request.initial = try s.decode(Genome.self, "initial")
+        request.initial = try s.genome("initial")
         request.parent = inputs.parent
         request.latencySamples = 300
         request.id = inputs.task.model

@@ -101,6 +101,8 @@ public protocol ImprovementKind: Sendable {
     func propose(_ model: ModelAssessment, _ context: PlanningContext) -> [Proposal]
     /// What the task file records for this kind (operator settings, genome), fixed at plan time.
     func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue]
+    /// Checks a task file's settings when it is read (exit 65 before anything runs).
+    func validate(_ settings: TaskSettings) throws
     /// Runs the task and returns the candidate.
     func run(_ inputs: TaskInputs) throws -> ModelArchive
 }
@@ -110,6 +112,17 @@ extension ImprovementKind {
     public func isEnabled(_ config: RegistryConfig) -> Bool { true }
     public func modulation(_ signals: SignalState) -> Double { 1 + signals.levels.dopamine * (signals.reward[type.rawValue] ?? 0) }
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue] { [:] }
+    public func validate(_ settings: TaskSettings) throws {}
+}
+
+extension TaskSettings {
+    /// A genome from the settings, within the bounds model.json has, so a task file cannot
+    /// make a run allocate or train without end.
+    public func genome(_ key: String) throws -> Genome {
+        let g = try decode(Genome.self, key)
+        if let problem = g.problem { throw fail(key + "." + problem.key, problem.message) }
+        return g
+    }
 }
 
 /// Every improvement kind nimp knows. Adding one is a new file and one line here.

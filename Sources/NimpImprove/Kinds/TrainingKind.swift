@@ -52,9 +52,11 @@ public struct TrainingKind: ImprovementKind {
         return ["genome": JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(3)]
     }
 
+    public func validate(_ settings: TaskSettings) throws { _ = try settings.genome("genome") }
+
     public func run(_ inputs: TaskInputs) throws -> ModelArchive {
         let s = inputs.task.settings
-        let g = try s.decode(Genome.self, "genome")
+        let g = try s.genome("genome")
         var request = TrainingRequest(train: inputs.train, genome: g)
         request.validationSplit = try s.double("validation_split") ?? 0.1
         request.patience = try s.int("patience") ?? 3

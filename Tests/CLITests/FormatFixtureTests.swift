@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+
+/// A registry and a plan directory written by an earlier release (fixtures/registry) still
+/// read, verify, gate and cycle: format changes bump `format_version` and keep these working.
+@Suite struct FormatFixtureTests {
+    @Test func aCommittedRegistryAndPlanStillWork() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("fixtures/registry").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-format-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try copyDirectory(fixtures + "/registry", dir + "/registry")
+        try copyDirectory(fixtures + "/plan", dir + "/plan")
+        let reg = dir + "/registry"
+        #expect(runNimp(["registry", "verify", "--registry", reg]).status == 0)
+        let list = jsonLines(runNimp(["registry", "list", "--registry", reg, "--format", "json"]).stdout)
+        #expect(list.map { $0["id"] as? String } == ["growth"])
+        // The plan's task names a registry path of the machine that made it: the gate reads
+        // the registry it is given, and the task file beside its result.
+        let gate = runNimp(["cycle", "gate", "--registry", reg, dir + "/plan"])
+        #expect(gate.status == 0, "\(gate.stderr)")
+        #expect(jsonObject(gate.stdout)["tasks"] as? Int == 1, "\(gate.stdout)")
+        let cycle = runNimp(["cycle", "--registry", reg, "--force", "-q"])
+        #expect(cycle.status == 0, "\(cycle.stderr)")
+        #expect(runNimp(["registry", "verify", "--registry", reg]).status == 0)
+    }
+}
