@@ -1,17 +1,18 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// Reads a JSON object field by field and rejects keys nobody asked for, so a typo in
 /// a hand-edited file is an error that names the key instead of a silent default.
 struct StrictObject {
-    let object: [String: JSONValue]
+    let object: JSONObject
     let file: String
     /// The key path of this object inside the file, e.g. `data.eval`.
     let path: String
     private var used: Set<String> = []
 
     init(_ value: JSONValue, file: String, path: String = "") throws {
-        guard let object = value.object else {
+        guard let object = value.members else {
             throw NimpError.data(file, path.isEmpty ? nil : "key \"\(path)\"", "expected a JSON object")
         }
         self.object = object
