@@ -730,7 +730,7 @@ _nimp_cycle_run() {
     repeating_flags=()
     non_repeating_flags=(--plan --force --keep-plan --quiet -q --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--registry --budget-seconds --textfile-dir)
+    non_repeating_options=(--registry --budget-seconds --textfile-dir --jobs)
     __nimp_offer_flags_options 0
 
     # Offer option value completions
@@ -744,6 +744,9 @@ _nimp_cycle_run() {
         ;;
     '--textfile-dir')
         __nimp_add_completions -d
+        return
+        ;;
+    '--jobs')
         return
         ;;
     esac

@@ -44,7 +44,7 @@ function __nimp_parse_tokens -S
             __nimp_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'run'
-                __nimp_parse_subcommand 0 'registry=' 'plan' 'force' 'budget-seconds=' 'textfile-dir=' 'keep-plan' 'q/quiet' 'v/verbose' 'version' 'h/help'
+                __nimp_parse_subcommand 0 'registry=' 'plan' 'force' 'budget-seconds=' 'textfile-dir=' 'keep-plan' 'jobs=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             case 'plan'
                 __nimp_parse_subcommand 0 'registry=' 'o/output=' 'force' 'budget-seconds=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             case 'gate'
@@ -336,6 +336,7 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp cycle run" budget-seconds' -l 'budget-seconds' -d 'Wall-time budget for the cycle\'s tasks, in seconds.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp cycle run" textfile-dir' -l 'textfile-dir' -d 'Write a Prometheus textfile (nimp.prom) for node_exporter here.' -rfa '(__nimp_complete_directories)'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp cycle run" keep-plan' -l 'keep-plan' -d 'Keep the plan directory (task files, candidates, logs) under REGISTRY/cycles after the gate.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp cycle run" jobs' -l 'jobs' -d 'Task processes at once (default: max_concurrent_tasks, lowered by cortisol, at most the free cores).' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp cycle run" q quiet' -l 'quiet' -s 'q' -d 'Only errors and warnings on stderr.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp cycle run" v verbose' -l 'verbose' -s 'v' -d 'More detail on stderr.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp cycle run" version' -l 'version' -d 'Show the version.'

@@ -370,6 +370,7 @@ _nimp_cycle_run() {
         '--budget-seconds[Wall-time budget for the cycle'\''s tasks, in seconds.]:budget-seconds:'
         '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:_files -/'
         '--keep-plan[Keep the plan directory (task files, candidates, logs) under REGISTRY/cycles after the gate.]'
+        '--jobs[Task processes at once (default\: max_concurrent_tasks, lowered by cortisol, at most the free cores).]:jobs:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'

@@ -24,7 +24,7 @@ enum DatasetTensors {
             metadata["classes"] = JSONText.stringArray(d.targetNames)
         }
         if let seed = d.seed { metadata["seed"] = String(seed) }
-        if let table = d.table, let json = try? JSONEncoder.sortedCompact.encode(table) { metadata["schema"] = String(decoding: json, as: UTF8.self) }
+        if let table = d.table, let json = try? JSONCoding.data(table) { metadata["schema"] = String(decoding: json, as: UTF8.self) }
         w.metadata = metadata
         return w.encode()
     }
@@ -90,9 +90,10 @@ enum DatasetTensors {
         dataset.source = file.metadata["source"] ?? name
         if let text = file.metadata["schema"] {
             let table: TableSchema
-            do { table = try JSONDecoder().decode(TableSchema.self, from: Data(text.utf8)) } catch {
-                throw fail("__metadata__ key \"schema\"", Manifest.explain(error))
-            }
+            let place = "__metadata__ key \"schema\""
+            let bytes = Data(text.utf8)
+            let value = try JSONCoding.parse(bytes, file: name, place: place)
+            table = try JSONCoding.decodeChecked(TableSchema.self, from: bytes, value: value, file: name, place: place)
             guard table.featureNames == featureNames else {
                 throw fail("__metadata__ key \"schema\"", "its columns encode to \(table.width) features, which are not feature_names")
             }

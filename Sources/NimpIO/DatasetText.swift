@@ -35,12 +35,12 @@ enum DatasetText {
             var line = "{"
             for c in 0..<d.features {
                 if c > 0 { line += "," }
-                line += featureKeys[c] + number(d.x[r, c])
+                line += featureKeys[c] + jsonNumber(d.x[r, c])
             }
             if d.features > 0 { line += "," }
             switch d.y {
             case .values(let m):
-                line += (0..<m.cols).map { targetKeys[$0] + number(m[r, $0]) }.joined(separator: ",")
+                line += (0..<m.cols).map { targetKeys[$0] + jsonNumber(m[r, $0]) }.joined(separator: ",")
             case .classes(let ids):
                 line += targetKeys[0] + labels[Int(ids[r])]
             }
@@ -60,6 +60,9 @@ enum DatasetText {
 
     /// Shortest decimal that reads back as the same Float ("0.1", "1e-05", "3.0").
     static func number(_ v: Float) -> String { v.description }
+
+    /// JSON has no NaN: a missing or non-finite value is null, as `JSONCoding` writes it.
+    static func jsonNumber(_ v: Float) -> String { v.isFinite ? v.description : "null" }
 
     /// A CSV field, quoted when it holds a comma, quote, line break or edge spaces.
     static func csvField(_ s: String) -> String {

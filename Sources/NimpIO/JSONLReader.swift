@@ -26,7 +26,7 @@ public enum JSONLReader {
             let elements: [JSONValue]
             switch value {
             case .array(let a): elements = a
-            case .number: elements = [value]
+            case .int, .unsigned, .number: elements = [value]
             default: throw NimpError.data(file, "line \(line)", "expected a JSON array of numbers, found \(value.summary)")
             }
             return try elements.enumerated().map { k, element in
@@ -88,11 +88,11 @@ public enum JSONLReader {
     }
 
     static func finiteFloat(_ value: JSONValue, file: String, place: String) throws -> Float {
-        guard case .number(let text) = value else {
+        guard let d = value.double else {
             throw NimpError.data(file, place, "expected a number, found \(value.summary)")
         }
-        guard let d = Double(text), d.isFinite, Float(d).isFinite else {
-            throw NimpError.data(file, place, "\(text) is outside the Float32 range")
+        guard Float(d).isFinite else {
+            throw NimpError.data(file, place, "\(value.summary) is outside the Float32 range")
         }
         return Float(d)
     }

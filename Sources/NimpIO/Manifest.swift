@@ -101,25 +101,16 @@ public struct Manifest: Codable, Sendable, Equatable {
         if let bad = metrics.first(where: { !$0.value.isFinite }) {
             throw NimpError(.dataError, "manifest.json: metric \"\(bad.key)\" is \(bad.value); metrics must be finite numbers")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        return try JSONCoding.pretty(self)
     }
 
     /// Parses `manifest.json`. `file` names it in errors (e.g. `m.nimp: manifest.json`).
     /// Checks format and version first, so an archive from a newer nimp gets a hint
     /// rather than a schema error.
     public static func decode(_ data: Data, file: String) throws -> Manifest {
-        try checkStrictJSON(data, file: file)
-        let decoder = JSONDecoder()
-        let header: FormatHeader
-        do {
-            header = try decoder.decode(FormatHeader.self, from: data)
-        } catch {
-            throw NimpError.data(file, nil, explain(error), hint: "manifest.json must be a JSON object with \"format\" and \"format_version\"")
-        }
+        let value = JSONValue.object(try JSONCoding.parseObject(data, file: file))
+        let header = try JSONCoding.decodeChecked(FormatHeader.self, from: data, value: value, file: file,
+                                                  hint: "manifest.json must be a JSON object with \"format\" and \"format_version\"")
         guard header.format == formatName else {
             throw NimpError.data(file, "format", "is \(String(reflecting: header.format)), expected \"\(formatName)\"",
                                  hint: "this is not a nimp model archive")
@@ -131,78 +122,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard header.formatVersion >= 1 else {
             throw NimpError.data(file, "format_version", "is \(header.formatVersion), expected 1 to \(currentFormatVersion)")
         }
-        do {
-            return try decoder.decode(Manifest.self, from: data)
-        } catch {
-            throw NimpError.data(file, nil, explain(error))
-        }
-    }
-
-    /// RFC 8259 only, and no key twice in an object: JSONDecoder would accept some
-    /// malformed text, and `jq` and nimp could then read different values from it.
-    static func checkStrictJSON(_ data: Data, file: String) throws {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(data)
-        } catch let error as JSONSyntaxError {
-            throw NimpError.data(file, "byte \(error.offset)", "not valid JSON: \(error.message)")
-        }
-        guard case .object = value else {
-            throw NimpError.data(file, nil, "is \(value.summary), expected a JSON object")
-        }
-        if let key = duplicateKey(value) {
-            throw NimpError.data(file, nil, "the key \(String(reflecting: key)) appears twice in one object")
-        }
-        if let number = hugeNumber(value) {
-            throw NimpError.data(file, nil, "the number \(number) is beyond the range of a Double; only finite numbers are accepted")
-        }
-    }
-
-    /// A number literal that does not fit a Double (1e400), which decoders reject with
-    /// a confusing message or read as infinity.
-    static func hugeNumber(_ value: JSONValue) -> String? {
-        switch value {
-        case .number(let text): return Double(text).map(\.isFinite) == true ? nil : String(text.prefix(40))
-        case .object(let pairs): return pairs.lazy.compactMap { hugeNumber($0.value) }.first
-        case .array(let items): return items.lazy.compactMap(hugeNumber).first
-        default: return nil
-        }
-    }
-
-    static func duplicateKey(_ value: JSONValue) -> String? {
-        switch value {
-        case .object(let pairs):
-            var seen = Set<String>()
-            for (key, child) in pairs {
-                if !seen.insert(key).inserted { return key }
-                if let key = duplicateKey(child) { return key }
-            }
-            return nil
-        case .array(let items):
-            return items.lazy.compactMap(duplicateKey).first
-        default:
-            return nil
-        }
-    }
-
-    /// A DecodingError as "at KEY.PATH: what", without Foundation's noise.
-    static func explain(_ error: Error) -> String {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-        }
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing key \"\(key.stringValue)\"" + (context.codingPath.isEmpty ? "" : " in \(path(context.codingPath))")
-        case DecodingError.typeMismatch(let type, let context):
-            return "at \(path(context.codingPath)): expected \(type)"
-        case DecodingError.valueNotFound(let type, let context):
-            return "at \(path(context.codingPath)): expected \(type), found null"
-        case DecodingError.dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "not valid JSON" }
-            return "at \(path(context.codingPath)): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
+        return try JSONCoding.decodeChecked(Manifest.self, from: data, value: value, file: file)
     }
 
     enum CodingKeys: String, CodingKey {

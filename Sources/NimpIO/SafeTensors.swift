@@ -212,7 +212,7 @@ public struct SafeTensorsFile: Sendable {
         return nil
     }
 
-    private static func parseHeader(_ bytes: UnsafeBufferPointer<UInt8>, name: String) throws -> [(key: String, value: JSONValue)] {
+    private static func parseHeader(_ bytes: UnsafeBufferPointer<UInt8>, name: String) throws -> JSONObject {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw NimpError.data(name, "header", "not valid UTF-8 text")
         }
@@ -223,7 +223,7 @@ public struct SafeTensorsFile: Sendable {
         do {
             value = try JSONParser.parse(bytes)
         } catch let e as JSONSyntaxError {
-            throw NimpError.data(name, "header byte \(8 + e.offset)", "not valid JSON: \(e.message)")
+            throw NimpError.data(name, "header byte \(8 + e.offset)", e.explanation)
         }
         guard case .object(let members) = value else {
             throw NimpError.data(name, "header", "expected a JSON object")

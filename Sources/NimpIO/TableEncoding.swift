@@ -424,12 +424,3 @@ struct ColumnProfile {
         DatasetTable.encodeClasses(labels.map { .label($0) }).classes
     }
 }
-
-extension JSONEncoder {
-    /// Compact JSON with sorted keys: the same value always gives the same bytes.
-    static var sortedCompact: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }
-}

@@ -76,11 +76,7 @@ struct TableSource {
                 guard case .object(let members) = value else {
                     throw NimpError.data(name, "line \(number)", "expected a JSON object, found \(value.summary)")
                 }
-                var seen = Set<String>()
-                for m in members where !seen.insert(m.key).inserted {
-                    throw NimpError.data(name, "line \(number)", "the key \(JSONText.quote(m.key)) appears twice")
-                }
-                keys = members.map(\.key)
+                keys = members.keys
             }
             guard let keys else { throw NimpError.data(name, nil, "file is empty, expected one JSON object per line") }
             return keys
@@ -173,7 +169,7 @@ struct TableSource {
     private func jsonCell(_ value: JSONValue, place: String) throws -> TableCell {
         switch value {
         case .null: return .missing
-        case .number:
+        case .int, .unsigned, .number:
             _ = try JSONLReader.finiteFloat(value, file: name, place: place)
             return .number(value.double!)
         case .string(let s): return s.isEmpty ? .missing : .text(s)

@@ -12,20 +12,18 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var bytes: Int
 
     /// The flat JSON object `nimp evaluate` prints: quality keys plus speed and size.
-    public func jsonObject() throws -> [String: Any] {
-        let q = try JSONSerialization.jsonObject(with: JSONEncoder().encode(quality)) as? [String: Any] ?? [:]
-        var o = q
-        o["latency_p50_us"] = latencyP50Microseconds
-        o["latency_p99_us"] = latencyP99Microseconds
-        o["throughput_per_s"] = throughputPerSecond
-        o["parameters"] = parameters
-        o["bytes"] = bytes
-        return o
+    public func json() throws -> JSONValue {
+        var o = try JSONValue(encoding: quality).members ?? [:]
+        o["latency_p50_us"] = .number(latencyP50Microseconds)
+        o["latency_p99_us"] = .number(latencyP99Microseconds)
+        o["throughput_per_s"] = .number(throughputPerSecond)
+        o["parameters"] = .int(parameters)
+        o["bytes"] = .int(bytes)
+        return .object(o)
     }
 
     public func jsonLine() throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        try JSONCoding.line(try json())
     }
 
     /// The metric values by name, as used by targets and the promotion gate.

@@ -151,10 +151,7 @@ public enum ModelComparer {
     }
 }
 
-/// One value as a JSON object line with sorted keys and unescaped slashes.
+/// One value as a JSON object line (`JSONCoding`: sorted keys, NaN as null).
 func jsonLineOf<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    try JSONCoding.line(value)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 import NimpRegistry
 
 /// A champion and a candidate on the same eval rows: the paired evidence behind each

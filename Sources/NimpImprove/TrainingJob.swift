@@ -104,11 +104,9 @@ public enum TrainingJob {
 
 /// One JSON object per line, keys sorted.
 public func encodeJSONLines<T: Encodable>(_ items: [T]) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     var out = Data()
     for item in items {
-        out.append(try encoder.encode(item))
+        out.append(try JSONCoding.data(item))
         out.append(UInt8(ascii: "\n"))
     }
     return out

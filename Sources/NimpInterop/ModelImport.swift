@@ -241,7 +241,10 @@ public enum ModelImport {
                 }
                 return given
             }
-            if let stored, let decoded = try? JSONDecoder().decode([String].self, from: Data(stored.utf8)), decoded.count == count { return decoded }
+            if let items = stored.flatMap({ try? JSONValue(parsing: Data($0.utf8)) })?.array {
+                let decoded = items.compactMap(\.string)
+                if decoded.count == count, items.count == count { return decoded }
+            }
             return (0..<count).map(fallback)
         }
         let featureNames = try names(options.featureNames, metadata["nimp.feature_names"], count: inputs, what: "--feature-names") { "x\($0)" }
@@ -251,7 +254,7 @@ public enum ModelImport {
             throw NimpError.data(source, "normalisation", "\(n.mean.count) means and \(n.std.count) deviations for \(inputs) inputs, or a deviation that is not positive")
         }
         var schema: TableSchema?
-        if let stored = metadata["nimp.schema"], let s = try? JSONDecoder().decode(TableSchema.self, from: Data(stored.utf8)),
+        if let stored = metadata["nimp.schema"], let s = try? JSONCoding.decode(TableSchema.self, from: Data(stored.utf8), file: "nimp.schema"),
            s.featureNames == featureNames {
             schema = s
         } else if let fills, fills.count == inputs {

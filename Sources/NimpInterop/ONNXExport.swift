@@ -105,7 +105,7 @@ public enum ONNXExport {
                 entry("nimp.task", model.task.rawValue),
                 entry("nimp.feature_names", json(model.featureNames)),
                 entry("nimp.target_names", json(model.targetNames)),
-                entry("nimp.schema", String(decoding: (try? JSONEncoder().encode(schema)) ?? Data(), as: UTF8.self)),
+                entry("nimp.schema", (try? JSONCoding.line(schema)) ?? ""),
                 entry("nimp.encoding", encoding),
                 entry("nimp.weights", "float32; int8 and float16 weights are written dequantized"),
             ]
@@ -149,6 +149,6 @@ public enum ONNXExport {
     }
 
     static func json(_ strings: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(strings)) ?? Data("[]".utf8), as: UTF8.self)
+        (try? JSONCoding.line(strings)) ?? "[]"
     }
 }

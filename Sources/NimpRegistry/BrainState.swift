@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// The "brain state" `status` shows and a cycle senses: the registry's models and
 /// champions, its last cycle, the lock holder, signal levels, settings, the machine.

@@ -29,11 +29,11 @@ public struct ChampionChange: Equatable, Sendable {
             "to": .int(to), "reason": .string(reason),
         ]
         o["from"] = from.map { .int($0) } ?? .null
-        return try RegistryJSON.line(JSONValue.object(o))
+        return try JSONCoding.line(JSONValue.object(o))
     }
 
     static func parse(_ line: Substring) -> ChampionChange? {
-        guard let v = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)),
+        guard let v = try? JSONValue(parsing: Data(line.utf8)),
               let time = v["time"]?.string.flatMap(RegistryTime.parse),
               let action = v["action"]?.string.flatMap(Action.init(rawValue:)),
               let to = v["to"]?.int

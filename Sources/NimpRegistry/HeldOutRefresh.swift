@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 extension HistoryKind {
     /// A model's eval or audit set was replaced (`registry refresh`, or a cycle whose eval

@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// What a history line records. Open-ended: the cycle adds its own kinds.
 public struct HistoryKind: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
@@ -61,7 +62,7 @@ public struct HistoryEntry: Sendable, Equatable {
         object["time"] = .string(RegistryTime.string(time))
         object["type"] = .string(type.rawValue)
         if let model { object["model"] = .string(model) }
-        return try RegistryJSON.line(JSONValue.object(object))
+        return try JSONCoding.line(JSONValue.object(object))
     }
 
     public var json: JSONValue {
@@ -76,9 +77,9 @@ public struct HistoryEntry: Sendable, Equatable {
     static func parse(_ line: Substring) -> Result<HistoryEntry, LineError> {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
+            value = try JSONValue(parsing: Data(line.utf8))
         } catch {
-            return .failure(LineError("not JSON: \(RegistryJSON.describe(error))"))
+            return .failure(LineError("\(error)"))
         }
         guard var object = value.object else { return .failure(LineError("expected a JSON object")) }
         guard let timeText = object.removeValue(forKey: "time")?.string, let time = RegistryTime.parse(timeText) else {

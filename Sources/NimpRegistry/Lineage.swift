@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// The version graph of one model: each version's parent, operation, teacher and metrics.
 public struct LineageGraph: Sendable {
@@ -16,7 +17,7 @@ public struct LineageGraph: Sendable {
             o["model"] = .string(model)
             o["champion"] = .bool(s.version == champion)
             o["previous_champion"] = .bool(previousChampions.contains(s.version))
-            return try RegistryJSON.line(JSONValue.object(o))
+            return try JSONCoding.line(JSONValue.object(o))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// One model as `list` shows it.
 public struct ModelListing: Sendable {

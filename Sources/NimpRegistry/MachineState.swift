@@ -1,4 +1,5 @@
 import Foundation
+import NimpIO
 
 /// The machine as the cycle senses it: load, memory and disk under the registry.
 /// Values that cannot be read are nil.

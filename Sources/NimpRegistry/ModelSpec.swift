@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// A dataset stored in the registry: a path relative to the registry root and the
 /// sha256 of its bytes.
@@ -116,7 +117,7 @@ public struct ModelSpec: Equatable, Sendable {
 
     /// Parses and validates model.json (exit 65 naming the key on any problem).
     public static func parse(_ data: Data, file: String) throws -> ModelSpec {
-        var top = try StrictObject(try RegistryJSON.decode(JSONValue.self, from: data, file: file), file: file)
+        var top = try StrictObject(.object(try JSONCoding.parseObject(data, file: file)), file: file)
         let version = try top.int("format_version") ?? formatVersion
         guard version <= formatVersion else {
             throw NimpError.data(file, "key \"format_version\"", "version \(version) is newer than this nimp understands (\(formatVersion))",
@@ -141,11 +142,7 @@ public struct ModelSpec: Equatable, Sendable {
         let constraints = try top.numbers("constraints", allowed: Set(constraintMetrics.keys)) ?? [:]
         var genome = Genome()
         if let g = top.value("genome") {
-            do {
-                genome = try JSONDecoder().decode(Genome.self, from: try JSONEncoder().encode(g))
-            } catch {
-                throw NimpError.data(file, "key \"genome\"", RegistryJSON.describe(error))
-            }
+            genome = try JSONCoding.decode(Genome.self, from: g, file: file, path: "genome")
             // Bounded, so a received model.json cannot make a cycle allocate or train forever.
             if let problem = genome.problem { throw NimpError.data(file, "key \"genome.\(problem.key)\"", problem.message) }
         }
@@ -190,7 +187,7 @@ public struct ModelSpec: Equatable, Sendable {
 
     /// model.json as written: indented, sorted keys.
     public func encoded() throws -> Data {
-        try RegistryJSON.pretty(json)
+        try JSONCoding.pretty(json)
     }
 
     public var json: JSONValue {
@@ -203,7 +200,7 @@ public struct ModelSpec: Equatable, Sendable {
             "data": .object(data),
             "targets": .metrics(targets),
             "constraints": .metrics(constraints),
-            "genome": (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(genome))) ?? .null,
+            "genome": (try? JSONValue(encoding: genome)) ?? .null,
         ]
         if let description { o["description"] = .string(description) }
         return .object(o)

@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// config.json: the registry's settings (README, "Configuration"). Missing keys take their
 /// defaults; unknown keys, wrong types and out-of-range values are rejected with
@@ -112,8 +113,7 @@ public struct RegistryConfig: Equatable, Sendable {
 
     /// Parses config.json.
     public static func parse(_ data: Data, file: String) throws -> RegistryConfig {
-        let value = try RegistryJSON.decode(JSONValue.self, from: data, file: file)
-        guard let object = value.object else { throw NimpError.data(file, nil, "expected a JSON object of settings") }
+        let object = try JSONCoding.parseObject(data, file: file)
         var config = RegistryConfig()
         for (name, v) in object.sorted(by: { $0.key < $1.key }) {
             guard let key = keys.first(where: { $0.name == name }) else {
@@ -126,7 +126,7 @@ public struct RegistryConfig: Equatable, Sendable {
 
     /// config.json as written: every key, so the file documents itself.
     public func encoded() throws -> Data {
-        try RegistryJSON.pretty(json)
+        try JSONCoding.pretty(json)
     }
 
     public var json: JSONValue {
@@ -138,6 +138,7 @@ public struct RegistryConfig: Equatable, Sendable {
         case .null: "null"
         case .bool(let b): "\(b)"
         case .int(let i): "\(i)"
+        case .unsigned(let u): "\(u)"
         case .number(let d): format(d)
         case .string(let s): String(reflecting: s)
         case .array: "an array"

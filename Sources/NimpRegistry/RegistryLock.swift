@@ -84,7 +84,7 @@ public final class RegistryLock: @unchecked Sendable {
     /// Reads the recorded holder without taking the lock; nil when free or unreadable.
     public static func holder(_ layout: RegistryLayout) -> LockHolder? {
         guard let data = FileManager.default.contents(atPath: layout.lock), !data.isEmpty else { return nil }
-        return try? JSONDecoder().decode(LockHolder.self, from: data)
+        return try? JSONCoding.decode(LockHolder.self, from: data, file: layout.lock)
     }
 
     private static func acquire(_ path: String, wait: TimeInterval) throws -> (Int32, LockHolder?) {
@@ -124,7 +124,7 @@ public final class RegistryLock: @unchecked Sendable {
     }
 
     private static func heldError(_ path: String, waited: TimeInterval) -> NimpError {
-        let holder = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONDecoder().decode(LockHolder.self, from: $0) }
+        let holder = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONCoding.decode(LockHolder.self, from: $0, file: path) }
         let who = holder.map { "by \($0.summary)" } ?? "by another process"
         let waitedText = waited > 0 ? " after waiting \(formatSeconds(waited)) s" : ""
         return NimpError(.tempFail, "\(path): the registry is locked \(who)\(waitedText)",
@@ -140,14 +140,14 @@ public final class RegistryLock: @unchecked Sendable {
         let n = pread(fd, &buffer, buffer.count, 0)
         guard n > 0 else { return nil }
         let data = Data(buffer[0..<n])
-        if let holder = try? JSONDecoder().decode(LockHolder.self, from: data) { return holder }
+        if let holder = try? JSONCoding.decode(LockHolder.self, from: data, file: "lock") { return holder }
         // Unreadable (torn) record: still a holder that did not release.
         return LockHolder(pid: 0, host: "?", started: Date(timeIntervalSince1970: 0), command: "unreadable lock record")
     }
 
     private static func record(_ holder: LockHolder, fd: Int32, path: String) throws {
         // The flock belongs to this inode, so the record is rewritten in place.
-        let bytes = Array((try RegistryJSON.line(holder) + "\n").utf8)
+        let bytes = Array((try JSONCoding.line(holder) + "\n").utf8)
         guard ftruncate(fd, 0) == 0 else { throw NimpError.io(path, "cannot write lock record: \(String(cString: strerror(errno)))") }
         let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         guard n == bytes.count else { throw NimpError.io(path, "cannot write lock record: \(String(cString: strerror(errno)))") }

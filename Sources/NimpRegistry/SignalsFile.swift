@@ -62,7 +62,7 @@ public struct SignalsFile: Equatable, Sendable {
     /// Reads signals.json; a missing file is an empty one. Damage is exit 65.
     public static func read(path: String) throws -> SignalsFile {
         guard let data = try JSONLinesFile.readIfPresent(path) else { return SignalsFile() }
-        var top = try StrictObject(try RegistryJSON.decode(JSONValue.self, from: data, file: path), file: path)
+        var top = try StrictObject(.object(try JSONCoding.parseObject(data, file: path)), file: path)
         let levels = try top.numbers("levels") ?? [:]
         let updated = try top.string("updated").map { text in
             guard let date = RegistryTime.parse(text) else { throw top.fail("updated", "expected an ISO 8601 time") }
@@ -92,6 +92,6 @@ public struct SignalsFile: Equatable, Sendable {
         ]
         if let updated { o["updated"] = .string(RegistryTime.string(updated)) }
         if !extra.isEmpty { o["extra"] = .object(extra) }
-        try FileReplacement.replace(try RegistryJSON.pretty(JSONValue.object(o)), at: path, failpoint: "signals")
+        try FileReplacement.replace(try JSONCoding.pretty(JSONValue.object(o)), at: path, failpoint: "signals")
     }
 }

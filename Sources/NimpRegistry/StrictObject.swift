@@ -1,17 +1,18 @@
 import Foundation
 import NimpCore
+import NimpIO
 
 /// Reads a JSON object field by field and rejects keys nobody asked for, so a typo in
 /// a hand-edited file is an error that names the key instead of a silent default.
 public struct StrictObject {
-    public let object: [String: JSONValue]
+    public let object: JSONObject
     public let file: String
     /// The key path of this object inside the file, e.g. `data.eval`.
     public let path: String
     private var used: Set<String> = []
 
     public init(_ value: JSONValue, file: String, path: String = "") throws {
-        guard let object = value.object else {
+        guard let object = value.members else {
             throw NimpError.data(file, path.isEmpty ? nil : "key \"\(path)\"", "expected a JSON object")
         }
         self.object = object

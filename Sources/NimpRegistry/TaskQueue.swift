@@ -40,7 +40,7 @@ public struct QueuedTask: Sendable, Equatable {
     }
 
     public static func parse(_ data: Data, file: String) throws -> QueuedTask {
-        var o = try StrictObject(try RegistryJSON.decode(JSONValue.self, from: data, file: file), file: file)
+        var o = try StrictObject(try JSONCoding.parse(data, file: file), file: file)
         guard try o.requiredString("format") == format else { throw o.fail("format", "expected \"\(format)\"") }
         let version = try o.int("format_version") ?? 0
         guard (1...formatVersion).contains(version) else { throw o.fail("format_version", "expected 1 to \(formatVersion)") }
@@ -91,7 +91,7 @@ extension Registry {
         try withLock {
             try requireModel(task.model)
             try FileManager.default.createDirectory(atPath: layout.queue, withIntermediateDirectories: true)
-            try AtomicFile.write(try RegistryJSON.pretty(task.json), to: layout.queued(task.id), failpoint: "queue.add", exclusive: true)
+            try AtomicFile.write(try JSONCoding.pretty(task.json), to: layout.queued(task.id), failpoint: "queue.add", exclusive: true)
             try history.append(HistoryEntry(.queue, model: task.model, fields: [
                 "task_id": .string(task.id), "kind": .string(task.kind), "priority": .number(task.priority),
                 "targets": .metrics(task.targets), "constraints": .metrics(task.constraints),

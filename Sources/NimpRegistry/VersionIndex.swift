@@ -193,12 +193,12 @@ public struct VersionIndex: Sendable {
 
     /// Appends summaries (the caller holds the lock). Failpoints `index.write`, `index.fsync`.
     public func append(_ summaries: [VersionSummary], failpoint: String = "index") throws {
-        try file.append(try summaries.map { try RegistryJSON.line($0.json) }, failpoint: failpoint)
+        try file.append(try summaries.map { try JSONCoding.line($0.json) }, failpoint: failpoint)
     }
 
     /// Replaces the index with exactly `summaries` (the caller holds the lock).
     public func rewrite(_ summaries: [VersionSummary], failpoint: String = "index.rewrite") throws {
-        let lines = try summaries.sorted { $0.version < $1.version }.map { try RegistryJSON.line($0.json) + "\n" }
+        let lines = try summaries.sorted { $0.version < $1.version }.map { try JSONCoding.line($0.json) + "\n" }
         try AtomicFile.write(Data(lines.joined().utf8), to: file.path, failpoint: failpoint)
     }
 }

@@ -24,7 +24,7 @@ struct CycleCommand: ParsableCommand {
 /// Prints the cycle's summary line, or the plan, and the models left without a task.
 enum CycleOutput {
     static func printPlan(_ result: Cycle.Result) throws {
-        for task in result.plan { try Console.line(RegistryJSON.line(task)) }
+        for task in result.plan { try Console.line(JSONCoding.line(task)) }
         printIdle(result.idle)
         Console.info("\(result.plan.count) task(s) planned over \(result.summary.models) model(s)"
                      + (result.directory.map { " in \($0)" } ?? "; nothing changed"))
@@ -37,7 +37,7 @@ enum CycleOutput {
 
     static func printSummary(_ result: Cycle.Result) throws {
         if let reason = result.summary.reason { Console.info("cycle skipped: \(reason)") }
-        try Console.line(RegistryJSON.line(result.summary))
+        try Console.line(JSONCoding.line(result.summary))
         if !result.problems.isEmpty {
             throw NimpError(.dataError, "\(result.problems.count) result file(s) refused and never promoted (see above)")
         }

@@ -124,11 +124,8 @@ struct Evolve: NimpCommand {
     static func warmStart(_ path: String) throws -> (Genome, ModelArchive?) {
         if path.hasSuffix(".json") {
             guard let bytes = FileManager.default.contents(atPath: path) else { throw NimpError.missing(path) }
-            do {
-                return (try JSONDecoder().decode(Genome.self, from: bytes), nil)
-            } catch {
-                throw NimpError.data(path, nil, "expected a genome: {\"hidden\": [64, 64], \"activation\": \"relu\", \"learning_rate\": 0.001, \"batch_size\": 64, \"optimizer\": \"adam\", \"epochs\": 20}")
-            }
+            return (try JSONCoding.decode(Genome.self, from: bytes, file: path,
+                                          hint: "a genome looks like {\"hidden\": [64, 64], \"activation\": \"relu\", \"learning_rate\": 0.001, \"batch_size\": 64, \"optimizer\": \"adam\", \"epochs\": 20}"), nil)
         }
         let archive = try ModelArchive.read(path: path)
         let model = archive.model

@@ -51,7 +51,7 @@ struct TaskRunCommand: NimpCommand {
         let outcome = try TaskRun.run(taskPath: task, options: options)
         let r = outcome.result
         Console.info("\(r.taskID): \(r.status.rawValue)\(outcome.reused ? " (already run)" : ""): \(r.reason)")
-        try Console.line(RegistryJSON.line(r.json))
+        try Console.line(JSONCoding.line(r.json))
     }
 }
 
@@ -168,7 +168,7 @@ struct TaskList: NimpCommand {
             }
             try Console.out(table.text)
         } else {
-            for t in tasks { try Console.line(RegistryJSON.line(t.json)) }
+            for t in tasks { try Console.line(JSONCoding.line(t.json)) }
         }
     }
 }

@@ -149,16 +149,11 @@ struct Train: NimpCommand {
 final class MetricsSink {
     let path: String?
     var buffer = Data()
-    let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
 
     init(path: String?) throws { self.path = path }
 
     func write(_ epoch: EpochReport) throws {
-        let line = String(decoding: try encoder.encode(epoch), as: UTF8.self)
+        let line = try JSONCoding.line(epoch)
         if path == nil { try Console.line(line) } else { buffer.append(contentsOf: Array((line + "\n").utf8)) }
     }
 

@@ -66,7 +66,8 @@ final class JSONLTests: XCTestCase {
     }
 
     func testHugeNumberIsOutOfRange() {
-        assertNimpError(.dataError, ["line 1, key \"a\"", "1e999 is outside the Float32 range"]) { try read("{\"a\":1e999,\"y\":1}\n") }
+        assertNimpError(.dataError, ["line 1, column 6", "the number 1e999 is beyond the range of a Double"]) { try read("{\"a\":1e999,\"y\":1}\n") }
+        assertNimpError(.dataError, ["line 1, key \"a\"", "1e+39 is outside the Float32 range"]) { try read("{\"a\":1e39,\"y\":1}\n") }
     }
 
     func testNumberArrayLines() throws {

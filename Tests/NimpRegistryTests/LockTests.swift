@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 import Testing
 @testable import NimpRegistry
 
@@ -54,7 +55,7 @@ import Testing
         try dead.run()
         dead.waitUntilExit()
         let record = LockHolder(pid: dead.processIdentifier, host: LockHolder.hostName, started: Date(), command: "nimp cycle")
-        try Data((try RegistryJSON.line(record) + "\n").utf8).write(to: URL(fileURLWithPath: t.layout.lock))
+        try Data((try JSONCoding.line(record) + "\n").utf8).write(to: URL(fileURLWithPath: t.layout.lock))
         #expect(t.registry.lockHolder()?.isAlive == false)
         try t.registry.appendHistory(HistoryEntry(.task))
         let entries = try t.registry.history.read().entries

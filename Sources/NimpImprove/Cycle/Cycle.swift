@@ -356,12 +356,12 @@ public enum Cycle {
         file.extra["reward"] = .metrics(context.signals.reward)
         var genomes = file.extra["genomes"]?.object ?? [:]
         for o in promoted where o.task.type == .architecture {
-            if let spec = try? registry.spec(o.task.model) { genomes[context.environment.name] = JSONValue(encoding: spec.genome) }
+            if let spec = try? registry.spec(o.task.model) { genomes[context.environment.name] = try JSONValue(encoding: spec.genome) }
         }
         if !genomes.isEmpty { file.extra["genomes"] = .object(genomes) }
         try Failpoint.hit("cycle.record", file: registry.root)
         try registry.writeSignals(file)
-        try registry.history.append(HistoryEntry(.cycle, fields: cycleFields(summary)), failpoint: "cycle.history")
+        try registry.history.append(HistoryEntry(.cycle, fields: try cycleFields(summary)), failpoint: "cycle.history")
         if let dir = textfileDirectory {
             try PrometheusTextfile.write(summary: summary, outcomes: outcomes, models: assessed, to: dir)
         }
@@ -399,7 +399,7 @@ public enum Cycle {
         return e
     }
 
-    static func cycleFields(_ s: CycleSummary) -> [String: JSONValue] {
-        JSONValue(encoding: s).object ?? [:]
+    static func cycleFields(_ s: CycleSummary) throws -> [String: JSONValue] {
+        try JSONValue(encoding: s).object ?? [:]
     }
 }

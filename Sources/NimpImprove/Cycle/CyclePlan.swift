@@ -53,7 +53,7 @@ public struct CyclePlan: Sendable {
     static func readHeader(_ dir: String) throws -> Header {
         let path = dir + "/plan.json"
         let data = try readSmallFile(path, limit: 64 << 20, what: "plan file")
-        var o = try StrictObject(try RegistryJSON.decode(JSONValue.self, from: data, file: path), file: path)
+        var o = try StrictObject(try JSONCoding.parse(data, file: path), file: path)
         guard try o.requiredString("format") == format else { throw o.fail("format", "expected \"\(format)\"") }
         guard let v = try o.int("format_version"), (1...formatVersion).contains(v) else { throw o.fail("format_version", "expected 1 to \(formatVersion)") }
         let tasks = try o.strings("tasks") ?? []
@@ -120,7 +120,7 @@ enum CyclePlanning {
                 id: id + String(format: "-%02d-", n + 1) + task.model + "-" + task.type.rawValue, cycle: context.iteration,
                 registry: absolute(registry.root), planned: task, queued: queued?.id, spec: spec, champion: champion, teacher: teacher,
                 budgetSeconds: share, seed: taskSeed(task.model, iteration: context.iteration),
-                settings: TaskSettings(kind.settings(task, m.assessment, pcontext)), plannedAt: start))
+                settings: TaskSettings(try kind.settings(task, m.assessment, pcontext)), plannedAt: start))
         }
         let plateaus = assessed.filter { planner.isPlateau($0.assessment) }.count
         var summary = CycleSummary(
@@ -153,7 +153,7 @@ enum CyclePlanning {
         for (task, path) in zip(plan.tasks, plan.taskPaths) {
             try AtomicFile.write(try task.encoded(), to: path, failpoint: "plan.task")
         }
-        try AtomicFile.write(try RegistryJSON.pretty(plan.json), to: dir + "/plan.json", failpoint: "plan.file")
+        try AtomicFile.write(try JSONCoding.pretty(plan.json), to: dir + "/plan.json", failpoint: "plan.file")
     }
 
     /// Queued tasks whose model is here and not over its eval budget, as planned tasks.

@@ -43,7 +43,7 @@ struct CycleContext {
         guard case .object(let envs)? = signalsFile.extra["genomes"] else { return [:] }
         var result: [String: Genome] = [:]
         for (name, value) in envs {
-            if let data = try? JSONEncoder().encode(value), let g = try? JSONDecoder().decode(Genome.self, from: data), g.problem == nil {
+            if let g = try? JSONCoding.decode(Genome.self, from: value, file: "signals.json", path: "genomes.\(name)"), g.problem == nil {
                 result[name] = g
             }
         }

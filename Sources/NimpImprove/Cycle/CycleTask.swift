@@ -61,11 +61,7 @@ public struct TaskSettings: Sendable, Equatable {
 
     public func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
         guard let v = values[key], v != .null else { throw fail(key, "missing") }
-        do {
-            return try JSONDecoder().decode(type, from: JSONEncoder().encode(v))
-        } catch {
-            throw fail(key, RegistryJSON.describe(error))
-        }
+        return try JSONCoding.decode(type, from: v, file: file, path: "settings." + key)
     }
 }
 
@@ -113,12 +109,12 @@ public struct CycleTask: Sendable, Equatable {
         return .object(o)
     }
 
-    public func encoded() throws -> Data { try RegistryJSON.pretty(json) }
+    public func encoded() throws -> Data { try JSONCoding.pretty(json) }
 
     /// Reads a task file strictly: a hostile or hand-broken one is exit 65 naming the key.
     public static func parse(_ data: Data, file: String) throws -> CycleTask {
         guard data.count <= maxBytes else { throw NimpError.data(file, nil, "is \(data.count) bytes; a task file has at most \(maxBytes)") }
-        var o = try StrictObject(try RegistryJSON.decode(JSONValue.self, from: data, file: file), file: file)
+        var o = try StrictObject(try JSONCoding.parse(data, file: file), file: file)
         guard try o.requiredString("format") == format else { throw o.fail("format", "expected \"\(format)\"") }
         let version = try o.int("format_version") ?? 0
         guard (1...formatVersion).contains(version) else {
@@ -147,7 +143,7 @@ public struct CycleTask: Sendable, Equatable {
         let gate = try o.string("gate")
         let queued = try o.string("queued")
         guard let specValue = o.value("spec") else { throw o.fail("spec", "missing") }
-        let spec = try ModelSpec.parse(try JSONEncoder().encode(specValue), file: file + " (key \"spec\")")
+        let spec = try ModelSpec.parse(try JSONCoding.data(specValue), file: file + " (key \"spec\")")
         let champion = try o.object("champion").map(ArchiveRef.parse)
         let teacher = try o.object("teacher").map(ArchiveRef.parse)
         if kind == DistillationKind.type, teacher == nil { throw o.fail("teacher", "missing: a distillation task names its teacher") }
@@ -200,12 +196,5 @@ func readSmallFile(_ path: String, limit: Int, what: String) throws -> Data {
         throw e
     } catch {
         throw NimpError(.ioError, "\(path): cannot read the \(what): \(error.localizedDescription)")
-    }
-}
-
-extension JSONValue {
-    /// Any Codable value as JSON (settings in task files).
-    public init(encoding value: some Encodable) {
-        self = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))) ?? .null
     }
 }

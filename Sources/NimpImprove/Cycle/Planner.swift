@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 import NimpRegistry
 
 /// Metric names, which way is better, and gains measured as relative error reduction.

@@ -53,7 +53,7 @@ public struct TaskResult: Sendable, Equatable {
     }
 
     public static func parse(_ data: Data, file: String) throws -> TaskResult {
-        var o = try StrictObject(try RegistryJSON.decode(JSONValue.self, from: data, file: file), file: file)
+        var o = try StrictObject(try JSONCoding.parse(data, file: file), file: file)
         guard try o.requiredString("format") == format else { throw o.fail("format", "expected \"\(format)\"") }
         let version = try o.int("format_version") ?? 0
         guard (1...formatVersion).contains(version) else {

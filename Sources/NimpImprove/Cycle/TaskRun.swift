@@ -69,7 +69,7 @@ public enum TaskRun {
         result.seconds = Date().timeIntervalSince(start)
         result.cpuSeconds = processCPUSeconds() - cpu
         result.finishedAt = Date()
-        try AtomicFile.write(try RegistryJSON.pretty(result.json), to: resultPath, failpoint: "task.result")
+        try AtomicFile.write(try JSONCoding.pretty(result.json), to: resultPath, failpoint: "task.result")
         return Outcome(result: result, path: resultPath, reused: false)
     }
 

@@ -29,10 +29,10 @@ public struct ArchitectureKind: ImprovementKind {
         return [Proposal(metric: q.metric, gap: q.gap, reasons: reasons, boost: boost, triggers: ["plateau"])]
     }
 
-    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue] {
+    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         let busy = context.environment.triggers.contains("high_load")
         let initial = context.environmentGenomes[context.environment.name] ?? model.genome
-        return ["population": .int(busy ? 4 : 8), "generations": .int(busy ? 3 : 6), "initial": JSONValue(encoding: initial),
+        return ["population": .int(busy ? 4 : 8), "generations": .int(busy ? 3 : 6), "initial": try JSONValue(encoding: initial),
                 "holdout_fraction": .number(0.2)]
     }
 

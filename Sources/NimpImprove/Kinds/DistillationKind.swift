@@ -24,7 +24,7 @@ public struct DistillationKind: ImprovementKind {
         return [Proposal(metric: q, gap: min(1, gain), reasons: [text], teacher: best.0.id, triggers: ["better_peer"])]
     }
 
-    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue] {
+    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         let g = model.genome
         return ["hidden": .array(g.hidden.map { .int($0) }), "activation": .string(g.activation.rawValue),
                 "epochs": .int(max(5, g.epochs * 2)), "batch_size": .int(g.batchSize),

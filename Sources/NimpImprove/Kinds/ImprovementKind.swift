@@ -100,7 +100,7 @@ public protocol ImprovementKind: Sendable {
     /// Zero or more tasks for one model; the planner keeps the best per model.
     func propose(_ model: ModelAssessment, _ context: PlanningContext) -> [Proposal]
     /// What the task file records for this kind (operator settings, genome), fixed at plan time.
-    func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue]
+    func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue]
     /// Checks a task file's settings when it is read (exit 65 before anything runs).
     func validate(_ settings: TaskSettings) throws
     /// Runs the task and returns the candidate.
@@ -111,7 +111,7 @@ extension ImprovementKind {
     public var configSwitch: String? { nil }
     public func isEnabled(_ config: RegistryConfig) -> Bool { true }
     public func modulation(_ signals: SignalState) -> Double { 1 + signals.levels.dopamine * (signals.reward[type.rawValue] ?? 0) }
-    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue] { [:] }
+    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] { [:] }
     public func validate(_ settings: TaskSettings) throws {}
 }
 

@@ -40,7 +40,7 @@ public struct OptimizationKind: ImprovementKind {
         return proposals
     }
 
-    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue] {
+    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         if task.metric == "bytes" { return ["quantize": .string("int8")] }
         return ["prune_neurons": .number(0.75), "max_quality_drop": .number(Gate.qualityTolerance), "steps": .int(4), "epochs": .int(3)]
     }

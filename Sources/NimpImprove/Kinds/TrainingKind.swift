@@ -45,11 +45,11 @@ public struct TrainingKind: ImprovementKind {
         return [Proposal(metric: q, gap: context.threshold, reasons: [text] + reasons, boost: boost, triggers: triggers + ["no_target"])]
     }
 
-    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) -> [String: JSONValue] {
+    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         var g = model.genome
         g.learningRate = Float(Double(g.learningRate) * context.signals.learningRateScale)
         g.epochs = max(1, Int((Double(g.epochs) * context.signals.epochScale).rounded()))
-        return ["genome": JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(3)]
+        return ["genome": try JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(3)]
     }
 
     public func validate(_ settings: TaskSettings) throws { _ = try settings.genome("genome") }

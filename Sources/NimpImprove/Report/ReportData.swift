@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpIO
 import NimpRegistry
 
 /// One version as the report draws it.

@@ -119,7 +119,7 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         let version = try reg.addVersion(id, archive: archive, heldOut: heldOut, audit: audited, promote: promote ? "promoted when added" : nil,
                                          history: promote ? [] : [HistoryEntry(.version, model: id, fields: ["source": .string(model)])])
         Console.info("added \(id) \(VersionName.label(version))" + (promote ? " (champion)" : ""))
-        try Console.line(RegistryJSON.line(JSONValue.object([
+        try Console.line(JSONCoding.line(JSONValue.object([
             "model": .string(id), "version": .int(version), "champion": .int(try reg.champion(id) ?? 0), "held_out": .metrics(heldOut),
             "audit": audited.map { .metrics($0) } ?? .null,
         ])))
@@ -156,7 +156,7 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         let spec = try reg.addModel(id, declaration: declaration, trainData: trainBytes, evalData: evalBytes, auditData: sets.audit?.bytes,
                                     first: archive, heldOut: heldOut, audit: audited, fields: ["source": .string(model)])
         Console.info("added \(id): \(VersionName.label(1)) is the champion; data in \(reg.layout.data)")
-        try Console.line(RegistryJSON.line(JSONValue.object([
+        try Console.line(JSONCoding.line(JSONValue.object([
             "model": .string(id), "version": 1, "champion": 1, "held_out": .metrics(heldOut),
             "audit": audited.map { .metrics($0) } ?? .null,
             "train_sha256": .string(spec.train.sha256), "eval_sha256": .string(spec.eval.sha256),

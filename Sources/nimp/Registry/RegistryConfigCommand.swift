@@ -35,7 +35,7 @@ struct RegistryConfigCommand: NimpCommand, WaitsForLock {
                 try listing.emit(table.text)
             } else {
                 try listing.emit(lines: RegistryConfig.keys.map { k in
-                    try RegistryJSON.line(JSONValue.object([
+                    try JSONCoding.line(JSONValue.object([
                         "key": .string(k.name), "value": config.value(k), "default": k.defaultValue, "type": .string(k.typeDescription),
                     ]))
                 })

@@ -39,7 +39,7 @@ struct RegistryGC: NimpCommand, WaitsForLock {
         let protected = JSONValue.object(report.protected.mapValues { kept in
             .object(Dictionary(uniqueKeysWithValues: kept.map { (VersionName.label($0.key), JSONValue.string($0.value)) }))
         })
-        try Console.line(RegistryJSON.line(JSONValue.object([
+        try Console.line(JSONCoding.line(JSONValue.object([
             "removed": removed, "protected": protected, "bytes_freed": .int(report.bytesFreed), "dry_run": .bool(dryRun),
             "removed_data": .array(report.removedData.map { .string($0) }),
         ])))

@@ -58,7 +58,7 @@ struct RegistryHistory: NimpCommand {
         switch value {
         case .string(let s): s
         case .number(let d): formatMetric(d)
-        default: (try? RegistryJSON.line(value)) ?? "?"
+        default: (try? JSONCoding.line(value)) ?? "?"
         }
     }
 }

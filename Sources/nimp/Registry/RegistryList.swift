@@ -34,7 +34,7 @@ struct RegistryList: NimpCommand {
             }
             try listing.emit(table.text)
         } else {
-            try listing.emit(lines: models.map { try RegistryJSON.line($0.json) })
+            try listing.emit(lines: models.map { try JSONCoding.line($0.json) })
         }
     }
 }

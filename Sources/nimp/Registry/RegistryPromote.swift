@@ -47,7 +47,7 @@ struct RegistryPromote: NimpCommand, WaitsForLock {
         }
         Console.info(result.changed ? "\(id): champion is now \(VersionName.label(number))" + (result.from.map { " (was \(VersionName.label($0)))" } ?? "")
             : "\(id): \(VersionName.label(number)) already is the champion")
-        try Console.line(RegistryJSON.line(changeJSON(result)))
+        try Console.line(JSONCoding.line(changeJSON(result)))
     }
 }
 

@@ -27,6 +27,6 @@ struct RegistryRollback: NimpCommand, WaitsForLock {
         let reg = try registry.open(wait: lock.wait)
         let result = try reg.rollback(id, reason: reason)
         Console.info("\(id): champion is now \(VersionName.label(result.to)) (was \(result.from.map(VersionName.label) ?? "-"))")
-        try Console.line(RegistryJSON.line(changeJSON(result)))
+        try Console.line(JSONCoding.line(changeJSON(result)))
     }
 }

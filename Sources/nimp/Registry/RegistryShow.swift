@@ -23,7 +23,7 @@ struct RegistryShow: NimpCommand {
         if reference.contains("@") {
             let (id, version) = try reg.resolve(reference)
             let archive = try reg.archive(id, version: version)
-            let manifest = try JSONDecoder().decode(JSONValue.self, from: try archive.manifest.encoded())
+            let manifest = try JSONValue(encoding: archive.manifest)
             value = ["model": .string(id), "version": .int(version), "sha256": .string(archive.sha256),
                      "champion": .bool(try reg.champion(id) == version), "manifest": manifest]
         } else {
@@ -36,7 +36,7 @@ struct RegistryShow: NimpCommand {
             o["path"] = .string(reg.layout.model(reference))
             value = .object(o)
         }
-        let text = listing.isTable ? String(decoding: try RegistryJSON.pretty(value), as: UTF8.self) : try RegistryJSON.line(value) + "\n"
+        let text = listing.isTable ? String(decoding: try JSONCoding.pretty(value), as: UTF8.self) : try JSONCoding.line(value) + "\n"
         try listing.emit(text)
     }
 }

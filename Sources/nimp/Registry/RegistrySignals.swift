@@ -38,11 +38,11 @@ struct RegistrySignals: NimpCommand {
             var lines = try recent.map { s -> String in
                 var o: [String: JSONValue] = ["time": .string(RegistryTime.string(s.time)), "levels": .metrics(s.levels)]
                 if let note = s.note { o["note"] = note }
-                return try RegistryJSON.line(JSONValue.object(o))
+                return try JSONCoding.line(JSONValue.object(o))
             }
             var current: [String: JSONValue] = ["current": true, "levels": .metrics(signals.levels)]
             current["time"] = signals.updated.map { .string(RegistryTime.string($0)) } ?? .null
-            lines.append(try RegistryJSON.line(JSONValue.object(current)))
+            lines.append(try JSONCoding.line(JSONValue.object(current)))
             try listing.emit(lines: lines)
         }
     }

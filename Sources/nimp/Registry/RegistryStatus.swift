@@ -24,7 +24,7 @@ struct RegistryStatus: NimpCommand {
         if listing.isTable {
             try listing.emit(humanReadable(state))
         } else {
-            try listing.emit(try RegistryJSON.line(state.json) + "\n")
+            try listing.emit(try JSONCoding.line(state.json) + "\n")
         }
     }
 
@@ -75,6 +75,6 @@ func describe(_ value: JSONValue) -> String {
     case .int(let i): String(i)
     case .number(let d): formatMetric(d)
     case .string(let s): s
-    default: (try? RegistryJSON.line(value)) ?? "?"
+    default: (try? JSONCoding.line(value)) ?? "?"
     }
 }

@@ -38,7 +38,7 @@ struct RegistryVersions: NimpCommand {
                 var o = s.json.object ?? [:]
                 o["model"] = .string(id)
                 o["champion"] = .bool(s.version == champion)
-                return try RegistryJSON.line(JSONValue.object(o))
+                return try JSONCoding.line(JSONValue.object(o))
             })
         }
     }

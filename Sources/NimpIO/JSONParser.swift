@@ -1,64 +1,37 @@
 import Foundation
 
-/// A JSON value as read from an untrusted file. Objects keep their keys in file order,
-/// duplicates included, so each reader decides what a duplicate means; numbers keep
-/// their literal text so offsets up to 2^64 − 1 are read exactly.
-enum JSONValue {
-    case object([(key: String, value: JSONValue)])
-    case array([JSONValue])
-    case string(String)
-    case number(String)
-    case bool(Bool)
-    case null
-
-    /// The value as a Double, for a number; nil for anything else.
-    var double: Double? {
-        if case .number(let text) = self { return Double(text) }
-        return nil
-    }
-
-    /// A non-negative integer literal (no fraction, no exponent) that fits in Int.
-    var nonNegativeInt: Int? {
-        guard case .number(let text) = self, !text.hasPrefix("-"),
-            text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            let value = UInt64(text), value <= UInt64(Int.max)
-        else { return nil }
-        return Int(value)
-    }
-
-    /// The literal as written, for error messages ("-3", "1.5", "\"a\"", "an object").
-    var summary: String {
-        switch self {
-        case .object: return "an object"
-        case .array: return "an array"
-        case .string(let s): return "the string \(JSONText.quote(String(s.prefix(40))))"
-        case .number(let text): return text
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        }
-    }
-}
-
 /// Why a JSON text was rejected; `offset` is the byte offset from the start of the text.
-struct JSONSyntaxError: Error {
-    enum Kind {
+public struct JSONSyntaxError: Error, CustomStringConvertible {
+    public enum Kind: Sendable {
         case syntax
         /// The text ended inside a value: a torn line or a truncated header.
         case truncated
-        /// `NaN`, `Infinity`, `-Infinity`, or a number too large for a Double.
+        /// `NaN`, `Infinity` or `-Infinity`.
         case nonFinite
+        /// A number too large for a Double (1e400).
+        case outOfRange
+        /// A key twice in one object: jq reads the last, other parsers the first.
+        case duplicateKey
         case invalidUTF8
         case tooDeep
         /// An array or object with more than the allowed number of items.
         case tooLarge
     }
-    var kind: Kind
-    var offset: Int
-    var message: String
+    public var kind: Kind
+    public var offset: Int
+    public var message: String
+
+    public var description: String { "byte \(offset): \(explanation)" }
+
+    /// The message for users; syntax problems say the text is not JSON.
+    public var explanation: String {
+        kind == .duplicateKey || kind == .outOfRange ? message : "not valid JSON: " + message
+    }
 }
 
-/// A strict RFC 8259 parser over bytes, with a nesting limit so hostile input cannot
-/// exhaust the stack. Non-finite literals get their own error because Python's `json`
+/// The strict RFC 8259 parser every JSON nimp reads goes through: a nesting limit so
+/// hostile input cannot exhaust the stack, an item limit, no key twice in an object, and
+/// finite numbers only. Non-finite literals get their own error because Python's `json`
 /// writes them by default.
 struct JSONParser {
     static let maxDepth = 128
@@ -154,7 +127,7 @@ struct JSONParser {
         try enter()
         defer { depth -= 1 }
         i += 1
-        var members: [(key: String, value: JSONValue)] = []
+        var members = JSONObject()
         skipSpace()
         if i < bytes.count && bytes[i] == UInt8(ascii: "}") {
             i += 1
@@ -164,13 +137,16 @@ struct JSONParser {
             skipSpace()
             guard i < bytes.count else { throw error(.truncated, "the text ends inside an object") }
             guard bytes[i] == UInt8(ascii: "\"") else { throw error(.syntax, "unexpected \(describeByte()), expected a quoted key") }
+            let keyOffset = i
             let key = try string()
             skipSpace()
             guard i < bytes.count else { throw error(.truncated, "the text ends inside an object") }
             guard bytes[i] == UInt8(ascii: ":") else { throw error(.syntax, "unexpected \(describeByte()), expected ':'") }
             i += 1
             skipSpace()
-            members.append((key, try value()))
+            guard members.insertNew(key, try value()) else {
+                throw JSONSyntaxError(kind: .duplicateKey, offset: keyOffset, message: "the key \(JSONText.quote(key)) appears twice in one object")
+            }
             try checkCount(members.count)
             skipSpace()
             guard i < bytes.count else { throw error(.truncated, "the text ends inside an object") }
@@ -227,17 +203,29 @@ struct JSONParser {
         } else {
             try digits("a digit")
         }
+        var integral = true
         if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
             i += 1
+            integral = false
             try digits("a digit after '.'")
         }
         if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
             i += 1
+            integral = false
             if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) { i += 1 }
             try digits("a digit in the exponent")
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-        return .number(text)
+        let literal = UnsafeBufferPointer(rebasing: bytes[start..<i])
+        let text = String(decoding: literal, as: UTF8.self)
+        if integral {
+            if bytes[start] != UInt8(ascii: "-"), let u = UInt64(text) { return JSONValue(integer: u) }
+            if let n = Int(text), n != 0 { return .int(n) }
+        }
+        guard let d = Double(text), d.isFinite else {
+            throw JSONSyntaxError(kind: .outOfRange, offset: start,
+                                  message: "the number \(text.prefix(40)) is beyond the range of a Double; only finite numbers are accepted")
+        }
+        return .number(d)
     }
 
     private mutating func string() throws -> String {
