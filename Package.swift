@@ -29,8 +29,13 @@ let package = Package(
         .target(name: "NimpIO", dependencies: ["NimpCore", "CArchive"]),
         // The registry directory: versions, champions, history, locks.
         .target(name: "NimpRegistry", dependencies: ["NimpCore", "NimpIO"]),
-        // Generators, teachers, optimize/distill/evolve, signals, the cycle.
-        .target(name: "NimpImprove", dependencies: ["NimpCore", "NimpIO", "NimpRegistry"]),
+        // What improves one model: generators, teachers, evaluation, training, optimize, distill, evolve.
+        .target(name: "NimpOperators", dependencies: ["NimpCore", "NimpIO"]),
+        // The self-improvement loop over a registry: signals, improvement kinds, planner,
+        // task files, gate; plan → run → gate.
+        .target(name: "NimpCycle", dependencies: ["NimpCore", "NimpIO", "NimpRegistry", "NimpOperators"]),
+        // What people and monitors read: the HTML/SVG report and the Prometheus textfile.
+        .target(name: "NimpReport", dependencies: ["NimpCore", "NimpIO", "NimpRegistry", "NimpOperators", "NimpCycle"]),
         // Models in and out of other tools: ONNX, a C header, PyTorch state_dicts.
         .target(
             name: "NimpInterop",
@@ -41,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "nimp",
             dependencies: [
-                "NimpCore", "NimpIO", "NimpRegistry", "NimpImprove", "NimpInterop",
+                "NimpCore", "NimpIO", "NimpRegistry", "NimpOperators", "NimpCycle", "NimpReport", "NimpInterop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks against PyTorch, scikit-learn and onnxruntime (bench/run); not a test.
@@ -53,7 +58,9 @@ let package = Package(
         .testTarget(name: "NimpCoreTests", dependencies: ["NimpCore"]),
         .testTarget(name: "NimpIOTests", dependencies: ["NimpIO", "NimpTestSupport"]),
         .testTarget(name: "NimpRegistryTests", dependencies: ["NimpRegistry"]),
-        .testTarget(name: "NimpImproveTests", dependencies: ["NimpImprove"]),
+        .testTarget(name: "NimpOperatorsTests", dependencies: ["NimpOperators"]),
+        .testTarget(name: "NimpCycleTests", dependencies: ["NimpCycle"]),
+        .testTarget(name: "NimpReportTests", dependencies: ["NimpReport"]),
         .testTarget(name: "CLITests", dependencies: ["NimpCore", "NimpIO", "NimpTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

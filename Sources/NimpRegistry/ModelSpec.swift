@@ -71,14 +71,9 @@ public struct DataSource: Equatable, Sendable {
 public struct ModelSpec: Equatable, Sendable {
     public static let formatVersion = 1
     /// Metric names a target may use (the keys `nimp evaluate` prints).
-    public static let metricNames: Set<String> = [
-        "accuracy", "macro_f1", "log_loss", "mse", "rmse", "mae", "r2",
-        "latency_p50_us", "latency_p99_us", "throughput_per_s", "parameters", "bytes",
-    ]
+    public static let metricNames: Set<String> = Metric.names
     /// Quality metrics of each task (a target of the other task's can never be met).
-    public static func qualityMetrics(_ task: Task) -> Set<String> {
-        task == .classification ? ["accuracy", "macro_f1", "log_loss"] : ["mse", "rmse", "mae", "r2"]
-    }
+    public static func qualityMetrics(_ task: Task) -> Set<String> { Set(Metric.quality(for: task).map(\.rawValue)) }
 
     /// Constraint names and the metric each one bounds.
     public static let constraintMetrics: [String: String] = [

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import NimpCore
-import NimpImprove
+import NimpCycle
+import NimpReport
 import NimpIO
 import NimpRegistry
 
@@ -95,7 +96,7 @@ struct CycleRun: NimpCommand {
         options.planOnly = plan
         options.force = force
         options.budgetSeconds = budgetSeconds
-        options.textfileDirectory = textfileDir
+        options.reporter = textfileDir.map { PrometheusTextfile(directory: $0) }
         options.commandLine = CommandLine.arguments
         options.keepPlan = keepPlan
         options.executor = LocalProcessExecutor(executable: NimpExecutable.path)
@@ -188,7 +189,7 @@ struct CycleGateCommand: NimpCommand, WaitsForLock {
         let opened = try registry.open(wait: lock.wait)
         var options = CycleGate.Options()
         options.finish = finish
-        options.textfileDirectory = textfileDir
+        options.reporter = textfileDir.map { PrometheusTextfile(directory: $0) }
         let result = try CycleGate.run(opened, inputs: inputs, options: options)
         try CycleOutput.printSummary(result)
     }

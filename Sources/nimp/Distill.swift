@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import NimpCore
 import NimpIO
-import NimpImprove
+import NimpOperators
 
 struct Distill: NimpCommand {
     static let configuration = CommandConfiguration(

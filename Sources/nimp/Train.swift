@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import NimpCore
 import NimpIO
-import NimpImprove
+import NimpOperators
+import NimpReport
 
 struct Train: NimpCommand {
     static let configuration = CommandConfiguration(

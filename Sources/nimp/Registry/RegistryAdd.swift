@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import NimpCore
-import NimpImprove
+import NimpCycle
+import NimpOperators
 import NimpIO
 import NimpRegistry
 

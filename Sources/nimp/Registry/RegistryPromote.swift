@@ -1,6 +1,6 @@
 import ArgumentParser
 import NimpCore
-import NimpImprove
+import NimpCycle
 import NimpIO
 import NimpRegistry
 

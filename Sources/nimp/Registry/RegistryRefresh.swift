@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NimpCore
-import NimpImprove
+import NimpCycle
 import NimpIO
 import NimpRegistry
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NimpCore
-import NimpImprove
+import NimpReport
 import NimpIO
 import NimpRegistry
 

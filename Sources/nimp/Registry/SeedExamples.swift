@@ -1,9 +1,9 @@
 import NimpCore
-import NimpImprove
+import NimpCycle
 import NimpIO
 import NimpRegistry
 
-/// `registry init --examples`: trains and adds the four signal models (NimpImprove).
+/// `registry init --examples`: trains and adds the example models (NimpCycle).
 func seedExamples(into registry: NimpRegistry.Registry) throws {
     let added = try Examples.seed(into: registry, log: Console.info)
     if added.isEmpty { Console.info("the example models are already there") }

@@ -1,0 +1,81 @@
+import Foundation
+import NimpCore
+import NimpIO
+import NimpOperators
+import NimpRegistry
+
+/// Train again on the registry's training set (continuing the champion when it has the
+/// genome's shape), with the learning rate and epochs the growth signal sets.
+public struct TrainingKind: ImprovementKind {
+    public static let type = TaskType.training
+    public var type: TaskType { Self.type }
+
+    /// A plateau hands the model to architecture search; training stays possible at this fraction of its priority.
+    public static let plateauFactor = 0.25
+
+    public func propose(_ a: ModelAssessment, _ context: PlanningContext) -> [Proposal] {
+        let q = a.qualityMetric
+        guard let value = a.metrics[q] else { return [] }
+        let plateau = context.isPlateau(a)
+        var boost = 1.0, reasons: [String] = [], triggers: [String] = []
+        if plateau {
+            boost *= Self.plateauFactor
+            reasons.append(String(format: "plateau: training priority × %.2f", Self.plateauFactor))
+        }
+        if a.freshData {
+            reasons.append("new training data since the champion was trained")
+            boost *= 1.5
+            triggers.append("data_drift")
+        }
+        if let target = a.targets[q] {
+            let gap = MetricKind.gap(q, value: value, target: target)
+            if gap > 0 {
+                let text = String(format: "%@ %.4g on held-out data, target %.4g: gap %.3f", q, value, target, gap)
+                return [Proposal(metric: q, gap: gap, reasons: [text] + reasons, boost: boost, triggers: triggers)]
+            }
+            if a.freshData {
+                return [Proposal(metric: q, gap: context.threshold,
+                                 reasons: ["\(q) meets its target, but there is new training data since the champion was trained"],
+                                 triggers: ["data_drift"])]
+            }
+            return []
+        }
+        // No target: keep improving while training still pays off (README, "Models without targets").
+        guard a.championVersion != nil, !plateau else { return [] }
+        let text = String(format: "%@ %.4g, no target: training goes on while its gains reach the threshold %.3f", q, value, context.threshold)
+        return [Proposal(metric: q, gap: context.threshold, reasons: [text] + reasons, boost: boost, triggers: triggers + ["no_target"])]
+    }
+
+    public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
+        var g = model.genome
+        g.learningRate = Float(Double(g.learningRate) * context.signals.learningRateScale)
+        g.epochs = max(1, Int((Double(g.epochs) * context.signals.epochScale).rounded()))
+        return ["genome": try JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(3)]
+    }
+
+    public func validate(_ settings: TaskSettings) throws { _ = try settings.genome("genome") }
+
+    public func run(_ inputs: TaskInputs) throws -> ModelArchive {
+        let s = inputs.task.settings
+        let g = try s.genome("genome")
+        var request = TrainingRequest(train: inputs.train, genome: g)
+        request.validationSplit = try s.double("validation_split") ?? 0.1
+        request.patience = try s.int("patience") ?? 3
+        request.seed = inputs.task.seed
+        request.id = inputs.task.model
+        request.datasetSHA256 = inputs.spec.train.sha256
+        request.commandLine = inputs.commandLine
+        request.replaces = inputs.parent
+        // Continue the champion when it already has the genome's shape.
+        if let parent = inputs.parent, parent.model.hidden == g.hidden, parent.model.layers.first?.activation == g.activation,
+           parent.manifest.quantization == nil, parent.manifest.pruning == nil {
+            request.initial = parent
+        }
+        let check = inputs.checkBudget
+        return try TrainingJob.run(request) { _ in try check() }.archive
+    }
+}
+
+extension TaskType {
+    public static let training: TaskType = "training"
+}

@@ -1,0 +1,137 @@
+import Foundation
+import NimpCore
+import NimpIO
+import NimpOperators
+import NimpRegistry
+
+/// A task ran out of its time budget.
+struct BudgetExceeded: Error {
+    var seconds: Double
+}
+
+/// `nimp task run`: one task file in, one candidate archive and one result file out.
+/// No registry lock: the registry's files are only read, each checked against the
+/// sha256 the task names. Writes are atomic and the result comes last, so a killed run
+/// leaves nothing the gate could take for a result.
+public enum TaskRun {
+    public struct Options: Sendable {
+        /// Where the result and candidate go (default: `TaskResult.defaultDirectory`).
+        public var outputDirectory: String?
+        /// Read this registry instead of the one the task names (a different mount point).
+        public var registry: String?
+        public var executor = "manual"
+        public var commandLine: [String] = []
+        public init() {}
+    }
+
+    public struct Outcome: Sendable {
+        public var result: TaskResult
+        public var path: String
+        /// An earlier run of the same task file had already left this result.
+        public var reused: Bool
+    }
+
+    public static func run(taskPath: String, options: Options) throws -> Outcome {
+        let (task, taskSHA) = try CycleTask.read(path: taskPath)
+        let dir = options.outputDirectory ?? TaskResult.defaultDirectory(forTask: taskPath)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let resultPath = dir + "/" + TaskResult.fileName(task.id)
+        if let done = try? TaskResult.read(path: resultPath), done.taskSHA256 == taskSHA, done.taskID == task.id,
+           done.status != .candidate || (try? SHA256.hex(file: dir + "/" + done.candidate!)) == done.candidateSHA256 {
+            return Outcome(result: done, path: resultPath, reused: true)
+        }
+        let start = Date(), cpu = processCPUSeconds()
+        var result = TaskResult(taskID: task.id, taskPath: absolute(taskPath), taskSHA256: taskSHA, model: task.model, type: task.type,
+                                status: .failed, candidate: nil, candidateSHA256: nil, reason: "", seconds: 0, cpuSeconds: 0,
+                                host: LockHolder.hostName, pid: getpid(), executor: options.executor, finishedAt: start)
+        do {
+            guard let kind = ImprovementKinds.named(task.type) else { throw NimpError(.dataError, "\(taskPath): unknown kind \(task.type)") }
+            let inputs = try loadInputs(task, registryPath: options.registry ?? task.registry, commandLine: options.commandLine, start: start)
+            let archive = try kind.run(inputs)
+            let bytes = try archive.encode()
+            let name = TaskResult.candidateName(task.id)
+            try AtomicFile.write(bytes, to: dir + "/" + name, failpoint: "task.candidate")
+            result.status = .candidate
+            result.candidate = name
+            result.candidateSHA256 = SHA256.hex(bytes)
+            result.reason = "candidate written"
+        } catch let e as BudgetExceeded {
+            result.status = .timeout
+            result.reason = String(format: "exceeded its budget of %.0f s (ran %.0f s)", task.budgetSeconds, e.seconds)
+        } catch let e as NimpError where e.status == .ioError {
+            throw e
+        } catch let e as NimpError {
+            result.status = .failed
+            result.reason = e.message
+        } catch {
+            result.status = .failed
+            result.reason = "\(error)"
+        }
+        result.seconds = Date().timeIntervalSince(start)
+        result.cpuSeconds = processCPUSeconds() - cpu
+        result.finishedAt = Date()
+        try AtomicFile.write(try JSONCoding.pretty(result.json), to: resultPath, failpoint: "task.result")
+        return Outcome(result: result, path: resultPath, reused: false)
+    }
+
+    /// The champion, teacher and training rows the task names, each checked.
+    static func loadInputs(_ task: CycleTask, registryPath: String, commandLine: [String], start: Date) throws -> TaskInputs {
+        let registry = try Registry.open(registryPath)
+        func load(_ ref: ArchiveRef, _ role: String) throws -> ModelArchive {
+            let path = registry.layout.archive(ref.model, ref.version)
+            let data = try readArchive(path)
+            let sha = SHA256.hex(data)
+            guard sha == ref.sha256 else {
+                throw NimpError.data(path, nil, "has sha256 \(sha.prefix(12))…, but the task names \(ref.sha256.prefix(12))… for the \(role)",
+                                     hint: "the registry changed since the plan; plan again with `nimp cycle plan`")
+            }
+            return try ModelArchive.decode(data, name: path)
+        }
+        let parent = try task.champion.map { try load($0, "champion") }
+        let teacher = try task.teacher.map { try load($0, "teacher") }
+        let path = registry.layout.resolve(task.spec.train.path)
+        // Read as the champion reads data, so a fresh model keeps its schema and classes.
+        let contract = parent.map { DataContract(model: $0.model, owner: "the champion of \(task.model)") }
+        var train = try contract.map { try DatasetIO.load(path: path, for: $0) } ?? DatasetIO.load(path: path)
+        // A built-in generator is asked for fresh labels every cycle (the "expensive calculation").
+        if let source = task.spec.source, case .generator(let name) = source.kind, let generator = try? SignalGenerator(name: name) {
+            let fresh = generator.generate(samples: source.samples ?? train.count, seed: task.seed ^ 0xF2E5)
+            train = Dataset.concatenate(train, try DatasetIO.conform(fresh, to: DataContract(dataset: train, owner: "the training set of \(task.model)")))
+        }
+        let budget = task.budgetSeconds
+        return TaskInputs(task: task, spec: task.spec, parent: parent, teacher: teacher, train: train,
+                          commandLine: commandLine + ["#", "cycle \(task.cycle) \(task.type.rawValue) \(task.model)"],
+                          checkBudget: {
+                              let elapsed = Date().timeIntervalSince(start)
+                              if elapsed > budget { throw BudgetExceeded(seconds: elapsed) }
+                          })
+    }
+
+    static func readArchive(_ path: String) throws -> Data {
+        guard FileManager.default.fileExists(atPath: path) else { throw NimpError(.noInput, "\(path): no such archive") }
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw NimpError(.ioError, "\(path): cannot read: \(error.localizedDescription)")
+        }
+    }
+}
+
+extension Dataset {
+    /// The rows of `a` then `b` (same features and targets).
+    static func concatenate(_ a: Dataset, _ b: Dataset) -> Dataset {
+        var x = a.x
+        x.rows += b.x.rows
+        x.data += b.x.data
+        let y: Targets
+        switch (a.y, b.y) {
+        case (.values(var ma), .values(let mb)):
+            ma.rows += mb.rows
+            ma.data += mb.data
+            y = .values(ma)
+        case (.classes(let ca), .classes(let cb)):
+            y = .classes(ca + cb)
+        default:
+            return a
+        }
+        return Dataset(x: x, y: y, featureNames: a.featureNames, targetNames: a.targetNames, source: a.source, seed: a.seed)
+    }
+}

@@ -1,0 +1,126 @@
+import NimpCore
+import NimpRegistry
+import XCTest
+@testable import NimpCycle
+
+final class PlannerTests: XCTestCase {
+    let calm = EnvironmentState(loadPerCore: 0.1, memoryAvailableFraction: 0.8, diskFreeBytes: 1e11)
+
+    func assessment(_ id: String, r2: Double, latency: Double = 1, targets: [String: Double] = ["r2": 0.99],
+                    gains: [Double] = [], eval: String = "e1") -> ModelAssessment {
+        ModelAssessment(id: id, task: .regression, evalSHA256: eval, championVersion: 1,
+                        metrics: ["r2": r2, "latency_p50_us": latency, "parameters": 5000],
+                        targets: targets, constraints: [:], genome: Genome(), recentTrainingGains: gains)
+    }
+
+    func testQualityGapPlansTrainingWithReasons() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("a", r2: 0.9)])
+        XCTAssertEqual(plan.count, 1)
+        XCTAssertEqual(plan[0].type, .training)
+        XCTAssertEqual(plan[0].metric, "r2")
+        // error 0.1 vs target error 0.01: 90% of the error is the gap.
+        XCTAssertEqual(plan[0].gap, 0.9, accuracy: 1e-9)
+        XCTAssertEqual(plan[0].priority, 0.9, accuracy: 1e-9)  // no reward yet: modulation 1
+        XCTAssertTrue(plan[0].reasons.joined().contains("r2 0.9 on held-out data, target 0.99"))
+        XCTAssertTrue(plan[0].reasons.joined().contains("dopamine 0.30"))
+    }
+
+    func testMetTargetsPlanNothing() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        XCTAssertTrue(planner.plan([assessment("a", r2: 0.995)]).isEmpty)
+    }
+
+    func testPlateauSwitchesToArchitectureSearch() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])])
+        XCTAssertEqual(plan.first?.type, .architecture)
+        XCTAssertTrue(plan.first!.triggers.contains("plateau"))
+        let busy = Planner(signals: SignalState(), environment: EnvironmentState(loadPerCore: 2, memoryAvailableFraction: 0.8, diskFreeBytes: 1e11), threshold: 0.1, maxTasks: 3)
+        let underLoad = busy.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])])
+        XCTAssertEqual(underLoad.first?.type, .architecture)
+        XCTAssertEqual(underLoad.first!.priority, plan.first!.priority * 0.5, accuracy: 1e-9, "half priority under high load")
+    }
+
+    func testLatencyGapPlansOptimization() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("a", r2: 0.999, latency: 4, targets: ["r2": 0.99, "latency_p50_us": 2])])
+        XCTAssertEqual(plan.first?.type, .optimization)
+        XCTAssertEqual(plan.first?.metric, "latency_p50_us")
+        XCTAssertEqual(plan.first!.gap, 0.5, accuracy: 1e-9)
+    }
+
+    func testBetterPeerOnSameEvalSetPlansDistillation() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let plan = planner.plan([assessment("small", r2: 0.995, targets: [:]), assessment("big", r2: 0.999, targets: [:]),
+                                 assessment("other", r2: 0.5, targets: [:], eval: "e2")])
+        let small = plan.first { $0.model == "small" }
+        XCTAssertEqual(small?.type, .distillation)
+        XCTAssertEqual(small?.teacher, "big")
+        // Without targets the others keep training while it pays off, at the threshold's priority.
+        for m in ["big", "other"] {
+            let task = plan.first { $0.model == m }
+            XCTAssertEqual(task?.type, .training)
+            XCTAssertEqual(task?.priority ?? 0, 0.1, accuracy: 1e-9)
+            XCTAssertTrue(task?.triggers.contains("no_target") == true)
+        }
+    }
+
+    func testModelsWithoutTargetsStopAtAPlateauAndSayWhy() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let flat = assessment("flat", r2: 0.8, targets: [:], gains: [0.01, 0.02])
+        XCTAssertTrue(planner.plan([flat]).isEmpty)
+        let idle = planner.explain([flat], planned: [], disabled: [])
+        XCTAssertEqual(idle.map(\.model), ["flat"])
+        XCTAssertTrue(idle[0].why.contains("no target for r2") && idle[0].why.contains("0.010, 0.020"), idle[0].why)
+        XCTAssertTrue(idle[0].change.contains("nimp task add flat"), idle[0].change)
+        let met = planner.explain([assessment("met", r2: 0.995)], planned: [], disabled: ["genetic_architecture_search false"])
+        XCTAssertTrue(met[0].why.hasPrefix("targets met: r2 0.995 against 0.99"), met[0].why)
+        XCTAssertTrue(met[0].why.contains("switched off: genetic_architecture_search false"))
+    }
+
+    func testEveryKindIsOneEntryInOneList() {
+        XCTAssertEqual(ImprovementKinds.types.map(\.rawValue), ["training", "optimization", "architecture", "distillation"])
+        var config = RegistryConfig()
+        config.geneticArchitectureSearch = false
+        var planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        planner.configure(config)
+        XCTAssertEqual(planner.kinds.map(\.type), [.training, .optimization, .distillation])
+        // Switched off, a plateau no longer hands the model to architecture search.
+        XCTAssertEqual(planner.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])]).first?.type, .training)
+    }
+
+    func testPriorityOrderAndConcurrencyCut() {
+        var stressed = SignalState()
+        stressed.levels.cortisol = 1
+        let models = (0..<5).map { assessment("m\($0)", r2: 0.5 + 0.09 * Double($0)) }
+        let plan = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3).plan(models)
+        XCTAssertEqual(plan.map(\.model), ["m0", "m1", "m2"])
+        XCTAssertEqual(Planner(signals: stressed, environment: calm, threshold: 0.1, maxTasks: 3).plan(models).count, 2)
+    }
+
+    func testDopamineRaisesTypesThatPaidOff() {
+        var s = SignalState()
+        s.levels.dopamine = 1
+        s.reward["training"] = 1
+        let p = Planner(signals: s, environment: calm, threshold: 0.1, maxTasks: 3).plan([assessment("a", r2: 0.9)])
+        XCTAssertEqual(p[0].priority, 0.9 * 2, accuracy: 1e-9)
+    }
+
+    func testGainIsRelativeErrorReduction() {
+        XCTAssertEqual(MetricKind.relativeGain("r2", old: 0.9, new: 0.95), 0.5, accuracy: 1e-9)
+        XCTAssertEqual(MetricKind.relativeGain("rmse", old: 0.2, new: 0.3), -0.5, accuracy: 1e-9)
+        XCTAssertEqual(MetricKind.relativeGain("latency_p50_us", old: 4, new: 1), 0.75, accuracy: 1e-9)
+    }
+}
+
+extension PlannerTests {
+    func testRepeatedRejectionsBackOff() {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        var a = assessment("a", r2: 0.9)
+        a.recentRejections = [.training: 2]
+        let plan = planner.plan([a])
+        XCTAssertEqual(plan[0].priority, 0.9 * 0.25, accuracy: 1e-9)
+        XCTAssertTrue(plan[0].reasons.joined().contains("the last 2 training candidate(s)"))
+    }
+}
