@@ -107,7 +107,7 @@ public enum Distiller {
                                            "temperature": "\(request.temperature)", "alpha": "\(request.alpha)",
                                            "augment": "\(request.augment)", "epochs": "\(request.epochs)"])
         let genome = Genome(hidden: request.hidden, activation: request.activation, learningRate: request.learningRate,
-                            batchSize: request.batchSize, optimizer: request.optimizer.rawValue, epochs: request.epochs)
+                            batchSize: request.batchSize, optimizer: request.optimizer, epochs: request.epochs)
         let manifest = Manifest(model: result.model, lineage: lineage, id: request.id ?? request.teacher.manifest.id,
                                 genome: genome, metrics: metrics)
         let archive = ModelArchive(model: result.model, manifest: manifest, metricsJSONL: try encodeJSONLines(result.epochs))

@@ -197,7 +197,7 @@ public enum ModelOptimizer {
     static func fineTune(_ model: Model, request: OptimizeRequest, train: Dataset?, validation: Dataset?, step: Int) throws -> Model {
         guard request.epochs > 0, let train else { return model }
         let genome = request.parent.manifest.genome
-        let optimizer = OptimizerKind(rawValue: genome?.optimizer ?? "adam") ?? .adam
+        let optimizer = genome?.optimizer ?? .adam
         let config = TrainConfig(epochs: request.epochs, batchSize: request.batchSize ?? genome?.batchSize ?? 64,
                                  learningRate: request.learningRate ?? (genome?.learningRate ?? 1e-3) / 3,
                                  optimizer: optimizer, seed: request.seed &+ UInt64(step))
