@@ -33,7 +33,8 @@ public enum Quantization {
     /// archive writer rounds).
     public static func roundedToF16(_ weight: Matrix) throws -> Matrix {
         if let big = weight.data.first(where: { !$0.isFinite || abs($0) > f16Limit }) {
-            throw NimpError(.dataError, "a weight (\(big)) is outside the f16 range ±\(f16Limit); use --quantize int8")
+            throw NimpError(.dataError, "a weight (\(big)) is outside the f16 range ±\(f16Limit); quantize to int8",
+                            parameters: [NimpError.Parameter.quantization.suggesting("int8")])
         }
         return Matrix(rows: weight.rows, cols: weight.cols, data: weight.data.map { Half.float(Half.bits($0)) })
     }

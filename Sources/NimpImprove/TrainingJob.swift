@@ -50,7 +50,7 @@ public enum TrainingJob {
         if let initial = request.initial {
             model = initial.model
             guard model.inputs == train.features, model.task == train.task, model.outputs == train.outputs else {
-                throw NimpError(.dataError, "\(train.source): \(train.features) features, \(train.outputs) outputs (\(train.task.rawValue)); the --init model has \(model.inputs) inputs, \(model.outputs) outputs (\(model.task.rawValue))")
+                throw NimpError(.dataError, "\(train.source): \(train.features) features, \(train.outputs) outputs (\(train.task.rawValue)); the initial model has \(model.inputs) inputs, \(model.outputs) outputs (\(model.task.rawValue))", parameters: [.initialModel])
             }
         } else {
             var rng = RNG(seed: request.seed)
