@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The ONNX messages (Sources/NimpInterop/ONNX, made by scripts/generate-onnx-proto).
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        // SHA-256 of archives, members and datasets (Sources/NimpIO/SHA256.swift).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: System libraries
@@ -26,7 +28,9 @@ let package = Package(
         // Engine: matrices, layers, losses, optimizers, training, metrics.
         .target(name: "NimpCore", dependencies: ["CBLAS"]),
         // File formats: safetensors, datasets (CSV, JSONL), model archives.
-        .target(name: "NimpIO", dependencies: ["NimpCore", "CArchive"]),
+        .target(
+            name: "NimpIO",
+            dependencies: ["NimpCore", "CArchive", .product(name: "Crypto", package: "swift-crypto")]),
         // The registry directory: versions, champions, history, locks.
         .target(name: "NimpRegistry", dependencies: ["NimpCore", "NimpIO"]),
         // What improves one model: generators, teachers, evaluation, training, optimize, distill, evolve.

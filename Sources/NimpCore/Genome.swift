@@ -5,11 +5,11 @@ public struct Genome: Codable, Equatable, Hashable, Sendable {
     public var activation: Activation
     public var learningRate: Float
     public var batchSize: Int
-    public var optimizer: String
+    public var optimizer: OptimizerKind
     public var epochs: Int
 
     public init(hidden: [Int] = [64, 64], activation: Activation = .relu, learningRate: Float = 1e-3,
-                batchSize: Int = 64, optimizer: String = "adam", epochs: Int = 20) {
+                batchSize: Int = 64, optimizer: OptimizerKind = .adam, epochs: Int = 20) {
         self.hidden = hidden
         self.activation = activation
         self.learningRate = learningRate
@@ -48,7 +48,6 @@ extension Genome {
         if !(learningRate.isFinite && learningRate > 0) { return ("learning_rate", "\(learningRate), expected a positive finite number") }
         if !(1...Self.maxBatchSize).contains(batchSize) { return ("batch_size", "\(batchSize), expected 1...\(Self.maxBatchSize)") }
         if !(1...Self.maxEpochs).contains(epochs) { return ("epochs", "\(epochs), expected 1...\(Self.maxEpochs)") }
-        if OptimizerKind(rawValue: optimizer) == nil { return ("optimizer", "unknown optimizer \(String(reflecting: optimizer))") }
         return nil
     }
 }

@@ -10,6 +10,19 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
     case adamw
 }
 
+extension OptimizerKind {
+    /// As the raw value, but an unknown name is an error that lists the known ones.
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let kind = OptimizerKind(rawValue: name) else {
+            let known = Self.allCases.map(\.rawValue).joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "unknown optimizer \(String(reflecting: name)), expected one of: \(known)"))
+        }
+        self = kind
+    }
+}
+
 /// How the learning rate changes over a run.
 public enum LRSchedule: String, Codable, Sendable, CaseIterable {
     /// The base learning rate at every step.

@@ -20,7 +20,7 @@ public enum Examples {
         public var generator: SignalGenerator
         public var targets: [String: Double]
         public var constraints: [String: Double] = ["max_parameters": 5000]
-        public var genome = Genome(hidden: [16, 16], activation: .relu, learningRate: 3e-3, batchSize: 64, optimizer: "adam", epochs: 5)
+        public var genome = Genome(hidden: [16, 16], activation: .relu, learningRate: 3e-3, batchSize: 64, optimizer: .adam, epochs: 5)
         /// Data seeds; models with the same seeds share their datasets.
         public var trainSeed: UInt64
         public var evalSeed: UInt64
@@ -29,7 +29,7 @@ public enum Examples {
     public static let trainSamples = 4000
     public static let evalSamples = 2000
     /// The first champion of every example: one small hidden layer, few epochs.
-    public static let firstGenome = Genome(hidden: [4], activation: .tanh, learningRate: 1e-2, batchSize: 64, optimizer: "adam", epochs: 3)
+    public static let firstGenome = Genome(hidden: [4], activation: .tanh, learningRate: 1e-2, batchSize: 64, optimizer: .adam, epochs: 3)
 
     public static let models: [Spec] = [
         Spec(id: "dopamine", generator: .dopamine, targets: ["r2": 0.995], trainSeed: 100, evalSeed: 900),
@@ -37,7 +37,7 @@ public enum Examples {
         Spec(id: "serotonin", generator: .serotonin, targets: ["r2": 0.998], trainSeed: 102, evalSeed: 902),
         Spec(id: "growth", generator: .growth, targets: ["r2": 0.995], trainSeed: 103, evalSeed: 903),
         Spec(id: "dopamine-small", generator: .dopamine, targets: ["r2": 0.99], constraints: ["max_parameters": 200],
-             genome: Genome(hidden: [8, 8], activation: .relu, learningRate: 3e-3, batchSize: 64, optimizer: "adam", epochs: 5),
+             genome: Genome(hidden: [8, 8], activation: .relu, learningRate: 3e-3, batchSize: 64, optimizer: .adam, epochs: 5),
              trainSeed: 100, evalSeed: 900),
     ]
 

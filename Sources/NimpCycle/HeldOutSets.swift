@@ -53,7 +53,7 @@ public enum HeldOutSets {
     /// current one's columns; `refresh` numbers the refreshes so each has its own seed.
     public static func regenerateEval(_ registry: Registry, id: String, spec: ModelSpec, refresh: Int) throws -> Dataset {
         guard let source = spec.source, source.canGenerate else {
-            throw NimpError(.dataError, "\(id): its data cannot be regenerated (no generator or teacher command with --features)",
+            throw NimpError(.dataError, "\(id): its data cannot be regenerated (no generator, nor a teacher command with its number of features)",
                             hint: "give fresh held-out rows: `nimp registry refresh \(id) --eval FILE`")
         }
         let current = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path))

@@ -167,14 +167,15 @@ struct DatasetTable {
         if numbers > 0 {
             // A mostly numeric column with a stray word is far more often a typo than a category.
             throw cellError(firstLabel, "\(targets[firstLabel].summary) is not a number, but other rows of this target are",
-                            hint: "fix the cell, or pass --task classification if the values are categories")
+                            hint: "fix the cell, or make the task classification if the values are categories",
+                            parameters: [NimpError.Parameter.task.suggesting("classification")])
         }
         return .classification
     }
 
-    private func cellError(_ index: Int, _ what: String, hint: String? = nil) -> NimpError {
+    private func cellError(_ index: Int, _ what: String, hint: String? = nil, parameters: [NimpError.Parameter] = []) -> NimpError {
         let row = index / targetNames.count
-        return NimpError.data(file, "line \(lines[row]), \(targetPlace[index % targetNames.count])", what, hint: hint)
+        return NimpError.data(file, "line \(lines[row]), \(targetPlace[index % targetNames.count])", what, hint: hint, parameters: parameters)
     }
 
     /// Class names sorted (numerically when all read as numbers, else by UTF-8 bytes), and

@@ -117,7 +117,8 @@ enum DatasetTensors {
         var d = d
         if options.features != nil || !options.exclude.isEmpty {
             guard d.table == nil || d.table!.isPlainNumeric || d.table!.columns.count == d.features else {
-                throw NimpError.usage("\(name): --features and --exclude choose columns of CSV and JSON-lines tables; this dataset is already encoded")
+                throw NimpError.usage("\(name): feature and excluded columns are chosen from CSV and JSON-lines tables; this dataset is already encoded",
+                                      parameters: [.featureColumns, .excludedColumns])
             }
             let names = d.featureNames
             let absent = (options.features ?? []) .filter { !names.contains($0) } + options.exclude.filter { !names.contains($0) }
@@ -126,7 +127,9 @@ enum DatasetTensors {
                                      hint: "features: " + RowEncoder.list(names, limit: 30))
             }
             let chosen = (options.features ?? names).filter { !options.exclude.contains($0) }
-            guard !chosen.isEmpty else { throw NimpError.usage("\(name): --features and --exclude leave no feature") }
+            guard !chosen.isEmpty else {
+                throw NimpError.usage("\(name): the feature and excluded columns leave no feature", parameters: [.featureColumns, .excludedColumns])
+            }
             let columns = chosen.map { names.firstIndex(of: $0)! }
             d = Dataset(x: d.x.columns(columns), y: d.y, featureNames: chosen, targetNames: d.targetNames, source: d.source, seed: d.seed)
         }

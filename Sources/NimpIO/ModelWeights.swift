@@ -214,7 +214,7 @@ private struct TensorCheck {
             if let bad = scales.firstIndex(where: { $0 < 0 }) {
                 throw fail(ModelWeights.scaleName(n), "element \(bad) is \(scales[bad]), expected a scale of at least 0")
             }
-            weight = Int8Weights(values: values, scales: scales).dequantized(rows: spec.units, cols: inputs)
+            weight = Int8Weights(rows: spec.units, cols: inputs, values: values, scales: scales).dequantized()
         }
         let bias = try floats(ModelWeights.biasName(n), dtype: .F32, shape: [spec.units])
         return DenseLayer(weight: weight, bias: bias, activation: spec.activation, storage: spec.storage)

@@ -198,8 +198,8 @@ enum TableEncoding {
     static func bind(_ table: TableSource, to contract: DataContract, target: [String]) throws -> Dataset {
         let targetNames = contract.targetColumns(target)
         guard !targetNames.isEmpty else {
-            throw NimpError.usage("\(table.name): \(contract.owner) does not record its target column; name it with --target COLUMN",
-                                  hint: "columns: " + RowEncoder.list(table.columns, limit: 20))
+            throw NimpError.usage("\(table.name): \(contract.owner) does not record its target column; name the target column",
+                                  hint: "columns: " + RowEncoder.list(table.columns, limit: 20), parameters: [.targetColumn])
         }
         if contract.task == .classification && targetNames.count != 1 {
             throw NimpError.usage("\(contract.owner) is a classifier and takes one target column, got \(targetNames.count): \(targetNames.joined(separator: ", "))")
@@ -210,7 +210,8 @@ enum TableEncoding {
         let targetColumns = try targetNames.map { name in
             guard let k = table.columns.firstIndex(of: name) else {
                 throw NimpError.data(table.name, "line 1", "no target column \(JSONText.quote(name)) (the target of \(contract.owner))",
-                                     hint: "the file has: " + RowEncoder.list(table.columns, limit: 30) + "; name another with --target")
+                                     hint: "the file has: " + RowEncoder.list(table.columns, limit: 30) + "; name another target column",
+                                     parameters: [.targetColumn])
             }
             return k
         }
@@ -265,8 +266,8 @@ enum TableEncoding {
     static func fit(_ table: TableSource, options: TableOptions) throws -> Dataset {
         let columns = table.columns
         guard !options.target.isEmpty else {
-            throw NimpError.usage("\(table.name): a \(table.format.rawValue) dataset needs --target COLUMN",
-                                  hint: "columns: " + RowEncoder.list(columns, limit: 20))
+            throw NimpError.usage("\(table.name): a \(table.format.rawValue) dataset needs a target column",
+                                  hint: "columns: " + RowEncoder.list(columns, limit: 20), parameters: [.targetColumn])
         }
         let targetColumns = try options.target.map { t in
             guard let k = columns.firstIndex(of: t) else {
@@ -342,17 +343,17 @@ enum TableEncoding {
     /// `--exclude`d ones. A name the table lacks is an error listing the columns.
     private static func inputColumns(_ table: TableSource, targets: [Int], options: TableOptions) throws -> [Int] {
         let columns = table.columns
-        func find(_ names: [String], _ flag: String) throws -> [Int] {
+        func find(_ names: [String], _ parameter: NimpError.Parameter) throws -> [Int] {
             let absent = names.filter { !columns.contains($0) }
             guard absent.isEmpty else {
-                throw NimpError.data(table.name, "line 1", "no column\(absent.count == 1 ? "" : "s") \(RowEncoder.list(absent)) (named by \(flag))",
-                                     hint: "columns: " + RowEncoder.list(columns, limit: 30))
+                throw NimpError.data(table.name, "line 1", "no column\(absent.count == 1 ? "" : "s") \(RowEncoder.list(absent)) (among the \(parameter.name))",
+                                     hint: "columns: " + RowEncoder.list(columns, limit: 30), parameters: [parameter])
             }
             return names.map { columns.firstIndex(of: $0)! }
         }
-        let excluded = Set(try find(options.exclude, "--exclude"))
+        let excluded = Set(try find(options.exclude, .excludedColumns))
         if let features = options.features {
-            let chosen = try find(features, "--features")
+            let chosen = try find(features, .featureColumns)
             if let t = chosen.first(where: targets.contains) {
                 throw NimpError.usage("column \(JSONText.quote(columns[t])) is both the target and a feature")
             }
@@ -400,19 +401,22 @@ struct ColumnProfile {
     func column(name: String, file: String, place: (Int) -> String) throws -> InputColumn {
         if textCount == 0 {
             guard !numbers.isEmpty else {
-                throw NimpError.data(file, "column \(JSONText.quote(name))", "every value is missing", hint: "leave the column out with --exclude \(name)")
+                throw NimpError.data(file, "column \(JSONText.quote(name))", "every value is missing",
+                                     hint: "leave the column out of the inputs", parameters: [NimpError.Parameter.excludedColumns.suggesting(name)])
             }
             return InputColumn(name: name, encoding: .numeric(fill: median(numbers).map(Float.init)))
         }
         if numbers.count > textCount, let first = firstText {
             throw NimpError.data(file, place(first.line), "\(JSONText.quote(String(first.value.prefix(40)))) is not a number, but most of this column is",
-                                 hint: "fix the cell, or leave the column out with --exclude \(name)")
+                                 hint: "fix the cell, or leave the column out of the inputs",
+                                 parameters: [NimpError.Parameter.excludedColumns.suggesting(name)])
         }
         var counts = texts
         for v in numbers { counts[NumberFormat.canonical(v), default: 0] += 1 }
         guard counts.count <= maxCategories, tooManyAt == nil else {
             throw NimpError.data(file, "column \(JSONText.quote(name))", "more than \(maxCategories) distinct values; one-hot encoding would make an input of each",
-                                 hint: "an id or free text? leave it out with --exclude \(name)")
+                                 hint: "an id or free text? leave it out of the inputs",
+                                 parameters: [NimpError.Parameter.excludedColumns.suggesting(name)])
         }
         let categories = Self.sortedLabels(Array(counts.keys))
         let fill = categories.max { a, b in counts[a]! < counts[b]! || (counts[a]! == counts[b]! && a > b) }

@@ -9,7 +9,8 @@ public enum CExport {
     /// `prefix`: a C identifier for the model's names (`PREFIX_predict`, …).
     public static func header(_ model: Model, prefix: String, description: String) throws -> String {
         guard isIdentifier(prefix) else {
-            throw NimpError.usage("--name \(String(reflecting: prefix)): expected a C identifier (letters, digits, _; not starting with a digit)")
+            throw NimpError.usage("symbol prefix \(String(reflecting: prefix)): expected a C identifier (letters, digits, _; not starting with a digit)",
+                                  parameters: [.symbolPrefix])
         }
         let p = prefix, P = prefix.uppercased()
         let schema = model.schema

@@ -66,7 +66,8 @@ public enum ModelImport {
         case 1: activations = [Activation](repeating: options.activations[0], count: hidden)
         case 0 where hidden == 0: activations = []
         default:
-            throw NimpError.usage("the state_dict has \(hidden) hidden layer(s) (\(dense.dropLast().map(\.name).joined(separator: ", "))): give --activation once, or one per hidden layer")
+            throw NimpError.usage("the state_dict has \(hidden) hidden layer(s) (\(dense.dropLast().map(\.name).joined(separator: ", "))): give the hidden activations: one, or one per hidden layer",
+                                  parameters: [.hiddenActivations])
         }
         let layers = dense.enumerated().map { n, d in
             DenseLayer(weight: d.weight, bias: d.bias, activation: n < hidden ? activations[n] : .identity)
@@ -234,10 +235,10 @@ public enum ModelImport {
             let why = "a classifier needs at least 2 outputs; this network has \(outputs)"
             throw options.task == .classification ? NimpError.usage(why) : NimpError.data(source, nil, why)
         }
-        func names(_ given: [String]?, _ stored: String?, count: Int, what: String, fallback: (Int) -> String) throws -> [String] {
+        func names(_ given: [String]?, _ stored: String?, count: Int, what: NimpError.Parameter, fallback: (Int) -> String) throws -> [String] {
             if let given {
                 guard given.count == count, Set(given).count == count else {
-                    throw NimpError.usage("\(what): \(given.count) distinct name(s) given; the network has \(count)")
+                    throw NimpError.usage("\(what.name): \(given.count) distinct name(s) given; the network has \(count)", parameters: [what])
                 }
                 return given
             }
@@ -247,9 +248,9 @@ public enum ModelImport {
             }
             return (0..<count).map(fallback)
         }
-        let featureNames = try names(options.featureNames, metadata["nimp.feature_names"], count: inputs, what: "--feature-names") { "x\($0)" }
+        let featureNames = try names(options.featureNames, metadata["nimp.feature_names"], count: inputs, what: .featureNames) { "x\($0)" }
         let targetNames = try names(options.targetNames, metadata["nimp.target_names"], count: outputs,
-                                    what: task == .classification ? "--classes" : "--target-names") { task == .classification ? "class\($0)" : "y\($0)" }
+                                    what: task == .classification ? .classNames : .targetNames) { task == .classification ? "class\($0)" : "y\($0)" }
         if let n = normalizer, n.mean.count != inputs || n.std.count != inputs || n.std.contains(where: { !($0 > 0) && !$0.isNaN }) {
             throw NimpError.data(source, "normalisation", "\(n.mean.count) means and \(n.std.count) deviations for \(inputs) inputs, or a deviation that is not positive")
         }

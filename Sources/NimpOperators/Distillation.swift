@@ -60,9 +60,9 @@ public struct DistillResult: Sendable {
 public enum Distiller {
     public static func run(_ request: DistillRequest, onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> DistillResult {
         let teacher = request.teacher.model
-        guard request.temperature > 0, request.temperature.isFinite else { throw NimpError.usage("--temperature must be positive") }
-        guard (0...1).contains(request.alpha) else { throw NimpError.usage("--alpha must be between 0 and 1") }
-        guard request.augment >= 0 else { throw NimpError.usage("--augment must not be negative") }
+        guard request.temperature > 0, request.temperature.isFinite else { throw NimpError.usage("the temperature must be positive", parameters: [.temperature]) }
+        guard (0...1).contains(request.alpha) else { throw NimpError.usage("alpha must be between 0 and 1", parameters: [.alpha]) }
+        guard request.augment >= 0 else { throw NimpError.usage("the augmentation must not be negative", parameters: [.augmentation]) }
         var train = request.train
         try ModelOptimizer.checkCompatible(train, teacher)
         var heldOut = request.validation
@@ -107,7 +107,7 @@ public enum Distiller {
                                            "temperature": "\(request.temperature)", "alpha": "\(request.alpha)",
                                            "augment": "\(request.augment)", "epochs": "\(request.epochs)"])
         let genome = Genome(hidden: request.hidden, activation: request.activation, learningRate: request.learningRate,
-                            batchSize: request.batchSize, optimizer: request.optimizer.rawValue, epochs: request.epochs)
+                            batchSize: request.batchSize, optimizer: request.optimizer, epochs: request.epochs)
         let manifest = Manifest(model: result.model, lineage: lineage, id: request.id ?? request.teacher.manifest.id,
                                 genome: genome, metrics: metrics)
         let archive = ModelArchive(model: result.model, manifest: manifest, metricsJSONL: try encodeJSONLines(result.epochs))

@@ -105,9 +105,9 @@ public struct EvolveResult: Sendable {
 /// never falls from one generation to the next.
 public enum Evolution {
     public static func run(_ request: EvolveRequest, onGeneration: (GenerationReport) throws -> Void = { _ in }) throws -> EvolveResult {
-        guard request.population >= 2 else { throw NimpError.usage("--population must be at least 2") }
-        guard request.generations >= 1 else { throw NimpError.usage("--generations must be at least 1") }
-        guard request.costWeight >= 0, request.costWeight.isFinite else { throw NimpError.usage("--cost-weight must be a non-negative number") }
+        guard request.population >= 2 else { throw NimpError.usage("the population must be at least 2", parameters: [.population]) }
+        guard request.generations >= 1 else { throw NimpError.usage("the generations must be at least 1", parameters: [.generations]) }
+        guard request.costWeight >= 0, request.costWeight.isFinite else { throw NimpError.usage("the cost weight must be a non-negative number", parameters: [.costWeight]) }
         let train = request.train, validation = request.validation
         guard train.count > 0, validation.count > 0 else { throw NimpError(.dataError, "\(train.source): evolve needs non-empty training and validation sets") }
         guard validation.features == train.features, validation.task == train.task,

@@ -13,7 +13,7 @@ public struct GenomeSpace: Sendable, Equatable {
     /// significant digits.
     public var learningRates: ClosedRange<Float> = 1e-4...3e-2
     public var batchSizes: [Int] = [16, 32, 64, 128, 256]
-    public var optimizers: [String] = ["adam", "adamw", "sgd"]
+    public var optimizers: [OptimizerKind] = [.adam, .adamw, .sgd]
     /// Training epochs are not searched (more would always look better); every genome
     /// trains this many.
     public var epochs: Int = 20

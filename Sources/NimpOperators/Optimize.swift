@@ -86,12 +86,15 @@ public struct OptimizeResult: Sendable {
 public enum ModelOptimizer {
     public static func run(_ request: OptimizeRequest, onStep: (OptimizeStep) throws -> Void = { _ in }) throws -> OptimizeResult {
         guard request.quantize != nil || request.pruneNeurons != nil || request.pruneWeights != nil else {
-            throw NimpError.usage("nothing to do: give --quantize, --prune-neurons or --prune-weights")
+            throw NimpError.usage("nothing to do: give a quantization, neuron pruning or weight pruning",
+                                  parameters: [.quantization, .neuronPruning, .weightPruning])
         }
-        for (name, f) in [("--prune-neurons", request.pruneNeurons), ("--prune-weights", request.pruneWeights)] {
-            if let f, !(f > 0 && f < 1) { throw NimpError.usage("\(name) must be a fraction between 0 and 1, got \(f)") }
+        for (parameter, f) in [(NimpError.Parameter.neuronPruning, request.pruneNeurons), (.weightPruning, request.pruneWeights)] {
+            if let f, !(f > 0 && f < 1) {
+                throw NimpError.usage("the \(parameter.name) must be a fraction between 0 and 1, got \(f)", parameters: [parameter])
+            }
         }
-        if request.quantize == .f32 { throw NimpError.usage("--quantize takes int8 or f16") }
+        if request.quantize == .f32 { throw NimpError.usage("the quantization is int8 or f16", parameters: [.quantization]) }
         let parent = request.parent.model
         var train = request.train
         var heldOut = request.validation
@@ -99,13 +102,16 @@ public enum ModelOptimizer {
         if let v = heldOut { try checkCompatible(v, parent) }
         if request.maxQualityDrop != nil && heldOut == nil {
             guard let t = train else {
-                throw NimpError.usage("--max-quality-drop needs held-out data", hint: "give --validation VAL, or --data TRAIN to split one off")
+                throw NimpError.usage("a maximum quality drop needs held-out data", hint: "give validation data, or training data to split some off",
+                                      parameters: [.maxQualityDrop, .validationData, .trainingData])
             }
             let (rest, split) = try TrainingJob.splitHoldout(t, fraction: request.validationSplit, seed: request.seed)
             train = rest
             heldOut = split
         }
-        if request.epochs > 0 && train == nil { throw NimpError.usage("fine-tuning (--epochs) needs --data TRAIN") }
+        if request.epochs > 0 && train == nil {
+            throw NimpError.usage("fine-tuning needs training data", parameters: [.fineTuningEpochs, .trainingData])
+        }
         let evaluation = heldOut ?? train
         let sample = importanceSample(train ?? heldOut)
 
@@ -143,7 +149,8 @@ public enum ModelOptimizer {
             guard let best else {
                 let first = steps[0]
                 throw NimpError(.failure, "no step stayed within the quality budget: step 1 lowered \(metric) by \(String(format: "%.4g", first.qualityDrop)) (budget \(budget))",
-                                hint: "allow a larger --max-quality-drop, use smaller fractions or more --steps, or fine-tune longer (--epochs)")
+                                hint: "allow a larger quality drop, use smaller fractions or more steps, or fine-tune longer",
+                                parameters: [.maxQualityDrop, .pruningSteps, .fineTuningEpochs])
             }
             chosen = best
         } else {
@@ -197,7 +204,7 @@ public enum ModelOptimizer {
     static func fineTune(_ model: Model, request: OptimizeRequest, train: Dataset?, validation: Dataset?, step: Int) throws -> Model {
         guard request.epochs > 0, let train else { return model }
         let genome = request.parent.manifest.genome
-        let optimizer = OptimizerKind(rawValue: genome?.optimizer ?? "adam") ?? .adam
+        let optimizer = genome?.optimizer ?? .adam
         let config = TrainConfig(epochs: request.epochs, batchSize: request.batchSize ?? genome?.batchSize ?? 64,
                                  learningRate: request.learningRate ?? (genome?.learningRate ?? 1e-3) / 3,
                                  optimizer: optimizer, seed: request.seed &+ UInt64(step))

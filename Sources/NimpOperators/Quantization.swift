@@ -1,15 +1,6 @@
 import NimpCore
 import NimpIO
 
-/// Int8 weights of one layer, quantized symmetrically per output channel (row):
-/// `weight[r, c] ≈ q[r * cols + c] * scales[r]` with `scales[r] = max|weight[r, :]| / 127`.
-public struct Int8Channels: Equatable, Sendable {
-    public var rows: Int
-    public var cols: Int
-    public var q: [Int8]
-    public var scales: [Float]
-}
-
 /// How far quantized weights moved from the float ones, over a whole model.
 public struct RoundTripError: Codable, Equatable, Sendable {
     /// Largest |w − ŵ| over all weights.
@@ -33,41 +24,8 @@ public struct RoundTripError: Codable, Equatable, Sendable {
 
 /// Post-training weight quantization. Biases stay F32. A quantized layer keeps its
 /// dequantized weights in memory, so inference on the in-memory model equals inference
-/// on the archive it is written to.
+/// on the archive it is written to. Int8 is `Int8Weights`, the archive's own codec.
 public enum Quantization {
-    /// Symmetric int8 range: −127…127 (−128 is unused so that q and −q are both
-    /// representable and zero is exact).
-    public static let int8Limit: Float = 127
-
-    /// Per-output-channel symmetric int8 quantization. A channel of zeros gets scale 0
-    /// and quantizes to zeros.
-    public static func quantizeInt8(_ weight: Matrix) -> Int8Channels {
-        var q = [Int8](repeating: 0, count: weight.data.count)
-        var scales = [Float](repeating: 0, count: weight.rows)
-        for r in 0..<weight.rows {
-            let row = weight.data[(r * weight.cols)..<((r + 1) * weight.cols)]
-            let maxAbs = row.reduce(Float(0)) { max($0, abs($1)) }
-            let scale = maxAbs / int8Limit
-            scales[r] = scale
-            guard scale > 0 else { continue }
-            for (c, w) in row.enumerated() {
-                q[r * weight.cols + c] = Int8(max(-int8Limit, min(int8Limit, (w / scale).rounded())))
-            }
-        }
-        return Int8Channels(rows: weight.rows, cols: weight.cols, q: q, scales: scales)
-    }
-
-    /// `q * scale`, per channel.
-    public static func dequantize(_ w: Int8Channels) -> Matrix {
-        var out = Matrix(rows: w.rows, cols: w.cols)
-        for r in 0..<w.rows {
-            for c in 0..<w.cols {
-                out.data[r * w.cols + c] = Float(w.q[r * w.cols + c]) * w.scales[r]
-            }
-        }
-        return out
-    }
-
     /// Largest finite IEEE half-precision value.
     public static let f16Limit: Float = 65504
 
@@ -75,7 +33,8 @@ public enum Quantization {
     /// archive writer rounds).
     public static func roundedToF16(_ weight: Matrix) throws -> Matrix {
         if let big = weight.data.first(where: { !$0.isFinite || abs($0) > f16Limit }) {
-            throw NimpError(.dataError, "a weight (\(big)) is outside the f16 range ±\(f16Limit); use --quantize int8")
+            throw NimpError(.dataError, "a weight (\(big)) is outside the f16 range ±\(f16Limit); quantize to int8",
+                            parameters: [NimpError.Parameter.quantization.suggesting("int8")])
         }
         return Matrix(rows: weight.rows, cols: weight.cols, data: weight.data.map { Half.float(Half.bits($0)) })
     }
@@ -88,7 +47,7 @@ public enum Quantization {
             switch storage {
             case .f32: continue
             case .f16: out.layers[i].weight = try roundedToF16(layer.weight)
-            case .int8: out.layers[i].weight = dequantize(quantizeInt8(layer.weight))
+            case .int8: out.layers[i].weight = Int8Weights.roundTrip(layer.weight)
             }
             out.layers[i].storage = storage
         }
@@ -104,7 +63,7 @@ public enum Quantization {
             for r in 0..<a.weight.rows {
                 var rowMax: Float = 0
                 for c in 0..<b.weight.cols { rowMax = max(rowMax, abs(b.weight[r, c])) }
-                let scale = Double(rowMax / int8Limit)
+                let scale = Double(rowMax / Int8Weights.limit)
                 for c in 0..<a.weight.cols {
                     let e = Double(a.weight[r, c] - b.weight[r, c])
                     sumSquaredError += e * e
@@ -180,7 +139,7 @@ public enum CompensatingQuantizer {
             let quantizedInputs = l == 0 ? floatInputs : layerInputs(out, layer: l, on: calibration)
             let layer = model.layers[l]
             var weight = compensated(layer.weight, mask: layer.mask, inputs: quantizedInputs)
-            weight = Quantization.dequantize(Quantization.quantizeInt8(weight))
+            weight = Int8Weights.roundTrip(weight)
             out.layers[l].weight = weight
             out.layers[l].storage = .int8
             out.layers[l].bias = correctedBias(layer.bias, float: layer.weight, floatInputs: floatInputs,
@@ -211,7 +170,7 @@ public enum CompensatingQuantizer {
     static func compensated(_ weight: Matrix, mask: Matrix?, inputs x: Matrix) -> Matrix {
         let rows = weight.rows, cols = weight.cols
         let scales = (0..<rows).map { r in
-            (0..<cols).reduce(Float(0)) { max($0, abs(weight[r, $1])) } / Quantization.int8Limit
+            (0..<cols).reduce(Float(0)) { max($0, abs(weight[r, $1])) } / Int8Weights.limit
         }
         guard let u = inverseHessianFactor(x) else { return weight }
         var w = weight.data.map(Double.init)
@@ -219,7 +178,8 @@ public enum CompensatingQuantizer {
             for r in 0..<rows {
                 let s = Double(scales[r])
                 let value = w[r * cols + i]
-                let q = s > 0 ? max(-127, min(127, (value / s).rounded())) * s : 0
+                let limit = Double(Int8Weights.limit)
+                let q = s > 0 ? max(-limit, min(limit, (value / s).rounded())) * s : 0
                 let error = (value - q) / u[i * cols + i]
                 w[r * cols + i] = q
                 for j in (i + 1)..<cols where mask.map({ $0[r, j] != 0 }) ?? true {

@@ -46,14 +46,11 @@ public enum TrainingJob {
             }
         }
         let g = request.genome
-        guard let optimizer = OptimizerKind(rawValue: g.optimizer) else {
-            throw NimpError.usage("unknown optimizer '\(g.optimizer)'", hint: "use one of: " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
-        }
         let model: Model
         if let initial = request.initial {
             model = initial.model
             guard model.inputs == train.features, model.task == train.task, model.outputs == train.outputs else {
-                throw NimpError(.dataError, "\(train.source): \(train.features) features, \(train.outputs) outputs (\(train.task.rawValue)); the --init model has \(model.inputs) inputs, \(model.outputs) outputs (\(model.task.rawValue))")
+                throw NimpError(.dataError, "\(train.source): \(train.features) features, \(train.outputs) outputs (\(train.task.rawValue)); the initial model has \(model.inputs) inputs, \(model.outputs) outputs (\(model.task.rawValue))", parameters: [.initialModel])
             }
         } else {
             var rng = RNG(seed: request.seed)
@@ -63,7 +60,7 @@ public enum TrainingJob {
             fresh.initializeOutputs(for: train.y)
             model = fresh
         }
-        let config = TrainConfig(epochs: g.epochs, batchSize: g.batchSize, learningRate: g.learningRate, optimizer: optimizer,
+        let config = TrainConfig(epochs: g.epochs, batchSize: g.batchSize, learningRate: g.learningRate, optimizer: g.optimizer,
                                  weightDecay: request.weightDecay, schedule: request.schedule, clipNorm: request.clipNorm,
                                  seed: request.seed, patience: request.patience)
         let result = try Trainer(config: config).fit(model, x: train.x, targets: trainingTargets(train),

@@ -25,7 +25,7 @@ extension Registry {
     /// `gc.index.*` (each index rewritten), `gc.history.*`, `gc.commit`; an error at
     /// any step puts everything back.
     public func gc(keep: Int, dryRun: Bool = false) throws -> GCReport {
-        guard keep >= 1 else { throw NimpError.usage("--keep must be at least 1 (the newest version is always kept)") }
+        guard keep >= 1 else { throw NimpError.usage("the versions kept must be at least 1 (the newest version is always kept)", parameters: [.versionsKept]) }
         return try withLock {
             var report = GCReport()
             let ids = try modelIDs()

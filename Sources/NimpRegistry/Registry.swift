@@ -37,7 +37,8 @@ public struct Registry: Sendable {
               FileManager.default.fileExists(atPath: registry.layout.config) || FileManager.default.fileExists(atPath: registry.layout.models)
         else {
             throw NimpError(.noInput, "\(registry.root): no registry here",
-                            hint: "create one with `nimp registry init`, or point --registry or $\(environmentKey) at an existing one")
+                            hint: "create one with `nimp registry init`, or point the registry or $\(environmentKey) at an existing one",
+                            parameters: [.registry])
         }
         return registry
     }

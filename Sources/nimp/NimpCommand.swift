@@ -16,10 +16,71 @@ extension NimpCommand {
         do {
             try execute()
         } catch var error as NimpError {
+            error = ParameterFlags.annotate(error, flags: ParameterFlags.flags(in: Self.helpMessage(includeHidden: true, columns: 1000)))
             if error.status == .tempFail, self is WaitsForLock { error.hint = (error.hint.map { $0 + ", " } ?? "") + "or pass --wait SECONDS to wait for it" }
             Console.error(error)
             throw ExitCode(error.status.rawValue)
         }
+    }
+}
+
+/// The flags that set the library's parameters (`NimpError.Parameter`): an error's hint
+/// names those the failing command has.
+enum ParameterFlags {
+    /// By parameter name, the usual spelling first; a command offers the first it has.
+    static let spellings: [String: [String]] = [
+        "target column": ["--target COLUMN", "--target-column COLUMN"],
+        "feature columns": ["--features"],
+        "excluded columns": ["--exclude"],
+        "task": ["--task"],
+        "versions kept": ["--keep"],
+        "registry": ["--registry"],
+        "temperature": ["--temperature"],
+        "alpha": ["--alpha"],
+        "augmentation": ["--augment"],
+        "population": ["--population"],
+        "generations": ["--generations"],
+        "cost weight": ["--cost-weight"],
+        "quantization": ["--quantize"],
+        "neuron pruning": ["--prune-neurons"],
+        "weight pruning": ["--prune-weights"],
+        "pruning steps": ["--steps"],
+        "maximum quality drop": ["--max-quality-drop"],
+        "training data": ["--data TRAIN"],
+        "validation data": ["--validation VAL"],
+        "fine-tuning epochs": ["--epochs"],
+        "initial model": ["--init"],
+        "hidden activations": ["--activation"],
+        "feature names": ["--feature-names"],
+        "class names": ["--classes", "--target-names"],
+        "target names": ["--target-names"],
+        "symbol prefix": ["--name"],
+    ]
+
+    /// The long options listed in a command's help.
+    static func flags(in help: String) -> Set<String> {
+        var flags = Set<String>()
+        for line in help.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard line.first == " ", let first = words.first, first.hasPrefix("-") else { continue }
+            for word in words.prefix(2) where word.hasPrefix("--") {
+                flags.insert(String(word.prefix { $0 != "," && $0 != "=" && $0 != "<" }))
+            }
+        }
+        return flags
+    }
+
+    /// `error` with its parameters' flags among `flags` added to the hint.
+    static func annotate(_ error: NimpError, flags: Set<String>) -> NimpError {
+        let named = error.parameters.compactMap { p -> String? in
+            guard let spelling = spellings[p.name]?.first(where: { flags.contains(String($0.prefix { $0 != " " })) }) else { return nil }
+            return p.value.map { spelling.prefix { $0 != " " } + " " + $0 } ?? spelling
+        }
+        guard !named.isEmpty else { return error }
+        var error = error
+        let clause = (named.count == 1 ? "flag: " : "flags: ") + named.joined(separator: ", ")
+        error.hint = error.hint.map { "\($0); \(clause)" } ?? clause
+        return error
     }
 }
 

@@ -95,7 +95,7 @@ struct Train: NimpCommand {
         if let p = patience, p <= 0 { throw ValidationError("--patience must be positive") }
         // The bounds model.json's genomes have (2^31 units or 10^15 epochs would exhaust memory).
         let genome = Genome(hidden: try Self.parseHidden(hidden), activation: activation, learningRate: learningRate,
-                            batchSize: batchSize, optimizer: optimizer.rawValue, epochs: epochs)
+                            batchSize: batchSize, optimizer: optimizer, epochs: epochs)
         if let problem = genome.problem {
             let flag = problem.key.prefix { $0 != "[" }.replacingOccurrences(of: "_", with: "-")
             throw ValidationError("--\(flag): \(problem.message)")
@@ -110,7 +110,7 @@ struct Train: NimpCommand {
         let train = try initial.map { try dataOptions.load(data, for: $0.model, name: initFrom!) } ?? dataOptions.fit(data, choice: columns)
         var request = TrainingRequest(train: train, genome: Genome(
             hidden: try Self.parseHidden(hidden), activation: activation, learningRate: learningRate,
-            batchSize: batchSize, optimizer: optimizer.rawValue, epochs: epochs))
+            batchSize: batchSize, optimizer: optimizer, epochs: epochs))
         request.validation = try validation.map { try dataOptions.load($0, for: DataContract(dataset: train, owner: "the training data \(data)")) }
         request.validationSplit = validationSplit
         request.weightDecay = weightDecay

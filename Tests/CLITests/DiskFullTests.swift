@@ -9,8 +9,9 @@ import Testing
 /// is byte for byte what it was (or, when the disk fills after a promotion, whole and
 /// verified). Once space is freed the next cycle runs clean.
 ///
-/// Needs root (mount); skipped with a printed reason otherwise.
-@Suite(.serialized) final class DiskFullTests {
+/// Needs root (mount); skipped, saying why, otherwise or when the mount fails.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+final class DiskFullTests {
     let dir: String
     let mountPoint: String
     let mounted: Bool
@@ -20,12 +21,8 @@ import Testing
         dir = try Reliability.tempDirectory("nimp-disk-full")
         mountPoint = dir + "/fs"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        if getuid() != 0 {
-            (mounted, skipReason) = (false, "not root: cannot mount a small filesystem")
-        } else {
-            let r = Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mountPoint])
-            (mounted, skipReason) = r.status == 0 ? (true, nil) : (false, "mount -t tmpfs failed (\(r.status)): \(r.output)")
-        }
+        let r = Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mountPoint])
+        (mounted, skipReason) = r.status == 0 ? (true, nil) : (false, "mount -t tmpfs failed (\(r.status)): \(r.output)")
     }
 
     deinit {
@@ -119,18 +116,18 @@ import Testing
         return (p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus, stderr)
     }
 
-    func skip() -> Bool {
-        guard let skipReason else { return false }
-        print("DiskFullTests skipped: \(skipReason)")
+    /// Cancels (skips) the test when the tmpfs could not be mounted.
+    func requireMount() throws {
+        guard let skipReason else { return }
         Reliability.report(["kind": "disk-full", "skipped": skipReason])
-        return true
+        try Test.cancel("DiskFullTests skipped: \(skipReason)")
     }
 
     /// The disk fills before the cycle's first write: exit 74, the registry unchanged
     /// byte for byte, and after freeing space the next cycle runs.
     @Test func diskFillsDuringACycleAndNothingChanges() throws {
         defer { unmount() }
-        guard !skip() else { return }
+        try requireMount()
         var passed = 0, exercised = 0
         for step in ["cycle.tasks@1", "version.begin@1"] {
             let reg = try prepare(onlyM: true)
@@ -155,7 +152,7 @@ import Testing
     /// The disk is already full when the cycle starts: exit 74, nothing changed.
     @Test func diskFullBeforeTheCycle() throws {
         defer { unmount() }
-        guard !skip() else { return }
+        try requireMount()
         let reg = try prepare(onlyM: true)
         let before = snapshot(reg)
         fill()
@@ -175,7 +172,7 @@ import Testing
     /// the next cycle runs once space is freed.
     @Test func diskFillsAtLaterSteps() throws {
         defer { unmount() }
-        guard !skip() else { return }
+        try requireMount()
         let steps = ["version.index.write@1", "promote.log.write@1", "promote.pointer-begin@1", "promote.history.write@1",
                      "gate.task-history.write@1", "cycle.record@1", "signals.create@1"]
         var passed = 0

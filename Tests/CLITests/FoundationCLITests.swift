@@ -139,4 +139,19 @@ final class FoundationCLITests {
         let user = try version(["-u", "NIMP_OPENBLAS_CHOSEN", "OPENBLAS_CORETYPE=Haswell"])
         #expect(user.contains("OpenBLAS kernel: Haswell (from OPENBLAS_CORETYPE)"), "\(user)")
     }
+
+    /// Library errors name parameters; each command adds the flags it has.
+    @Test func errorsNameTheCommandsOwnFlags() throws {
+        try "a,b,y\n1,2,3\n4,5,6\n".write(toFile: path("t.csv"), atomically: true, encoding: .utf8)
+        let noTarget = runNimp(["train", "--data", path("t.csv"), "-o", path("m.nimp")])
+        #expect(noTarget.status == 64)
+        #expect(noTarget.stderr.contains("needs a target column") && noTarget.stderr.contains("flag: --target COLUMN"), "\(noTarget.stderr)")
+        let badExclude = runNimp(["train", "--data", path("t.csv"), "--target", "y", "--exclude", "q", "-o", path("m.nimp")])
+        #expect(badExclude.status == 65)
+        #expect(badExclude.stderr.contains("no column \"q\"") && badExclude.stderr.contains("flag: --exclude"), "\(badExclude.stderr)")
+        ok(["train", "--data", path("t.csv"), "--target", "y", "--epochs", "1", "-o", path("m.nimp"), "-q"])
+        let badName = runNimp(["export", path("m.nimp"), "--format", "c", "--name", "9x", "-o", path("m.h")])
+        #expect(badName.status == 64)
+        #expect(badName.stderr.contains("symbol prefix \"9x\"") && badName.stderr.contains("flag: --name"), "\(badName.stderr)")
+    }
 }

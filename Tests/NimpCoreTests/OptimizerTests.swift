@@ -99,3 +99,21 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(many[19], 2 / (20 as Float).squareRoot(), accuracy: 1e-6)
     }
 }
+
+final class GenomeJSONTests: XCTestCase {
+    func testOptimizerIsWrittenAsItsName() throws {
+        let genome = Genome(hidden: [8], optimizer: .adamw)
+        let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(genome)) as? [String: Any]
+        XCTAssertEqual(object?["optimizer"] as? String, "adamw")
+        XCTAssertEqual(try JSONDecoder().decode(Genome.self, from: try JSONEncoder().encode(genome)), genome)
+    }
+
+    func testUnknownOptimizerNamesTheAllowedOnes() {
+        let json = #"{"hidden": [8], "activation": "relu", "learning_rate": 0.01, "batch_size": 32, "optimizer": "lbfgs", "epochs": 3}"#
+        XCTAssertThrowsError(try JSONDecoder().decode(Genome.self, from: Data(json.utf8))) { error in
+            guard case .dataCorrupted(let context) = error as? DecodingError else { return XCTFail("\(error)") }
+            XCTAssertEqual(context.codingPath.map(\.stringValue), ["optimizer"])
+            XCTAssertEqual(context.debugDescription, #"unknown optimizer "lbfgs", expected one of: sgd, adam, adamw"#)
+        }
+    }
+}

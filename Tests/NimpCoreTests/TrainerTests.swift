@@ -228,14 +228,6 @@ final class TrainerTests: XCTestCase {
         XCTAssert(m.layers.allSatisfy { $0.bias.allSatisfy { $0 == 0 } })
     }
 
-    func testBenchmarkRuns() {
-        for clock in EngineBenchmark.Clock.allCases {
-            let rate = EngineBenchmark.trainThroughput(inputs: 4, hidden: [8], outputs: 3, task: .classification, batchSize: 32,
-                                                       samples: 256, epochs: 1, clock: clock)
-            XCTAssertGreaterThan(rate, 0)
-        }
-    }
-
     func testFitNormalizer() {
         let x = Matrix([[1, 5, 2], [3, 5, 4], [5, 5, 9]])
         let n = fitNormalizer(x)

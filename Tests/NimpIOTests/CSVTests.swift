@@ -89,7 +89,16 @@ final class CSVTests: XCTestCase {
     }
 
     func testTargetIsRequired() {
-        assertNimpError(.usage, ["t.csv", "--target"]) { try read("a,y\n1,2\n", target: []) }
+        assertNimpError(.usage, ["t.csv", "target column"]) { try read("a,y\n1,2\n", target: []) }
+        // The library names the parameter; the command line adds its flag.
+        do {
+            _ = try read("a,y\n1,2\n", target: [])
+        } catch let error as NimpError {
+            XCTAssertEqual(error.parameters, [.targetColumn])
+            XCTAssertFalse(error.description.contains("--"), error.description)
+        } catch {
+            XCTFail("\(error)")
+        }
     }
 
     /// 10 million columns on one line: stopped at the column cap, without allocating for them all.

@@ -92,6 +92,29 @@ final class ModelArchiveTests: XCTestCase {
         XCTAssertGreaterThan(recoveredOffBase, 0, "no scale needed the neighbour search; the test proves nothing")
     }
 
+    /// Every weight decodes to within half a step of its channel's scale; a channel's
+    /// largest weight is ±127 steps, a channel of zeros has scale 0.
+    func testInt8RoundTripIsWithinHalfAStepPerChannel() {
+        var rng = RNG(seed: 17)
+        var weight = Matrix(rows: 40, cols: 33)
+        for i in weight.data.indices { weight.data[i] = rng.normal() * Float(1 + i / 33) * 0.01 }
+        for c in 0..<33 { weight[7, c] = 0 }
+        let q = Int8Weights(quantizing: weight)
+        let back = q.dequantized()
+        XCTAssertEqual(q.values.count, 40 * 33)
+        XCTAssertEqual(q.scales[7], 0)
+        for r in 0..<40 {
+            let row = (0..<33).map { weight[r, $0] }
+            if r != 7 { XCTAssertEqual(q.values[(r * 33)..<(r * 33 + 33)].map { abs(Int($0)) }.max(), 127, "row \(r)") }
+            for c in 0..<33 {
+                let error = abs(row[c] - back[r, c])
+                // `w / scale` may be off by an ulp before rounding.
+                XCTAssertLessThanOrEqual(error, q.scales[r] / 2 * (1 + 1e-5), "row \(r) col \(c)")
+            }
+        }
+        XCTAssertEqual(Int8Weights(quantizing: back), q, "requantizing decoded weights changes nothing")
+    }
+
     func testWeightMasksAreRebuiltFromZeros() throws {
         var model = Models.regression()
         var mask = Matrix(rows: 4, cols: 3, repeating: 1)

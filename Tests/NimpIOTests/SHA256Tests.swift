@@ -64,12 +64,42 @@ final class SHA256Tests: XCTestCase {
         assertNimpError(.noInput, ["not a regular file"]) { try SHA256.hex(file: "/tmp") }
     }
 
-    /// Prints MB/s; meaningful in a release build (`swift test -c release --filter SHA256Tests`).
-    func testThroughput() {
-        let data = Data(repeating: 0x5A, count: 16 << 20)
-        let start = Date()
-        _ = SHA256.hex(data)
-        let seconds = Date().timeIntervalSince(start)
-        print(String(format: "SHA256 throughput: %.0f MB/s", Double(data.count) / 1e6 / seconds))
+    /// Odd chunk sizes through both `update`s, across 1 MiB, equal the one-shot digest.
+    func testStreamingOddChunksOfALargeBuffer() {
+        let data = Data((0..<(1 << 20) + 4099).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+        for sizes in [[1, 3, 7], [63, 65], [4095, 4097, 1 << 17], [(1 << 20) + 1]] {
+            var hasher = SHA256.Hasher()
+            var offset = 0, i = 0
+            while offset < data.count {
+                let end = min(data.count, offset + sizes[i % sizes.count])
+                if i % 2 == 0 {
+                    hasher.update(data.subdata(in: offset..<end))
+                } else {
+                    data.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[offset..<end])) }
+                }
+                offset = end
+                i += 1
+            }
+            XCTAssertEqual(hasher.finalizeHex(), SHA256.hex(data), "chunks \(sizes)")
+            XCTAssertEqual(hasher.finalizeHex(), hasher.finalizeHex(), "finalizing leaves the hasher unchanged")
+        }
+    }
+
+    func testFileMatchesSha256sum() throws {
+        let sha256sum = "/usr/bin/sha256sum"
+        guard FileManager.default.isExecutableFile(atPath: sha256sum) else { throw XCTSkip("\(sha256sum) (coreutils) is not installed") }
+        let dir = try FormatFixtures.temporaryDirectory(self)
+        let path = dir + "/blob"
+        try Data((0..<5_000_003).map { UInt8(truncatingIfNeeded: $0 &* 197 &+ $0 >> 9) }).write(to: URL(fileURLWithPath: path))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: sha256sum)
+        p.arguments = [path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(try SHA256.hex(file: path), String(output.prefix(64)))
     }
 }

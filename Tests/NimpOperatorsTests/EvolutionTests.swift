@@ -56,8 +56,8 @@ import Testing
     @Test func crossoverTakesEveryGeneFromAParent() {
         let space = GenomeSpace()
         var rng = RNG(seed: 2)
-        let a = Genome(hidden: [8, 8, 8], activation: .tanh, learningRate: 1e-3, batchSize: 16, optimizer: "sgd")
-        let b = Genome(hidden: [64], activation: .gelu, learningRate: 1e-2, batchSize: 256, optimizer: "adam")
+        let a = Genome(hidden: [8, 8, 8], activation: .tanh, learningRate: 1e-3, batchSize: 16, optimizer: .sgd)
+        let b = Genome(hidden: [64], activation: .gelu, learningRate: 1e-2, batchSize: 256, optimizer: .adam)
         for _ in 0..<100 {
             let c = space.crossover(a, b, &rng)
             #expect([a.activation, b.activation].contains(c.activation))

@@ -1,3 +1,4 @@
+import Foundation
 import NimpCore
 import NimpIO
 import Testing
@@ -18,27 +19,45 @@ import Testing
     @Test func int8RoundTripErrorIsAtMostHalfAScalePerChannel() {
         let model = OperatorFixtures.model([12, 32, 3], seed: 11)
         for layer in model.layers {
-            let q = Quantization.quantizeInt8(layer.weight)
-            let back = Quantization.dequantize(q)
+            let q = Int8Weights(quantizing: layer.weight)
+            let back = q.dequantized()
             #expect(q.scales.count == layer.weight.rows)
             for r in 0..<layer.weight.rows {
                 let rowMax = (0..<layer.weight.cols).map { abs(layer.weight[r, $0]) }.max()!
-                #expect(q.scales[r] == rowMax / Quantization.int8Limit)
+                #expect(q.scales[r] == rowMax / Int8Weights.limit)
                 for c in 0..<layer.weight.cols {
                     let error = abs(layer.weight[r, c] - back[r, c])
                     #expect(error <= q.scales[r] / 2 * Self.halfStepSlack, "row \(r) col \(c): error \(error), scale \(q.scales[r])")
                 }
             }
-            #expect(q.q.allSatisfy { $0 >= -127 })
+            #expect(q.values.allSatisfy { $0 >= -127 })
         }
     }
 
     @Test func zeroChannelQuantizesToZeros() {
         let w = Matrix(rows: 2, cols: 3, data: [0, 0, 0, 0.3, -1, 0.25])
-        let q = Quantization.quantizeInt8(w)
+        let q = Int8Weights(quantizing: w)
         #expect(q.scales[0] == 0)
-        #expect(Quantization.dequantize(q).row(0) == [0, 0, 0])
-        #expect(q.q[3...] == [38, -127, 32])
+        #expect(q.dequantized().row(0) == [0, 0, 0])
+        #expect(q.values[3...] == [38, -127, 32])
+    }
+
+    /// `nimp optimize --quantize int8` and the archive writer share one codec: the archive
+    /// holds exactly the ints and scales of the float weights, and decodes to the floats
+    /// that were evaluated.
+    @Test func optimizeAndArchiveStoreTheSameInt8Bytes() throws {
+        let model = OperatorFixtures.model([10, 24, 3], task: .classification, seed: 13)
+        let quantized = try Quantization.quantized(model, to: .int8).model
+        let archive = try ModelArchive(model: quantized, manifest: Manifest(model: quantized, lineage: .init(operation: "quantize"))).encode()
+        let members = try TarArchive.read(archive, name: "q.nimp")
+        let weights = try SafeTensorsFile(data: members[1].data, name: "q.nimp: weights.safetensors")
+        for (n, layer) in model.layers.enumerated() {
+            let expected = Int8Weights(quantizing: layer.weight)
+            #expect(weights.rawBytes("layers.\(n).weight") == Data(expected.values.map { UInt8(bitPattern: $0) }), "layer \(n)")
+            #expect(try weights.floats("layers.\(n).weight_scale") == expected.scales, "layer \(n)")
+            #expect(quantized.layers[n].weight == expected.dequantized())
+        }
+        #expect(try ModelArchive.decode(archive, name: "q.nimp").model.layers.map(\.weight) == quantized.layers.map(\.weight))
     }
 
     @Test func quantizingTwiceChangesNothing() throws {

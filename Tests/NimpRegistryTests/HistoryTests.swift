@@ -72,6 +72,15 @@ import Testing
         if getuid() != 0 {
             #expect(throws: NimpError.self) { try t.registry.appendHistory(HistoryEntry(.task)) }
             #expect(t.read("history.jsonl") == before)
+        } else {
+            // Root writes read-only files; /dev/full refuses the write itself, even root's.
+            let aside = t.layout.history + ".aside"
+            #expect(rename(t.layout.history, aside) == 0)
+            #expect(symlink("/dev/full", t.layout.history) == 0)
+            let error = expectNimpError(.ioError) { try t.registry.appendHistory(HistoryEntry(.task)) }
+            #expect(error?.message.contains("No space left on device") == true, "\(String(describing: error))")
+            #expect(unlink(t.layout.history) == 0 && rename(aside, t.layout.history) == 0)
+            #expect(t.read("history.jsonl") == before)
         }
     }
 }

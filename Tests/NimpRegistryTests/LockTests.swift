@@ -23,8 +23,8 @@ import Testing
         return p
     }
 
-    @Test func heldLockFailsWith75OrWaits() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/flock") else { return }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock"), "needs /usr/bin/flock (util-linux)"))
+    func heldLockFailsWith75OrWaits() throws {
         let t = try TempRegistry()
         let holder = try holdLock(t.layout.lock, seconds: 1)
         defer { holder.waitUntilExit() }
