@@ -213,7 +213,7 @@ public enum CycleGate {
             let candidate = try ModelArchive.decode(bytes, name: path)
             let evalPath = registry.layout.resolve(model.spec.eval.path)
             let eval = try DatasetIO.load(path: evalPath, for: DataContract(model: candidate.model, owner: "the candidate for \(model.id)"))
-            let after = try Evaluator.evaluate(candidate.model, on: eval, archiveBytes: bytes.count, latencySamples: latencySamples, throughputSeconds: 0.05).metrics
+            let after = try HeldOutMeasure.metrics(candidate.model, archiveBytes: bytes.count, on: eval, latencySamples: latencySamples)
             outcome.after = after
             // Both models on the same eval rows, each reading them through its own contract.
             let champion = try model.champion ?? model.championVersion.map { try registry.archive(model.id, version: $0) }

@@ -95,7 +95,7 @@ enum Assessor {
                         let eval = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path),
                                                       for: DataContract(model: a.model, owner: "the champion of \(id)"))
                         let size = try list.summary(champion)?.size ?? a.encode().count
-                        metrics = try Evaluator.evaluate(a.model, on: eval, archiveBytes: size, latencySamples: latencySamples, throughputSeconds: 0.05).metrics
+                        metrics = try HeldOutMeasure.metrics(a.model, archiveBytes: size, on: eval, latencySamples: latencySamples)
                         evaluatedNow = true
                         if record { try registry.recordHeldOut(id, version: champion, metrics: metrics) }
                     }

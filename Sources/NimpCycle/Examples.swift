@@ -59,17 +59,14 @@ public enum Examples {
             let trainBytes = DatasetIO.encode(train, format: .safetensors)
             request.datasetSHA256 = SHA256.hex(trainBytes)
             let (archive, _) = try TrainingJob.run(request)
-            let report = try Evaluator.evaluate(archive.model, on: eval, archiveBytes: try archive.encode().count,
-                                                latencySamples: 500, throughputSeconds: 0.05)
-            let audited = evaluateQuality(archive.model, on: audit).metrics
             let declaration = ModelDeclaration(
                 task: .regression, source: DataSource(.generator(example.generator.rawValue), samples: trainSamples),
                 targets: example.targets, constraints: example.constraints, genome: example.genome,
                 description: "surrogate of the \(example.generator.signalName) signal (\(example.generator.rawValue)), an example model")
-            try registry.addModel(id, declaration: declaration, trainData: trainBytes,
-                                  evalData: DatasetIO.encode(eval, format: .safetensors), auditData: DatasetIO.encode(audit, format: .safetensors),
-                                  first: archive, heldOut: report.metrics, audit: audited)
-            log(String(format: "added %@: r2 %.3f on %d held-out samples (targets %@)", id, report.quality.r2 ?? .nan, eval.count,
+            let result = try ModelAddition(id: id, archive: archive, origin: "the example \(id)")
+                .addModel(to: registry, declaration: declaration, train: .init(bytes: trainBytes, set: train), eval: .init(eval),
+                          audit: .init(audit), warn: log)
+            log(String(format: "added %@: r2 %.3f on %d held-out samples (targets %@)", id, result.heldOut["r2"] ?? .nan, eval.count,
                        example.targets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             added.append(id)
         }

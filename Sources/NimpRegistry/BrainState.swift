@@ -18,6 +18,8 @@ public struct BrainState: Sendable {
     public var signals: [String: Double]
     public var config: RegistryConfig
     public var machine: MachineState
+    /// Tasks queued for the next cycle (`nimp task add`), oldest first.
+    public var queued: [QueuedTask] = []
     /// What could not be read (status still reports the rest).
     public var warnings: [String]
 
@@ -27,6 +29,7 @@ public struct BrainState: Sendable {
             "champions": .object(champions.mapValues { $0.map { .int($0) } ?? .null }),
             "cycles": .int(cycles), "signals": .metrics(signals), "config": config.json, "machine": machine.json,
         ]
+        o["queued"] = .array(queued.map(\.json))
         o["last_cycle"] = lastCycle?.json ?? .null
         o["last_entry"] = lastEntry?.json ?? .null
         if let lock {
@@ -61,7 +64,9 @@ extension Registry {
             versions += VersionIndex(layout: layout, model: id).archiveFiles().count
         }
         let holder = lockHolder()
-        return BrainState(
+        let queue = attempt { try queuedTasks() }
+        warnings += queue?.problems ?? []
+        var state = BrainState(
             registry: root, models: ids.count, versions: versions, champions: champions,
             lastCycle: attempt { try history.last(.cycle) } ?? nil,
             cycles: countHistoryLines(type: .cycle),
@@ -71,6 +76,8 @@ extension Registry {
             config: attempt { try config() } ?? RegistryConfig(),
             machine: MachineState.read(path: root),
             warnings: warnings)
+        state.queued = queue?.tasks ?? []
+        return state
     }
 
     /// Lines of history of one type, counted without decoding them.

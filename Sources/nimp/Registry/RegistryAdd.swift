@@ -112,64 +112,35 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     }
 
     private func addVersion(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
-        let spec = try reg.spec(id)
-        let evalSet = try DatasetIO.load(path: reg.layout.resolve(spec.eval.path), for: contract(archive))
-        let heldOut = try measure(archive, on: evalSet)
-        let audited = try spec.audit.map { HeldOutSets.audit(archive.model, on: try DatasetIO.load(path: reg.layout.resolve($0.path), for: contract(archive))) }
-        warnAboutConstraints(heldOut, spec.constraints, promoted: promote)
-        let version = try reg.addVersion(id, archive: archive, heldOut: heldOut, audit: audited, promote: promote ? "promoted when added" : nil,
-                                         history: promote ? [] : [HistoryEntry(.version, model: id, fields: ["source": .string(model)])])
-        Console.info("added \(id) \(VersionName.label(version))" + (promote ? " (champion)" : ""))
+        let added = try ModelAddition(id: id, archive: archive, origin: model)
+            .addVersion(to: reg, promote: promote, fields: ["source": .string(model)], warn: Console.warn)
+        Console.info("added \(id) \(VersionName.label(added.version))" + (promote ? " (champion)" : ""))
         try Console.line(JSONCoding.line(JSONValue.object([
-            "model": .string(id), "version": .int(version), "champion": .int(try reg.champion(id) ?? 0), "held_out": .metrics(heldOut),
-            "audit": audited.map { .metrics($0) } ?? .null,
+            "model": .string(id), "version": .int(added.version), "champion": .int(try reg.champion(id) ?? 0), "held_out": .metrics(added.heldOut),
+            "audit": added.audit.map { .metrics($0) } ?? .null,
         ])))
     }
 
     private func addModel(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
         let targets = try parsedTargets(for: archive.manifest.task)
         let sets = try datasets(archive)
-        let (trainBytes, trainSet, evalBytes, evalSet) = (sets.train.bytes, sets.train.set, sets.eval.bytes, sets.eval.set)
-        guard trainSet.features == archive.model.inputs else {
-            throw NimpError.data(data ?? "training data", nil,
-                                 "has \(trainSet.features) features, but \(model) expects \(archive.model.inputs)")
-        }
-        guard trainSet.task == archive.manifest.task else {
-            throw NimpError.data(data ?? "training data", nil, "is for \(trainSet.task.rawValue); \(model) does \(archive.manifest.task.rawValue)")
-        }
-        let heldOut = try measure(archive, on: evalSet)
-        let audited = sets.audit.map { HeldOutSets.audit(archive.model, on: $0.set) }
         var constraints: [String: Double] = [:]
         if let maxParameters { constraints["max_parameters"] = Double(maxParameters) }
         if let maxBytes { constraints["max_bytes"] = Double(maxBytes) }
         if let maxLatencyP50 { constraints["max_latency_p50_us"] = maxLatencyP50 }
-        if evalSet.count < Gate.minimumRows {
-            Console.warn("the eval set has \(evalSet.count) rows; a gate decision needs at least \(Gate.minimumRows), so every candidate "
-                         + "will be rejected for insufficient evidence: give a larger --eval")
-        }
-        warnAboutConstraints(heldOut, constraints, promoted: true)
-        if !targets.keys.contains(where: { ModelSpec.qualityMetrics(archive.manifest.task).contains($0) }) {
-            Console.warn("\(model): no quality target (--target); cycles train it only while training gains reach the threshold, "
-                         + "then leave it alone: give one, e.g. --target \(archive.manifest.task == .regression ? "r2=0.95" : "accuracy=0.9")")
-        }
         let declaration = ModelDeclaration(task: archive.manifest.task, source: source(), targets: targets,
                                            constraints: constraints, description: description)
-        let spec = try reg.addModel(id, declaration: declaration, trainData: trainBytes, evalData: evalBytes, auditData: sets.audit?.bytes,
-                                    first: archive, heldOut: heldOut, audit: audited, fields: ["source": .string(model)])
+        let added = try ModelAddition(id: id, archive: archive, origin: model)
+            .addModel(to: reg, declaration: declaration, train: sets.train, eval: sets.eval, audit: sets.audit,
+                      fields: ["source": .string(model)], warn: Console.warn)
+        let spec = added.spec
         Console.info("added \(id): \(VersionName.label(1)) is the champion; data in \(reg.layout.data)")
         try Console.line(JSONCoding.line(JSONValue.object([
-            "model": .string(id), "version": 1, "champion": 1, "held_out": .metrics(heldOut),
-            "audit": audited.map { .metrics($0) } ?? .null,
+            "model": .string(id), "version": 1, "champion": 1, "held_out": .metrics(added.heldOut),
+            "audit": added.audit.map { .metrics($0) } ?? .null,
             "train_sha256": .string(spec.train.sha256), "eval_sha256": .string(spec.eval.sha256),
             "audit_sha256": spec.audit.map { .string($0.sha256) } ?? .null,
         ])))
-    }
-
-    /// A version over a constraint is accepted, with a warning: the cycle works on it first.
-    private func warnAboutConstraints(_ metrics: [String: Double], _ constraints: [String: Double], promoted: Bool) {
-        for v in Gate.violations(metrics, constraints) {
-            Console.warn("\(model): \(v.text); accepted" + (promoted ? ", and the next cycles work on meeting it first (optimization)" : ""))
-        }
     }
 
     /// Training and eval data as stored bytes (safetensors) and as datasets.
@@ -182,19 +153,7 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         DataContract(model: archive.model, owner: "the model \(model)")
     }
 
-    /// One dataset as stored (bytes) and as read.
-    private struct Stored {
-        var bytes: Data
-        var set: Dataset
-        init(_ set: Dataset) {
-            self.set = set
-            bytes = DatasetIO.encode(set, format: .safetensors)
-        }
-        init(bytes: Data, set: Dataset) {
-            self.bytes = bytes
-            self.set = set
-        }
-    }
+    private typealias Stored = ModelAddition.StoredSet
 
     private func datasets(_ archive: ModelArchive) throws -> (train: Stored, eval: Stored, audit: Stored?) {
         if data == nil, generator != nil || teacherCommand != nil {
@@ -259,12 +218,6 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
            let stored = try? DatasetIO.load(path: path), stored.featureNames == dataset.featureNames, stored.targetNames == dataset.targetNames,
            let raw = FileManager.default.contents(atPath: path) { return raw }
         return DatasetIO.encode(dataset, format: .safetensors)
-    }
-
-    private func measure(_ archive: ModelArchive, on evalSet: Dataset) throws -> [String: Double] {
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
-        let report = try Evaluator.evaluate(archive.model, on: evalSet, archiveBytes: bytes, latencySamples: 200, throughputSeconds: 0.02)
-        return report.metrics.filter { $0.value.isFinite }
     }
 
     private func source() -> DataSource? {

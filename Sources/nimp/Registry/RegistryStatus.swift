@@ -38,6 +38,7 @@ struct RegistryStatus: NimpCommand {
         } else {
             lines.append("last cycle none yet")
         }
+        lines.append("queued     " + (s.queued.isEmpty ? "none" : s.queued.map { "\($0.kind) for \($0.model) (\($0.id))" }.joined(separator: ", ")))
         if let lock = s.lock {
             let state = lock.alive == false ? "not running: the next writer takes the lock over" : "running"
             lines.append("lock       held by \(lock.holder.summary), \(state)")
