@@ -146,6 +146,8 @@ final class CycleStepsTests {
         #expect(add.status == 0, "\(add.stderr)")
         let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(jsonLines(runNimp(["task", "list", "--registry", reg, "--format", "json"]).stdout).map { $0["id"] as? String } == [id])
+        let status = jsonObject(runNimp(["registry", "status", "--registry", reg, "--format", "json"]).stdout)
+        #expect((status["queued"] as? [[String: Any]])?.map { $0["id"] as? String } == [id], "\(status)")
         let plan = runNimp(["cycle", "--plan", "--registry", reg, "--force"])
         let first = try #require(jsonLines(plan.stdout).first)
         #expect(first["model"] as? String == "cortisol" && (first["triggers"] as? [String])?.contains("queued") == true, "\(plan.stdout)")
