@@ -109,7 +109,7 @@ import Testing
         #expect(try JSONDecoder().decode(Genome.self, from: try JSONEncoder().encode(genome)) == genome)
     }
 
-    @Test func unknownOptimizerNamesTheAllowedOnes() throws {
+    @Test func unknownOptimizerNamesTheAllowedOnes() {
         let json = #"{"hidden": [8], "activation": "relu", "learning_rate": 0.01, "batch_size": 32, "optimizer": "lbfgs", "epochs": 3}"#
         if let error = #expect(throws: (any Error).self, performing: { try JSONDecoder().decode(Genome.self, from: Data(json.utf8)) }) {
             guard case .dataCorrupted(let context) = error as? DecodingError else { Issue.record("\(error)"); return }

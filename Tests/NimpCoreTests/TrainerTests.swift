@@ -94,7 +94,7 @@ import Testing
         #expect(a.epochs.map(\.trainLoss) == b.epochs.map(\.trainLoss))
     }
 
-    @Test func divergenceThrowsDataError() throws {
+    @Test func divergenceThrowsDataError() {
         let train = sine(64, seed: 1)
         let m = model(.regression, inputs: 1, hidden: [16, 16], outputs: 1, activation: .relu)
         let config = TrainConfig(epochs: 50, batchSize: 8, learningRate: 1e4, optimizer: .sgd, seed: 1)
@@ -196,7 +196,7 @@ import Testing
         }
     }
 
-    @Test func badInputsAreReported() throws {
+    @Test func badInputsAreReported() {
         let m = model(.classification, inputs: 2, hidden: [4], outputs: 2)
         let t = Trainer(config: TrainConfig(epochs: 1))
         #expect(throws: (any Error).self) { try t.fit(m, x: Matrix(rows: 3, cols: 2), targets: .classes([0, 1, 2]), validation: nil) { _ in } }

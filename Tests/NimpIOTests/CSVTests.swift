@@ -42,7 +42,7 @@ import Testing
     }
 
     /// A BOM is stripped, CRLF accepted, quoted fields keep commas, quotes and line breaks.
-    @Test func bomcrlfAndQuotesAreAccepted() throws {
+    @Test func bomCRLFAndQuotesAreAccepted() throws {
         let d = try DatasetIO.load(path: FormatFixtures.path("broken/csv_bom_crlf.csv"), target: ["label"])
         #expect(d.featureNames == ["a", "b"])
         #expect(d.task == .classification)

@@ -109,7 +109,7 @@ import Testing
         #expect(try JSONValue(encoding: s).members?.keys == ["name", "loss", "rate", "counts", "note", "metrics"])
     }
 
-    @Test func decodingErrorsNameFileKeyAndExpectation() throws {
+    @Test func decodingErrorsNameFileKeyAndExpectation() {
         let bad = #"{"name": "n", "loss": 1, "rate": 1, "counts": [1, "x"], "metrics": {}}"#
         if let error = #expect(throws: (any Error).self, performing: { try JSONCoding.decode(Sample.self, from: Data(bad.utf8), file: "s.json") }) {
             #expect("\(error)" == "s.json: key \"counts[1]\": expected an integer, found the string \"x\"")

@@ -187,13 +187,13 @@ import Testing
         #expect(try ModelArchive.read(path: path).model.task == .regression)
     }
 
-    @Test func missingArchiveIsExit66() throws {
+    @Test func missingArchiveIsExit66() {
         if let error = #expect(throws: (any Error).self, performing: { try ModelArchive.read(path: "/nonexistent/model.nimp") }) {
             #expect((error as? NimpError)?.status == .noInput)
         }
     }
 
-    @Test func refusesToWriteNonFiniteWeights() throws {
+    @Test func refusesToWriteNonFiniteWeights() {
         var model = Models.regression()
         model.layers[1].weight.data[2] = .nan
         if let error = #expect(throws: (any Error).self, performing: { try Models.archive(model).encode() }) {

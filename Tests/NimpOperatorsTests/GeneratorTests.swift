@@ -53,7 +53,7 @@ import Testing
         #expect(y.data == [6, 14, 1.5])
     }
 
-    @Test func failingCommandShowsItsStderr() throws {
+    @Test func failingCommandShowsItsStderr() {
         let teacher = CommandTeacher(command: "echo 'model file missing' >&2; exit 3")
         if let error = #expect(throws: (any Error).self, performing: { try teacher.run(Matrix(rows: 2, cols: 1)) }) {
             let e = error as? NimpError
@@ -63,7 +63,7 @@ import Testing
         }
     }
 
-    @Test func misbehavingCommandOutputIsDataError() throws {
+    @Test func misbehavingCommandOutputIsDataError() {
         for (command, expected) in [
             ("head -n 1", "1 output lines for 2 input lines"),
             ("sed 's/.*/not json/'", "line 1"),
