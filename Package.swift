@@ -57,11 +57,12 @@ let package = Package(
         .executableTarget(name: "nimp-bench", dependencies: ["NimpCore", "CBLAS"]),
 
         // MARK: Tests
-        // What several test targets need: a Python with numpy and safetensors.
+        // What several test targets need: running processes and the built nimp (also one
+        // stopped at a failpoint), temporary directories, a Python with numpy and safetensors.
         .target(name: "NimpTestSupport", path: "Tests/Support"),
         .testTarget(name: "NimpCoreTests", dependencies: ["NimpCore"]),
         .testTarget(name: "NimpIOTests", dependencies: ["NimpIO", "NimpTestSupport"]),
-        .testTarget(name: "NimpRegistryTests", dependencies: ["NimpRegistry"]),
+        .testTarget(name: "NimpRegistryTests", dependencies: ["NimpRegistry", "NimpTestSupport"]),
         .testTarget(name: "NimpOperatorsTests", dependencies: ["NimpOperators"]),
         .testTarget(name: "NimpCycleTests", dependencies: ["NimpCycle"]),
         .testTarget(name: "NimpReportTests", dependencies: ["NimpReport"]),

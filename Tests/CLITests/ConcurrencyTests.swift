@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Cycles, promotes, rollbacks and readers at once (issue 7): every reader sees a whole
@@ -7,14 +8,12 @@ import Testing
 /// exit 75. The short version (a bounded number of operations) runs here;
 /// scripts/stress-registry.sh --cycles runs it for minutes.
 @Suite(.serialized) final class ConcurrencyTests {
+    let scratch: TemporaryDirectory
     let dir: String
 
     init() throws {
-        dir = try Reliability.tempDirectory("nimp-concurrency")
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+        scratch = try TemporaryDirectory("concurrency")
+        dir = scratch.path
     }
 
     final class Log: @unchecked Sendable {
@@ -152,35 +151,18 @@ import Testing
     @Test func overlappingCycleExits75() throws {
         let reg = dir + "/overlap"
         try copyDirectory(CycleTemplate.path, reg)
-        let p = Process()
-        p.executableURL = nimpBinary
-        p.arguments = ["cycle", "--registry", reg, "--force", "-q"]
-        var env = ProcessInfo.processInfo.environment
-        env["NIMP_FAILPOINT"] = "cycle.tasks:stop"
-        env["NIMP_FAILPOINT_TRACE"] = nil
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        var stopped = false
-        for _ in 0..<3000 where p.isRunning {
-            let stat = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8)) ?? ""
-            if let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "T" { stopped = true; break }
-            usleep(20_000)
-        }
-        #expect(stopped, "the first cycle did not reach cycle.tasks")
+        let p = try StoppedNimp(["cycle", "--registry", reg, "--force", "-q"], failpoint: "cycle.tasks:stop")
+        #expect(p.stopped, "the first cycle did not reach cycle.tasks")
         let second = runNimp(["cycle", "--registry", reg, "--force"])
         #expect(second.status == 75, "\(second.stderr)")
-        #expect(second.stderr.contains("pid \(p.processIdentifier)"), "the message does not name the holder: \(second.stderr)")
+        #expect(second.stderr.contains("pid \(p.pid)"), "the message does not name the holder: \(second.stderr)")
         let promote = runNimp(["registry", "promote", "m", "1", "--registry", reg])
         #expect(promote.status == 75, "\(promote.stderr)")
         #expect(promote.stderr.contains("--wait SECONDS"), "promote has --wait: its hint offers it")
         #expect(!second.stderr.contains("--wait"), "cycle has no --wait: its hint must not offer it")
         #expect(runNimp(["registry", "list", "--registry", reg]).status == 0)
         #expect(runNimp(["registry", "verify", "--registry", reg]).status == 0)
-        kill(p.processIdentifier, SIGCONT)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(p.resume() == 0)
         let cycles = jsonLines(runNimp(["registry", "history", "--type", "cycle", "--format", "json", "--registry", reg]).stdout)
         #expect(cycles.count == 1, "only the first cycle ran: \(cycles.count) cycle lines")
         Reliability.report(["kind": "concurrency", "where": "overlap", "overlapping_cycles_75": second.status == 75 ? 1 : 0])

@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Faults at every step of `nimp cycle` (issue 7): an I/O error (EIO, ENOSPC) and a
@@ -11,20 +12,18 @@ import Testing
 /// CI runs every step for EIO and a sample of the rest; `NIMP_EXHAUSTIVE=1` runs every
 /// step and every pair (scripts/reliability).
 @Suite(.serialized) final class CycleFaultTests {
+    let scratch: TemporaryDirectory
     let dir: String
 
     init() throws {
-        dir = try Reliability.tempDirectory("nimp-cycle-fault")
+        scratch = try TemporaryDirectory("cycle-fault")
+        dir = scratch.path
         try FileManager.default.createDirectory(atPath: dir + "/textfile", withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
     }
 
     static let cycleArgs = ["cycle", "--force", "-q"]
 
-    func cycle(_ reg: String, env: [String: String] = [:]) -> (status: Int32, stdout: String, stderr: String) {
+    func cycle(_ reg: String, env: [String: String] = [:]) -> ProcessResult {
         runNimp(Self.cycleArgs + ["--registry", reg, "--textfile-dir", dir + "/textfile"], env: env)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NimpTestSupport
 import Testing
 
 /// The cycle as three steps over files: `cycle plan` writes task files and changes
@@ -6,15 +7,12 @@ import Testing
 /// measures again and promotes; tampered results are refused; queued tasks come first.
 @Suite(.serialized)
 final class CycleStepsTests {
+    let scratch: TemporaryDirectory
     let dir: String
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-steps-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+        scratch = try TemporaryDirectory("steps")
+        dir = scratch.path
     }
 
     func examples(_ name: String, tasks: Int = 2) -> String {

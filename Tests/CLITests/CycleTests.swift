@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// `nimp cycle` end to end on real example registries: the plan changes nothing, the
@@ -7,15 +8,12 @@ import Testing
 /// cache makes idle cycles cheap, kills leave the registry whole, overlaps exit 75.
 @Suite(.serialized)
 final class CycleTests {
+    let scratch: TemporaryDirectory
     let dir: String
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-cycle-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+        scratch = try TemporaryDirectory("cycle")
+        dir = scratch.path
     }
 
     func examples(_ name: String) -> String {

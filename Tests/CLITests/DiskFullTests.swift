@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// A real full disk (issue 7): the registry lives on a small tmpfs that the test fills
@@ -12,21 +13,19 @@ import Testing
 /// Needs root (mount); skipped, saying why, otherwise or when the mount fails.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
 final class DiskFullTests {
+    let scratch: TemporaryDirectory
     let dir: String
     let mountPoint: String
     let mounted: Bool
     let skipReason: String?
 
     init() throws {
-        dir = try Reliability.tempDirectory("nimp-disk-full")
+        scratch = try TemporaryDirectory("disk-full")
+        dir = scratch.path
         mountPoint = dir + "/fs"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         let r = Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mountPoint])
         (mounted, skipReason) = r.status == 0 ? (true, nil) : (false, "mount -t tmpfs failed (\(r.status)): \(r.output)")
-    }
-
-    deinit {
-        if !mounted { try? FileManager.default.removeItem(atPath: dir) }
     }
 
     func unmount() {
@@ -36,16 +35,8 @@ final class DiskFullTests {
     }
 
     static func run(_ tool: String, _ args: [String]) -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        do { try p.run() } catch { return (127, "\(error)") }
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+        let r = runProcess(tool, args)
+        return (r.status, r.stdout + r.stderr)
     }
 
     /// Writes zeros into FS/filler until the filesystem refuses; returns the bytes written.
@@ -84,36 +75,18 @@ final class DiskFullTests {
 
     /// Runs a cycle stopped at `step`, fills the disk, lets it go on.
     func cycleFillingTheDiskAt(_ step: String, reg: String) throws -> (status: Int32, stderr: String) {
-        let p = Process()
-        p.executableURL = nimpBinary
-        p.arguments = ["cycle", "--registry", reg, "--force", "-q"]
-        var env = ProcessInfo.processInfo.environment
-        env["NIMP_FAILPOINT"] = Reliability.failpoint(step, "stop")
-        env["NIMP_FAILPOINT_TRACE"] = nil
-        p.environment = env
-        let errPath = dir + "/stderr-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        p.standardError = FileHandle(forWritingAtPath: errPath)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        // Wait (a bounded number of polls, not a timed assertion) until it stops at the step.
-        var stopped = false
-        for _ in 0..<3000 where p.isRunning {
-            let stat = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8)) ?? ""
-            if let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "T" { stopped = true; break }
-            usleep(20_000)
-        }
+        let p = try StoppedNimp(["cycle", "--registry", reg, "--force", "-q"], failpoint: Reliability.failpoint(step, "stop"),
+                                stderrPath: dir + "/stderr-\(UUID().uuidString)")
+        let stopped = p.stopped
         if !stopped {
             p.terminate()
-            kill(p.processIdentifier, SIGCONT)
+            kill(p.pid, SIGCONT)
         }
         #expect(stopped, "the cycle never reached \(step)")
         let filled = fill()
         #expect(filled > 0 || stopped == false, "could not fill the filesystem")
-        kill(p.processIdentifier, SIGCONT)
-        p.waitUntilExit()
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return (p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus, stderr)
+        let status = p.resume()
+        return (status, (try? String(contentsOfFile: p.stderrPath ?? "", encoding: .utf8)) ?? "")
     }
 
     /// Cancels (skips) the test when the tmpfs could not be mounted.

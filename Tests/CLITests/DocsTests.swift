@@ -1,6 +1,7 @@
 import Foundation
 import NimpIO
-import XCTest
+import NimpTestSupport
+import Testing
 
 /// The committed man pages and completion scripts match the parser of the binary
 /// under test, and every page renders. When one of these fails, run
@@ -11,25 +12,25 @@ import XCTest
 /// the test recomputes man/SOURCES.sha256: the sha256 of
 /// `nimp --experimental-dump-help` (everything the plugin reads), of
 /// scripts/generate-docs and of the mdoc fragments under scripts/man/.
-final class DocsTests: XCTestCase {
+@Suite(.serialized) struct DocsTests {
     static let root = packageRoot
     static let regenerate = "run scripts/generate-docs and commit man/ and completions/"
 
-    func testCompletionScriptsMatchTheParser() throws {
+    @Test func completionScriptsMatchTheParser() throws {
         for shell in ["bash", "zsh", "fish"] {
             let generated = runNimp(["--generate-completion-script", shell])
-            XCTAssertEqual(generated.status, 0, generated.stderr)
+            #expect(generated.status == 0, "\(generated.stderr)")
             let path = Self.root.appendingPathComponent("completions/nimp.\(shell)")
             let committed = try? String(contentsOf: path, encoding: .utf8)
-            XCTAssertNotNil(committed, "\(path.path) is missing: \(Self.regenerate)")
-            XCTAssertTrue(committed == generated.stdout, "completions/nimp.\(shell) differs from `nimp --generate-completion-script \(shell)`: \(Self.regenerate)")
+            #expect(committed != nil, "\(path.path) is missing: \(Self.regenerate)")
+            #expect(committed == generated.stdout, "completions/nimp.\(shell) differs from `nimp --generate-completion-script \(shell)`: \(Self.regenerate)")
         }
     }
 
-    func testManPagesWereGeneratedFromTheCurrentParser() throws {
+    @Test func manPagesWereGeneratedFromTheCurrentParser() throws {
         let recorded = try String(contentsOf: Self.root.appendingPathComponent("man/SOURCES.sha256"), encoding: .utf8)
         let dump = runNimp(["--experimental-dump-help"])
-        XCTAssertEqual(dump.status, 0, dump.stderr)
+        #expect(dump.status == 0, "\(dump.stderr)")
         var expected = "\(SHA256.hex(Data(dump.stdout.utf8)))  nimp --experimental-dump-help\n"
         for file in ["scripts/generate-docs"] + Self.fragments() {
             let data = try Data(contentsOf: Self.root.appendingPathComponent(file))
@@ -37,44 +38,42 @@ final class DocsTests: XCTestCase {
         }
         let stale = Set(expected.split(separator: "\n")).symmetricDifference(recorded.split(separator: "\n"))
             .map { String($0.split(separator: " ").last ?? "") }
-        XCTAssertEqual(recorded, expected, "man pages are stale (changed since: \(Set(stale).sorted().joined(separator: ", "))): \(Self.regenerate)")
+        #expect(recorded == expected, "man pages are stale (changed since: \(Set(stale).sorted().joined(separator: ", "))): \(Self.regenerate)")
     }
 
-    func testEveryCommandHasAPage() throws {
+    @Test func everyCommandHasAPage() throws {
         let dump = runNimp(["--experimental-dump-help"])
         let json = try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any]
-        let command = try XCTUnwrap(json?["command"] as? [String: Any])
+        let command = try #require(json?["command"] as? [String: Any])
         let expected = Set(Self.pageNames(command, prefix: nil))
         let present = Set(Self.pages().map { String($0.dropLast(2)) })
-        XCTAssertEqual(present, expected, "man/ pages differ from the commands: \(Self.regenerate)")
-        XCTAssertTrue(expected.contains("nimp.registry.report"))
+        #expect(present == expected, "man/ pages differ from the commands: \(Self.regenerate)")
+        #expect(expected.contains("nimp.registry.report"))
     }
 
     /// `man -l` renders every page without warnings, with the sections people look for.
-    func testManPagesRender() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/man") else {
-            throw XCTSkip("man is not installed (apt-get install man-db)")
-        }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/man"), "man is not installed (apt-get install man-db)"))
+    func manPagesRender() throws {
         for page in Self.pages() {
             let path = Self.root.appendingPathComponent("man/\(page)").path
             let man = runProcess("/usr/bin/man", ["--warnings", "-l", path], env: ["MANPAGER": "cat", "MANWIDTH": "80"])
             let out = man.stdout
-            XCTAssertEqual(man.status, 0, "man -l \(page): \(man.stderr)")
+            #expect(man.status == 0, "man -l \(page): \(man.stderr)")
             // A value name too long for one line (gen-data's list of generators) is
             // typographic, not a defect in the page.
             let warnings = man.stderr.split(separator: "\n").filter { !$0.contains("can't break line") }
-            XCTAssertEqual(warnings, [], "man --warnings -l \(page)")
+            #expect(warnings == [], "man --warnings -l \(page)")
             for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS", "SEE ALSO"] {
-                XCTAssertTrue(out.contains("\n\(section)\n"), "\(page) has no \(section) section")
+                #expect(out.contains("\n\(section)\n"), "\(page) has no \(section) section")
             }
-            XCTAssertTrue(out.contains("Another command holds the registry lock"), "\(page): EXIT STATUS lists the sysexits codes")
-            XCTAssertFalse(out.contains(">0 if an error occurs"), "\(page) kept the generic exit status")
+            #expect(out.contains("Another command holds the registry lock"), "\(page): EXIT STATUS lists the sysexits codes")
+            #expect(!out.contains(">0 if an error occurs"), "\(page) kept the generic exit status")
         }
         let main = runProcess("/usr/bin/man", ["-l", Self.root.appendingPathComponent("man/nimp.1").path],
                               env: ["MANPAGER": "cat", "MANWIDTH": "80"]).stdout
         for text in ["COMMANDS", "ENVIRONMENT", "FILES", "EXAMPLES", "NIMP_REGISTRY", "OPENBLAS_CORETYPE", "NO_COLOR", "NIMP_FAILPOINT",
                      "REGISTRY/history.jsonl", "manifest.json", "nimp registry init --examples"] {
-            XCTAssertTrue(main.contains(text), "nimp.1 does not mention \(text)")
+            #expect(main.contains(text), "nimp.1 does not mention \(text)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NimpCore
+import NimpTestSupport
 import Testing
 
 /// `nimp export --format c`: the header compiles warning-free as C99 and predicts what
@@ -7,15 +8,12 @@ import Testing
 /// table with a text column and missing cells.
 @Suite(.serialized)
 final class ExportTests {
+    let scratch: TemporaryDirectory
     let dir: String
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-export-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+        scratch = try TemporaryDirectory("export")
+        dir = scratch.path
     }
 
     /// Rows of (size, colour, weight, label, price): colour is text, some cells are empty.
@@ -135,15 +133,7 @@ final class ExportTests {
     }
 
     func run(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = runProcess(path, args)
+        return (r.status, r.stdout + r.stderr)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NimpTestSupport
 import Testing
 
 /// A registry and a plan directory written by an earlier release (fixtures/registry) still
@@ -7,9 +8,9 @@ import Testing
     @Test func aCommittedRegistryAndPlanStillWork() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("fixtures/registry").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-format-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let scratch = try TemporaryDirectory("format")
+        defer { withExtendedLifetime(scratch) {} }
+        let dir = scratch.path
         try copyDirectory(fixtures + "/registry", dir + "/registry")
         try copyDirectory(fixtures + "/plan", dir + "/plan")
         let reg = dir + "/registry"

@@ -1,21 +1,19 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// gen-data, train and evaluate as a user runs them: real files, exit statuses,
 /// JSON lines on stdout, messages that name the place.
 @Suite(.serialized)
 final class FoundationCLITests {
+    let scratch: TemporaryDirectory
     let dir: String
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+        scratch = try TemporaryDirectory("cli")
+        dir = scratch.path
     }
 
     func path(_ name: String) -> String { dir + "/" + name }
@@ -120,15 +118,7 @@ final class FoundationCLITests {
         // With OPENBLAS_CORETYPE unset, nimp picks a kernel from the CPU's flags and
         // re-executes itself; a value the user set is kept.
         func version(_ envArgs: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = envArgs + [nimpBinary.path, "--version"]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            runProcess("/usr/bin/env", envArgs + [nimpBinary.path, "--version"]).stdout
         }
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let unset = try version(["-u", "OPENBLAS_CORETYPE", "-u", "NIMP_OPENBLAS_CHOSEN"])

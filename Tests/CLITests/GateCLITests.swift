@@ -1,20 +1,18 @@
 import Foundation
 import NimpCore
+import NimpTestSupport
 import Testing
 
 /// The gate end to end: noise is not promoted, decisions carry their evidence, constraints
 /// hold, audit sets are reported and never decided on, eval sets are refreshed or budgeted.
 @Suite(.serialized)
 final class GateCLITests {
+    let scratch: TemporaryDirectory
     let dir: String
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-gate-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+        scratch = try TemporaryDirectory("gate")
+        dir = scratch.path
     }
 
     @discardableResult

@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Every hostile input of fixtures/hostile/ (issue 7) through the `nimp` binary, each
@@ -16,18 +17,16 @@ import Testing
     /// A command that runs longer than this has hung (a watchdog, not a speed test).
     static let watchdogSeconds = 300
 
+    let scratch: TemporaryDirectory
     let dir: String
 
     init() throws {
-        dir = try Reliability.tempDirectory("nimp-hostile")
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+        scratch = try TemporaryDirectory("hostile")
+        dir = scratch.path
     }
 
     /// `nimp args` under `ulimit -v` and `timeout -s KILL`; status as runNimp reports it.
-    func guarded(_ args: [String]) -> (status: Int32, stdout: String, stderr: String) {
+    func guarded(_ args: [String]) -> ProcessResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "ulimit -v \(Self.memoryLimitKB) && exec timeout -s KILL \(Self.watchdogSeconds) \"$@\"", "sh", nimpBinary.path] + args
@@ -41,15 +40,16 @@ import Testing
         p.standardOutput = FileHandle(forWritingAtPath: outPath)
         p.standardError = FileHandle(forWritingAtPath: errPath)
         p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { return (127, "", "\(error)") }
+        do { try p.run() } catch { return ProcessResult(status: 127, stdout: "", stderr: "\(error)") }
         p.waitUntilExit()
         let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-        return (status, (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "", (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return ProcessResult(status: status, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 
     /// Checks one run: the exit status, every fragment in stderr (or stdout for verify,
     /// which reports problems there), and no crash or watchdog kill.
-    func expect(_ r: (status: Int32, stdout: String, stderr: String), _ label: String, status: Int32, _ fragments: [String], _ f: Failures) {
+    func expect(_ r: ProcessResult, _ label: String, status: Int32, _ fragments: [String], _ f: Failures) {
         f.expect(r.status < 128 && r.status != 124, "\(label): crashed, was killed or hung (status \(r.status)): \(r.stderr.suffix(400))")
         f.expect(r.status == status, "\(label): exit \(r.status), expected \(status): \(r.stderr.prefix(400))")
         for fragment in fragments {
@@ -123,10 +123,10 @@ import Testing
     /// gave wrong numbers with exit 0.
     @Test func mismatchedData() throws {
         let base = Self.fixtures + "/mismatch/"
-        func evaluate(_ model: String, _ file: String) -> (status: Int32, stdout: String, stderr: String) {
+        func evaluate(_ model: String, _ file: String) -> ProcessResult {
             guarded(["evaluate", base + model + ".nimp", "--data", base + file, "--latency-samples", "10"])
         }
-        func metric(_ r: (status: Int32, stdout: String, stderr: String), _ key: String) -> Double? {
+        func metric(_ r: ProcessResult, _ key: String) -> Double? {
             (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?[key] as? Double
         }
         let g = Failures()
@@ -301,7 +301,7 @@ import Testing
             for path in files("fuzz/" + target) {
                 let g = Failures()
                 let label = "fuzz/\(target)/\((path as NSString).lastPathComponent)"
-                let r: (status: Int32, stdout: String, stderr: String)
+                let r: ProcessResult
                 switch target {
                 case "archive":
                     r = guarded(["evaluate", path, "--data", dir + "/no-such-data.safetensors"])

@@ -1,6 +1,6 @@
 import Foundation
 import NimpTestSupport
-import XCTest
+import Testing
 
 /// `nimp export --format onnx` and `nimp import` against the ecosystem's own tools, in a
 /// venv made from Tests/python/requirements.txt: onnx.checker passes, onnxruntime matches
@@ -8,13 +8,15 @@ import XCTest
 /// on a table with missing numbers; an export imports back to the same weights; a PyTorch
 /// state_dict imports and predicts as its numpy forward pass does; a graph nimp cannot run
 /// is refused naming its node.
-final class InteropTests: XCTestCase {
-    var dir: URL!
-    var python: String!
+@Suite(.serialized, .enabled(if: TestPython.usable, TestPython.reason)) struct InteropTests {
+    let scratch: TemporaryDirectory
+    let python: String
 
-    override func setUpWithError() throws {
+    var dir: URL { scratch.url }
+
+    init() throws {
         python = try TestPython.path()
-        dir = try temporaryDirectory(self, "interop")
+        scratch = try TemporaryDirectory("interop")
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
@@ -34,9 +36,9 @@ final class InteropTests: XCTestCase {
         return path(name)
     }
 
-    func ok(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
+    func ok(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) -> String {
         let r = runNimp(args)
-        XCTAssertEqual(r.status, 0, "nimp \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        #expect(r.status == 0, "nimp \(args.joined(separator: " ")): \(r.stderr)", sourceLocation: sourceLocation)
         return r.stdout
     }
 
@@ -47,26 +49,25 @@ final class InteropTests: XCTestCase {
         _ = ok(["export", archive, "--format", "onnx", "-o", onnx, "-q"])
         try ok(["predict", archive, "--data", data, "-q"] + (proba ? ["--proba"] : [])).write(toFile: path("p.jsonl"), atomically: true, encoding: .utf8)
         let r = runProcess(python, [script("onnx_check.py"), onnx, archive, data, path("p.jsonl"), tolerance])
-        XCTAssertEqual(r.status, 0, "\((archive as NSString).lastPathComponent): \(r.stdout)\(r.stderr)")
+        #expect(r.status == 0, "\((archive as NSString).lastPathComponent): \(r.stdout)\(r.stderr)")
         // Back in, the same weights.
         let back = archive + ".back.nimp"
         _ = ok(["import", onnx, "-o", back, "-q"])
         if quantized {
             let again = ok(["predict", back, "--data", data, "-q"] + (proba ? ["--proba"] : []))
-            XCTAssertEqual(again, ok(["predict", archive, "--data", data, "-q"] + (proba ? ["--proba"] : [])))
+            #expect(again == ok(["predict", archive, "--data", data, "-q"] + (proba ? ["--proba"] : [])))
         } else {
-            XCTAssertEqual(try member(back, "weights.safetensors"), try member(archive, "weights.safetensors"),
-                           "\((archive as NSString).lastPathComponent): weights changed through ONNX")
+            #expect(try member(back, "weights.safetensors") == member(archive, "weights.safetensors"), "\((archive as NSString).lastPathComponent): weights changed through ONNX")
         }
     }
 
     func member(_ archive: String, _ name: String) throws -> Data {
         let r = runProcess("/usr/bin/env", ["tar", "-xOf", archive, name])
-        XCTAssertEqual(r.status, 0)
+        #expect(r.status == 0)
         return Data(r.stdout.utf8)
     }
 
-    func testONNXMatchesPredictForEveryActivation() throws {
+    @Test func onnxMatchesPredictForEveryActivation() throws {
         let train = try table("train.csv", rows: 300, seed: 1), test = try table("test.csv", rows: 60, seed: 2)
         for activation in ["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "identity"] {
             for task in ["classification", "regression"] {
@@ -83,43 +84,43 @@ final class InteropTests: XCTestCase {
         try checkONNX(int8, data: test, proba: true, tolerance: "1e-4", quantized: true)
     }
 
-    func testCategoricalColumnsStayOutsideAndSaySo() throws {
+    @Test func categoricalColumnsStayOutsideAndSaySo() throws {
         let csv = path("colours.csv")
         var lines = ["size,colour,kind"]
         for i in 0..<120 { lines.append("\(Double(i % 10) / 3),\(["red", "green", "blue"][i % 3]),\(i % 10 > 4 ? "big" : "small")") }
         try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
         _ = ok(["train", "--data", csv, "--target", "kind", "--epochs", "2", "--metrics", "/dev/null", "-q", "-o", path("colours.nimp")])
         let r = runNimp(["export", path("colours.nimp"), "--format", "onnx", "-o", path("colours.onnx")])
-        XCTAssertEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("colour are one-hot encoded outside the ONNX graph"), r.stderr)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("colour are one-hot encoded outside the ONNX graph"), "\(r.stderr)")
         try checkONNX(path("colours.nimp"), data: csv, proba: true)
     }
 
-    func testStateDictImportPredictsAsPyTorchWould() throws {
+    @Test func stateDictImportPredictsAsPyTorchWould() throws {
         let data = path("inputs.csv")
         var lines = ["x0,x1,x2,x3"]
         for i in 0..<50 { lines.append((0..<4).map { j in String(format: "%.3f", Double((i * 17 + j * 29) % 41) / 10 - 2) }.joined(separator: ",")) }
         try (lines.joined(separator: "\n") + "\n").write(toFile: data, atomically: true, encoding: .utf8)
         for (task, sizes, activation) in [("regression", "4,16,8,2", "tanh"), ("classification", "4,12,3", "relu")] {
             let sd = path("\(task).safetensors")
-            XCTAssertEqual(runProcess(python, [script("state_dict.py"), "write", sd, sizes, "3"]).status, 0)
+            #expect(runProcess(python, [script("state_dict.py"), "write", sd, sizes, "3"]).status == 0)
             let archive = path("\(task)-imported.nimp")
             _ = ok(["import", sd, "--activation", activation, "--task", task, "-o", archive, "-q"])
             try ok(["predict", archive, "--data", data, "-q"] + (task == "classification" ? ["--proba"] : []))
                 .write(toFile: path("p.jsonl"), atomically: true, encoding: .utf8)
             let r = runProcess(python, [script("state_dict.py"), "check", sd, activation, data, path("p.jsonl"), task])
-            XCTAssertEqual(r.status, 0, "\(task): \(r.stdout)\(r.stderr)")
+            #expect(r.status == 0, "\(task): \(r.stdout)\(r.stderr)")
         }
         // A state_dict with hidden layers needs their activations.
         let missing = runNimp(["import", path("regression.safetensors"), "-o", path("x.nimp")])
-        XCTAssertEqual(missing.status, 64, missing.stderr)
-        XCTAssertTrue(missing.stderr.contains("--activation"), missing.stderr)
+        #expect(missing.status == 64, "\(missing.stderr)")
+        #expect(missing.stderr.contains("--activation"), "\(missing.stderr)")
     }
 
     /// An imported model is one the registry takes and the cycle improves.
-    func testImportedModelJoinsTheRegistryAndImproves() throws {
+    @Test func importedModelJoinsTheRegistryAndImproves() throws {
         let sd = path("net.safetensors")
-        XCTAssertEqual(runProcess(python, [script("state_dict.py"), "write", sd, "4,8,3", "5"]).status, 0)
+        #expect(runProcess(python, [script("state_dict.py"), "write", sd, "4,8,3", "5"]).status == 0)
         _ = ok(["import", sd, "--activation", "relu", "--task", "classification", "--feature-names", "a,b,c,d",
                 "--target-names", "hi,lo,mid", "-o", path("net.nimp"), "-q"])
         let train = try table("train.csv", rows: 400, seed: 3, missing: false), eval = try table("eval.csv", rows: 200, seed: 4, missing: false)
@@ -129,11 +130,11 @@ final class InteropTests: XCTestCase {
                 "--target-column", "kind", "--target", "accuracy=0.99", "-q"])
         let summary = ok(["cycle", "--registry", reg, "--force", "-q"])
         let object = try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any]
-        XCTAssertEqual(object?["tasks"] as? Int, 1, summary)
-        XCTAssertEqual(object?["promoted"] as? Int, 1, "a random network should be beaten by training: \(summary)")
+        #expect(object?["tasks"] as? Int == 1, "\(summary)")
+        #expect(object?["promoted"] as? Int == 1, "a random network should be beaten by training: \(summary)")
     }
 
-    func testGraphsNimpCannotRunAreRefused() throws {
+    @Test func graphsNimpCannotRunAreRefused() throws {
         let make = """
         import sys, onnx
         from onnx import helper, TensorProto, numpy_helper
@@ -150,21 +151,21 @@ final class InteropTests: XCTestCase {
         onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), sys.argv[1])
         """
         try make.write(toFile: path("make.py"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(runProcess(python, [path("make.py"), path("softsign.onnx"), "conv"]).status, 0)
+        #expect(runProcess(python, [path("make.py"), path("softsign.onnx"), "conv"]).status == 0)
         let r = runNimp(["import", path("softsign.onnx"), "-o", path("x.nimp")])
-        XCTAssertEqual(r.status, 65, r.stderr)
-        XCTAssertTrue(r.stderr.contains("node \"squash\" (Softsign)") && r.stderr.contains("Softsign is not supported"), r.stderr)
-        XCTAssertEqual(runProcess(python, [path("make.py"), path("relu-out.onnx"), "relu"]).status, 0)
+        #expect(r.status == 65, "\(r.stderr)")
+        #expect(r.stderr.contains("node \"squash\" (Softsign)") && r.stderr.contains("Softsign is not supported"), "\(r.stderr)")
+        #expect(runProcess(python, [path("make.py"), path("relu-out.onnx"), "relu"]).status == 0)
         let last = runNimp(["import", path("relu-out.onnx"), "-o", path("x.nimp")])
-        XCTAssertEqual(last.status, 65, last.stderr)
-        XCTAssertTrue(last.stderr.contains("ends in relu"), last.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.nimp")))
+        #expect(last.status == 65, "\(last.stderr)")
+        #expect(last.stderr.contains("ends in relu"), "\(last.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("x.nimp")))
         // Truncated: every prefix of a real export is exit 65, never a crash.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path("relu-out.onnx")))
         for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 40)) {
             try bytes.prefix(cut).write(to: URL(fileURLWithPath: path("cut.onnx")))
             let t = runNimp(["import", path("cut.onnx"), "-o", path("x.nimp")])
-            XCTAssertEqual(t.status, 65, "cut at \(cut): \(t.stderr)")
+            #expect(t.status == 65, "cut at \(cut): \(t.stderr)")
         }
     }
 }

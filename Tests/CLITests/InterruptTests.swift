@@ -1,19 +1,19 @@
 import Foundation
+import NimpTestSupport
 import Testing
 
 /// Ctrl-C and SIGTERM keep the work; outputs are checked before any work.
 @Suite(.serialized) final class InterruptTests {
+    let scratch: TemporaryDirectory
     let dir: URL
     let data: String
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-interrupt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("interrupt")
+        dir = scratch.url
         data = dir.appendingPathComponent("d.safetensors").path
         try OperatorCLI.expectOK(["gen-data", "--generator", "signal/dopamine", "--samples", "20000", "-o", data])
     }
-
-    deinit { try? FileManager.default.removeItem(at: dir) }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
@@ -125,14 +125,13 @@ import Testing
 
 /// The small things a user with their own data meets.
 @Suite(.serialized) final class OwnDataDetailTests {
+    let scratch: TemporaryDirectory
     let dir: URL
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-own-details-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("own-details")
+        dir = scratch.url
     }
-
-    deinit { try? FileManager.default.removeItem(at: dir) }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 

@@ -1,17 +1,19 @@
 import Foundation
 import NimpCore
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// `nimp optimize`, `distill` and `evolve` run as a user runs them: the built binary,
 /// exit statuses, JSON lines on stdout, archives read back.
 @Suite(.serialized) final class OperatorCLITests {
+    let scratch: TemporaryDirectory
     let dir: URL
     let train: String, validation: String, parent: String
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-operators-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("operators")
+        dir = scratch.url
         train = dir.appendingPathComponent("train.safetensors").path
         validation = dir.appendingPathComponent("validation.safetensors").path
         parent = dir.appendingPathComponent("parent.nimp").path
@@ -19,10 +21,6 @@ import Testing
         try OperatorCLI.expectOK(["gen-data", "--generator", "signal/dopamine", "--samples", "200", "--seed", "2", "-o", validation])
         try OperatorCLI.expectOK(["train", "--data", train, "--hidden", "16,16", "--epochs", "5", "--learning-rate", "0.003",
                                   "--metrics", dir.appendingPathComponent("curve.jsonl").path, "-o", parent])
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: dir)
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
@@ -124,7 +122,7 @@ import Testing
 
 /// `runNimp` with checks and JSON parsing for the operator tests.
 enum OperatorCLI {
-    typealias Run = (status: Int32, stdout: String, stderr: String)
+    typealias Run = ProcessResult
 
     static func run(_ arguments: [String]) throws -> Run { runNimp(arguments) }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NimpTestSupport
 import Testing
 
 /// A user's own tables meeting a model: columns by name in any order, classes through the
@@ -6,14 +7,13 @@ import Testing
 /// classes, f32, int8 and pruned; 1 and 2 outputs) with mismatched data across every
 /// command that takes a model and data: each case must end right or with exit 64/65.
 @Suite(.serialized) final class OwnDataTests {
+    let scratch: TemporaryDirectory
     let dir: URL
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-own-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("own-data")
+        dir = scratch.url
     }
-
-    deinit { try? FileManager.default.removeItem(at: dir) }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 

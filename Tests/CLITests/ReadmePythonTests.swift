@@ -1,14 +1,20 @@
 import Foundation
 import NimpTestSupport
-import XCTest
+import Testing
 
 /// The README's Python forward pass, run as printed, against `nimp predict` on archives of
 /// every activation, f16 and int8 weights, a classifier and a regressor, trained on a table
 /// with text and missing values: max abs difference ≤ 1e-5.
-final class ReadmePythonTests: XCTestCase {
-    func testReadmeForwardPassMatchesPredict() throws {
+@Suite(.serialized) struct ReadmePythonTests {
+    let scratch: TemporaryDirectory
+
+    init() throws {
+        scratch = try TemporaryDirectory("readme-python")
+    }
+
+    @Test(.enabled(if: TestPython.usable, TestPython.reason)) func readmeForwardPassMatchesPredict() throws {
         let python = try TestPython.path()
-        let dir = try temporaryDirectory(self, "readme-python")
+        let dir = scratch.url
         func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
         func table(_ rows: Int, seed: Int, unseen: Bool) -> String {
             var lines = ["id,size,colour,weight,kind,score"]
@@ -29,16 +35,16 @@ final class ReadmePythonTests: XCTestCase {
 
         func check(_ archive: String, proba: Bool) throws {
             let predicted = runNimp(["predict", archive, "--data", path("test.csv")] + (proba ? ["--proba"] : []))
-            XCTAssertEqual(predicted.status, 0, predicted.stderr)
+            #expect(predicted.status == 0, "\(predicted.stderr)")
             try predicted.stdout.write(toFile: path("predictions.jsonl"), atomically: true, encoding: .utf8)
             let r = runProcess(python, [checker, readme, archive, path("test.csv"), path("predictions.jsonl")])
-            XCTAssertEqual(r.status, 0, "\((archive as NSString).lastPathComponent): \(r.stdout)\(r.stderr)")
+            #expect(r.status == 0, "\((archive as NSString).lastPathComponent): \(r.stdout)\(r.stderr)")
         }
         func train(_ name: String, _ extra: [String]) throws -> String {
             let out = path(name)
             let r = runNimp(["train", "--data", path("train.csv"), "--hidden", "8,8", "--epochs", "3",
                              "--metrics", "/dev/null", "-q", "-o", out] + extra)
-            XCTAssertEqual(r.status, 0, r.stderr)
+            #expect(r.status == 0, "\(r.stderr)")
             return out
         }
         for activation in ["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "identity"] {
@@ -47,7 +53,7 @@ final class ReadmePythonTests: XCTestCase {
         let relu = path("relu.nimp")
         for storage in ["int8", "f16"] {
             let out = path("\(storage).nimp")
-            XCTAssertEqual(runNimp(["optimize", relu, "--quantize", storage, "--no-calibrate", "--latency-samples", "10", "-q", "-o", out]).status, 0)
+            #expect(runNimp(["optimize", relu, "--quantize", storage, "--no-calibrate", "--latency-samples", "10", "-q", "-o", out]).status == 0)
             try check(out, proba: true)
         }
         try check(try train("regressor.nimp", ["--target", "score", "--exclude", "id,kind", "--activation", "tanh"]), proba: false)

@@ -18,9 +18,16 @@
 // README.md, its exit status and its output.
 
 import Foundation
-import XCTest
+import NimpTestSupport
+import Testing
 
-final class ReadmeTests: XCTestCase {
+@Suite(.serialized) struct ReadmeTests {
+    let scratch: TemporaryDirectory
+
+    init() throws {
+        scratch = try TemporaryDirectory("readme")
+    }
+
     static let blockTimeout: TimeInterval = 600
     static let marker = "<!-- no-test -->"
     static let shells: Set<String> = ["sh", "bash", "shell"]
@@ -66,10 +73,10 @@ final class ReadmeTests: XCTestCase {
         return blocks
     }
 
-    func testReadmeExamplesRun() throws {
+    @Test func readmeExamplesRun() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let blocks = Self.shellBlocks(readme).filter { !$0.skipped }
-        let work = try temporaryDirectory(self, "readme")
+        let work = scratch.url
         let bin = work.appendingPathComponent(".bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("nimp"), withDestinationURL: nimpBinary)
@@ -89,7 +96,7 @@ final class ReadmeTests: XCTestCase {
                                      "NIMP_FAILPOINT": "", "NO_COLOR": "1"],
                                directory: work, timeout: Self.blockTimeout)
             let output = (r.stdout + r.stderr).suffix(6000)
-            XCTAssertTrue(r.status == 0 && !r.timedOut, """
+            #expect(r.status == 0 && !r.timedOut, """
                 README.md line \(block.line): the block \(r.timedOut ? "ran longer than \(Int(Self.blockTimeout)) s" : "exited \(r.status)") \
                 (mark it with \(Self.marker) if it must not run):
                 ```sh
@@ -103,7 +110,7 @@ final class ReadmeTests: XCTestCase {
         }
     }
 
-    func testTheHarnessFindsShellBlocksAndHonoursTheMarker() {
+    @Test func theHarnessFindsShellBlocksAndHonoursTheMarker() {
         let markdown = """
             # Title
             ```sh
@@ -130,7 +137,7 @@ final class ReadmeTests: XCTestCase {
             echo ```
             ````
             """
-        XCTAssertEqual(Self.shellBlocks(markdown), [
+        #expect(Self.shellBlocks(markdown) == [
             Block(line: 2, code: "echo one", skipped: false),
             Block(line: 6, code: "rm -rf /", skipped: true),
             Block(line: 11, code: "swift test", skipped: true),

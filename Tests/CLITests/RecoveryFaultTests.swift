@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// What RegistryFaultTests (kills at every step of add/promote/rollback, EIO/ENOSPC at

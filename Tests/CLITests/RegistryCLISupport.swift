@@ -1,11 +1,13 @@
 import Foundation
 import NimpCore
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// A temporary directory with a small model archive, training and eval datasets, and
 /// helpers to run `nimp registry …` against registries inside it.
 final class RegistryFixture: Sendable {
+    let scratch: TemporaryDirectory
     let dir: String
     var model: String { dir + "/model.nimp" }
     var model2: String { dir + "/model2.nimp" }
@@ -16,8 +18,8 @@ final class RegistryFixture: Sendable {
     var eval2: String { dir + "/eval2.safetensors" }
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-registry-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("registry-cli")
+        dir = scratch.path
         try Self.archive(salt: 1).write(to: model)
         try Self.archive(salt: 2).write(to: model2)
         try DatasetIO.write(Self.dataset(samples: 64, seed: 1), to: train)
@@ -26,13 +28,9 @@ final class RegistryFixture: Sendable {
         try DatasetIO.write(Self.dataset(samples: 24, seed: 4), to: eval2)
     }
 
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
     /// `nimp registry SUBCOMMAND ARGS --registry DIR`.
     @discardableResult
-    func registry(_ reg: String, _ args: [String], env: [String: String] = [:]) -> (status: Int32, stdout: String, stderr: String) {
+    func registry(_ reg: String, _ args: [String], env: [String: String] = [:]) -> ProcessResult {
         runNimp(["registry"] + args + ["--registry", reg], env: env)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import NimpCore
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Every `nimp registry` subcommand end to end on a temporary registry.
@@ -88,12 +89,8 @@ import Testing
         f.ok(reg, ["export", "m@2", "-o", out])
         #expect(try ModelArchive.read(path: out).manifest.version == 2)
         let piped = f.dir + "/piped.nimp"
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "\"$0\" registry export m -o - --registry \"$1\" > \"$2\"", nimpBinary.path, reg, piped]
-        try shell.run()
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
+        let shell = runProcess("/bin/sh", ["-c", "\"$0\" registry export m -o - --registry \"$1\" > \"$2\"", nimpBinary.path, reg, piped])
+        #expect(shell.status == 0, "\(shell.stderr)")
         let champion = try Data(contentsOf: URL(fileURLWithPath: reg + "/models/m/versions/v0001.nimp"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: piped)) == champion)
         #expect(f.registry(reg, ["export", "m@3", "-o", out]).status == 66)

@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Several writer processes at once, held and stale locks, and listing speed.

@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Kills and I/O errors at every step of the registry's write path: after each, the

@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Shared by the fault, disk-full, concurrency and hostile-input tests (issue 7). The
@@ -37,12 +38,6 @@ enum Reliability {
     static func failpoint(_ step: String, _ action: String) -> String {
         let parts = step.split(separator: "@")
         return "\(parts[0]):\(action)@\(parts[1])"
-    }
-
-    static func tempDirectory(_ prefix: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
     }
 }
 
@@ -180,7 +175,7 @@ struct RegistryState {
 /// is recorded as failed) whose version index is missing (the cycle rebuilds it and
 /// records held-out metrics), separate data for each.
 enum CycleTemplate {
-    nonisolated(unsafe) static var templateDirectory: String?
+    nonisolated(unsafe) static var templateDirectory: TemporaryDirectory?
 
     /// Built once per test process (removed at exit); tests copy it.
     static let path: String = {
@@ -193,9 +188,10 @@ enum CycleTemplate {
     }()
 
     static func build() throws -> String {
-        let dir = try Reliability.tempDirectory("nimp-cycle-template")
-        templateDirectory = dir
-        atexit { if let dir = CycleTemplate.templateDirectory { try? FileManager.default.removeItem(atPath: dir) } }
+        let scratch = try TemporaryDirectory("cycle-template")
+        let dir = scratch.path
+        templateDirectory = scratch
+        atexit { CycleTemplate.templateDirectory = nil }
         func ok(_ args: [String]) throws {
             let r = runNimp(args)
             guard r.status == 0 else { throw NimpTestError("nimp \(args.joined(separator: " ")) → \(r.status): \(r.stderr)") }

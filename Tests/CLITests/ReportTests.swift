@@ -1,5 +1,6 @@
 import Foundation
-import XCTest
+import NimpTestSupport
+import Testing
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -8,7 +9,13 @@ import FoundationXML
 /// `nimp registry report` and `nimp train --plot`: self-contained pages and pictures
 /// (no scripts, nothing fetched), every SVG well-formed, the charts the issue asks for.
 /// scripts/check-report renders the page in headless Chromium for a person to look at.
-final class ReportTests: XCTestCase {
+@Suite(.serialized) struct ReportTests {
+    let scratch: TemporaryDirectory
+
+    init() throws {
+        scratch = try TemporaryDirectory("report")
+    }
+
     /// A registry with two models, one of them improved by a cycle's promotions.
     func makeRegistry(in work: URL) throws -> String {
         let reg = work.appendingPathComponent("reg").path
@@ -26,70 +33,70 @@ final class ReportTests: XCTestCase {
                      ["registry", "--registry", reg, "add", "beta", small, "--data", data],
                      ["cycle", "--registry", reg, "--force", "--budget-seconds", "20", "-q"]] {
             let r = runNimp(args)
-            XCTAssertEqual(r.status, 0, "nimp \(args.joined(separator: " ")): \(r.stderr)")
+            #expect(r.status == 0, "nimp \(args.joined(separator: " ")): \(r.stderr)")
         }
         return reg
     }
 
-    func testReportIsOneSelfContainedPageWithTheCharts() throws {
-        let work = try temporaryDirectory(self, "report")
+    @Test func reportIsOneSelfContainedPageWithTheCharts() throws {
+        let work = scratch.url
         let reg = try makeRegistry(in: work)
         let file = work.appendingPathComponent("report.html").path
         let r = runNimp(["registry", "--registry", reg, "report", "-o", file])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout, "", "with -o, nothing on stdout")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "", "with -o, nothing on stdout")
         let page = try String(contentsOfFile: file, encoding: .utf8)
 
-        XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>"))
-        XCTAssertTrue(page.hasSuffix("</html>\n"))
-        XCTAssertFalse(page.lowercased().contains("<script"), "no JavaScript")
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.hasSuffix("</html>\n"))
+        #expect(!page.lowercased().contains("<script"), "no JavaScript")
         for needle in ["src=", "<link", "@import", "url("] {
-            XCTAssertFalse(page.contains(needle), "nothing to fetch: found \(needle)")
+            #expect(!page.contains(needle), "nothing to fetch: found \(needle)")
         }
         let urls = page.components(separatedBy: "http").dropFirst().map { "http" + $0.prefix(30) }
-        XCTAssertTrue(urls.allSatisfy { $0.hasPrefix("http://www.w3.org/2000/svg") }, "only the SVG namespace: \(urls)")
+        #expect(urls.allSatisfy { $0.hasPrefix("http://www.w3.org/2000/svg") }, "only the SVG namespace: \(urls)")
 
         let svgs = Self.svgElements(page)
         // Signals and cycle gains, then per model: quality, task gains, size and latency trade-offs.
-        XCTAssertEqual(svgs.count, 2 + 2 * 4, "charts")
-        for svg in svgs { XCTAssertNil(Self.xmlError(svg), "an SVG is not well-formed XML: \(Self.xmlError(svg) ?? "")") }
+        #expect(svgs.count == 2 + 2 * 4, "charts")
+        for svg in svgs { #expect(Self.xmlError(svg) == nil, "an SVG is not well-formed XML: \(Self.xmlError(svg) ?? "")") }
         for title in ["Signal levels over cycles", "Gain promoted per cycle", "Quality over versions", "Task gains over cycles",
                       "Quality vs size", "Quality vs latency", "Pareto front", "id=\"model-alpha\"", "id=\"model-beta\"",
                       "target 0.999", "dopamine", "cortisol"] {
-            XCTAssertTrue(page.contains(title), "the page lacks \(title)")
+            #expect(page.contains(title), "the page lacks \(title)")
         }
-        XCTAssertTrue(page.contains("On the Pareto front of quality, size and latency: v"), "alpha's front is named")
+        #expect(page.contains("On the Pareto front of quality, size and latency: v"), "alpha's front is named")
 
         let stdout = runNimp(["registry", "--registry", reg, "report"])
-        XCTAssertEqual(stdout.status, 0, stdout.stderr)
-        XCTAssertTrue(stdout.stdout.hasPrefix("<!DOCTYPE html>"), "without -o the page goes to stdout")
+        #expect(stdout.status == 0, "\(stdout.stderr)")
+        #expect(stdout.stdout.hasPrefix("<!DOCTYPE html>"), "without -o the page goes to stdout")
     }
 
-    func testReportOfAnEmptyRegistrySaysSo() throws {
-        let work = try temporaryDirectory(self, "report-empty")
+    @Test func reportOfAnEmptyRegistrySaysSo() throws {
+        let work = scratch.url
         let reg = work.appendingPathComponent("reg").path
-        XCTAssertEqual(runNimp(["registry", "--registry", reg, "init"]).status, 0)
+        #expect(runNimp(["registry", "--registry", reg, "init"]).status == 0)
         let r = runNimp(["registry", "--registry", reg, "report"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("no models yet"))
-        XCTAssertEqual(Self.svgElements(r.stdout).count, 2)
-        XCTAssertEqual(runNimp(["registry", "--registry", work.appendingPathComponent("none").path, "report"]).status, 66)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("no models yet"))
+        #expect(Self.svgElements(r.stdout).count == 2)
+        #expect(runNimp(["registry", "--registry", work.appendingPathComponent("none").path, "report"]).status == 66)
     }
 
-    func testTrainPlotsTheLearningCurve() throws {
-        let work = try temporaryDirectory(self, "plot")
+    @Test func trainPlotsTheLearningCurve() throws {
+        let work = scratch.url
         let data = work.appendingPathComponent("d.safetensors").path
         let plot = work.appendingPathComponent("curve.svg").path
-        XCTAssertEqual(runNimp(["gen-data", "--generator", "signal/growth", "--samples", "400", "-o", data, "-q"]).status, 0)
+        #expect(runNimp(["gen-data", "--generator", "signal/growth", "--samples", "400", "-o", data, "-q"]).status == 0)
         let r = runNimp(["train", "--data", data, "--validation-split", "0.2", "--epochs", "4", "--hidden", "8",
                          "--metrics", "/dev/null", "--plot", plot, "-o", work.appendingPathComponent("m.nimp").path])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        #expect(r.status == 0, "\(r.stderr)")
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
-        XCTAssertTrue(svg.hasPrefix("<?xml"))
-        XCTAssertNil(Self.xmlError(svg))
-        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2, "training and validation loss")
-        XCTAssertTrue(svg.contains("training loss") && svg.contains("validation loss") && svg.contains("best validation"))
-        XCTAssertEqual(svg.components(separatedBy: "epoch 4: training loss").count - 1, 1, "one point per epoch")
+        #expect(svg.hasPrefix("<?xml"))
+        #expect(Self.xmlError(svg) == nil)
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2, "training and validation loss")
+        #expect(svg.contains("training loss") && svg.contains("validation loss") && svg.contains("best validation"))
+        #expect(svg.components(separatedBy: "epoch 4: training loss").count - 1 == 1, "one point per epoch")
     }
 
     // MARK: Helpers

@@ -1,5 +1,6 @@
 import Foundation
 import NimpIO
+import NimpTestSupport
 import Testing
 
 /// Faults at every step of `nimp train -o` (issue 7): the metrics file, the archive and
@@ -8,12 +9,14 @@ import Testing
 /// never a torn one; the next `train -o` leaves no temporaries; a second kill during
 /// that next run changes nothing of this.
 @Suite(.serialized) final class TrainFaultTests {
+    let scratch: TemporaryDirectory
     let dir: String
     let out: String
     let previous: Data
 
     init() throws {
-        dir = try Reliability.tempDirectory("nimp-train-fault")
+        scratch = try TemporaryDirectory("train-fault")
+        dir = scratch.path
         out = dir + "/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let data = runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "200", "--seed", "1", "-o", dir + "/train.safetensors", "-q"])
@@ -22,10 +25,6 @@ import Testing
         let first = runNimp(Self.trainArgs(dir: dir, out: out))
         guard first.status == 0 else { throw NimpTestError("train: \(first.stderr)") }
         previous = try Data(contentsOf: URL(fileURLWithPath: out + "/model.nimp"))
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
     }
 
     var trainArgs: [String] { Self.trainArgs(dir: dir, out: out) }

@@ -1,10 +1,11 @@
-import XCTest
+import Foundation
+import Testing
 
 @testable import NimpCore
 
-final class EpochOrderTests: XCTestCase {
+@Suite struct EpochOrderTests {
     /// Every row exactly once per epoch, in full batches but the last, for both shuffles.
-    func testEveryRowOncePerEpoch() {
+    @Test func everyRowOncePerEpoch() {
         for window in [nil, (blockRows: 7, windowBlocks: 3), (blockRows: 1, windowBlocks: 1), (blockRows: 50, windowBlocks: 2)] {
             var released: [Range<Int>] = []
             let order = EpochOrder(rows: 103, batch: 10, seed: 4, window: window) { released.append($0) }
@@ -14,20 +15,20 @@ final class EpochOrderTests: XCTestCase {
                 var seen: [Int] = []
                 for s in 0..<11 {
                     let (p, n) = order.nextBatch()
-                    XCTAssertEqual(n, s < 10 ? 10 : 3)
+                    #expect(n == (s < 10 ? 10 : 3))
                     seen += (0..<n).map { Int(p[$0]) }
                 }
-                XCTAssertEqual(seen.sorted(), Array(0..<103), "\(String(describing: window))")
-                XCTAssertNotEqual(seen, previous, "a new order each epoch")
-                XCTAssertNotEqual(seen, Array(0..<103))
+                #expect(seen.sorted() == Array(0..<103), "\(String(describing: window))")
+                #expect(seen != previous, "a new order each epoch")
+                #expect(seen != Array(0..<103))
                 previous = seen
             }
-            if window != nil { XCTAssertFalse(released.isEmpty, "finished windows are released") }
+            if window != nil { #expect(!released.isEmpty, "finished windows are released") }
         }
     }
 
     /// The full shuffle is the permutation the array shuffle gives (the golden trajectory's order).
-    func testFullShuffleMatchesArrayShuffle() {
+    @Test func fullShuffleMatchesArrayShuffle() {
         let order = EpochOrder(rows: 37, batch: 37, seed: 11, window: nil)
         var rng = RNG(seed: 11)
         var expected = Array(0..<37)
@@ -35,13 +36,13 @@ final class EpochOrderTests: XCTestCase {
             order.startEpoch()
             rng.shuffle(&expected)
             let (p, n) = order.nextBatch()
-            XCTAssertEqual((0..<n).map { Int(p[$0]) }, expected)
+            #expect((0..<n).map { Int(p[$0]) } == expected)
         }
     }
 
     /// A window holds rows of whole blocks: within a window's batches, rows come from at
     /// most `windowBlocks` blocks (plus the carried rows of the previous window).
-    func testWindowsDrawFromFewBlocks() {
+    @Test func windowsDrawFromFewBlocks() {
         let order = EpochOrder(rows: 1000, batch: 20, seed: 2, window: (blockRows: 100, windowBlocks: 2))
         order.startEpoch()
         var blocks = Set<Int>()
@@ -49,6 +50,6 @@ final class EpochOrderTests: XCTestCase {
             let (p, n) = order.nextBatch()
             for i in 0..<n { blocks.insert(Int(p[i]) / 100) }
         }
-        XCTAssertEqual(blocks.count, 2)
+        #expect(blocks.count == 2)
     }
 }

@@ -1,4 +1,5 @@
-import XCTest
+import Foundation
+import Testing
 @testable import NimpCore
 
 /// Central-difference gradient checks.
@@ -8,7 +9,7 @@ import XCTest
 /// so the reference gradient is exact to far below Float precision. The analytic side is the
 /// engine's Float code, whose error is a few Float ulps of the values involved; hence the
 /// tolerances below, all relative to Float's epsilon (1.2e-7).
-final class GradientTests: XCTestCase {
+@Suite struct GradientTests {
     let h = 1e-6
     /// Single activation: a few ulps (vector exp/tanh are ~2 ulp, the derivative formula adds a few).
     let activationTolerance = (atol: 2e-6, rtol: 2e-5)
@@ -20,28 +21,26 @@ final class GradientTests: XCTestCase {
     /// Inputs kept ≥ 0.05 away from relu / leaky_relu's kink at 0.
     let points: [Double] = [-3.1, -1.7, -0.9, -0.35, -0.05, 0.05, 0.2, 0.6, 1.3, 2.4, 4.2]
 
-    func testActivationValuesAndDerivatives() {
+    @Test func activationValuesAndDerivatives() {
         for a in Activation.allCases {
             for x in points {
                 let numeric = (referenceActivation(a, x + h) - referenceActivation(a, x - h)) / (2 * h)
                 let value = Double(a(Float(x)))
                 let derivative = Double(a.derivative(Float(x)))
-                XCTAssert(close(value, referenceActivation(a, x), atol: activationTolerance.atol, rtol: activationTolerance.rtol),
-                          "\(a)(\(x)) = \(value), reference \(referenceActivation(a, x))")
-                XCTAssert(close(derivative, numeric, atol: activationTolerance.atol, rtol: activationTolerance.rtol),
-                          "\(a)'(\(x)) = \(derivative), numeric \(numeric)")
+                #expect(close(value, referenceActivation(a, x), atol: activationTolerance.atol, rtol: activationTolerance.rtol), "\(a)(\(x)) = \(value), reference \(referenceActivation(a, x))")
+                #expect(close(derivative, numeric, atol: activationTolerance.atol, rtol: activationTolerance.rtol), "\(a)'(\(x)) = \(derivative), numeric \(numeric)")
             }
         }
     }
 
-    func testActivationsAtExtremesStayFinite() {
+    @Test func activationsAtExtremesStayFinite() {
         for a in Activation.allCases {
             for x: Float in [-200, -90, -20, 20, 90, 200] {
-                XCTAssert(a(x).isFinite && a.derivative(x).isFinite, "\(a) at \(x)")
+                #expect(a(x).isFinite && a.derivative(x).isFinite, "\(a) at \(x)")
             }
         }
-        XCTAssertEqual(Activation.sigmoid(-200), 0, accuracy: 1e-30)
-        XCTAssertEqual(Activation.tanh(200), 1)
+        #expect(abs(Activation.sigmoid(-200)) <= 1e-30)
+        #expect(Activation.tanh(200) == 1)
     }
 
     func numericGradient(_ z: [[Double]], _ loss: ([[Double]]) -> Double) -> [[Double]] {
@@ -58,40 +57,39 @@ final class GradientTests: XCTestCase {
     }
 
     func assertClose(_ analytic: Matrix, _ numeric: [[Double]], _ tol: (atol: Double, rtol: Double), _ what: String,
-                     file: StaticString = #filePath, line: UInt = #line) {
+                     sourceLocation: SourceLocation = #_sourceLocation) {
         for r in numeric.indices {
             for c in numeric[r].indices {
-                XCTAssert(close(Double(analytic[r, c]), numeric[r][c], atol: tol.atol, rtol: tol.rtol),
-                          "\(what)[\(r), \(c)]: analytic \(analytic[r, c]) numeric \(numeric[r][c])", file: file, line: line)
+                #expect(close(Double(analytic[r, c]), numeric[r][c], atol: tol.atol, rtol: tol.rtol), "\(what)[\(r), \(c)]: analytic \(analytic[r, c]) numeric \(numeric[r][c])", sourceLocation: sourceLocation)
             }
         }
     }
 
-    func testMSEGradient() {
+    @Test func mseGradient() {
         var rng = RNG(seed: 3)
         let out = randomMatrix(5, 3, &rng), y = randomMatrix(5, 3, &rng)
         let (loss, grad) = Loss.mse(output: out, target: y)
-        XCTAssertEqual(loss, referenceMSE(out.doubleRows, y.doubleRows), accuracy: 1e-6)
+        #expect(abs(loss - referenceMSE(out.doubleRows, y.doubleRows)) <= 1e-6)
         assertClose(grad, numericGradient(out.doubleRows) { referenceMSE($0, y.doubleRows) }, lossTolerance, "mse")
     }
 
-    func testCrossEntropyGradient() {
+    @Test func crossEntropyGradient() {
         var rng = RNG(seed: 4)
         let z = randomMatrix(6, 4, &rng, scale: 3)
         let labels: [Int32] = [0, 3, 1, 2, 2, 0]
         let (loss, grad) = Loss.crossEntropy(logits: z, labels: labels)
-        XCTAssertEqual(loss, referenceCrossEntropy(z.doubleRows, labels), accuracy: 1e-5)
+        #expect(abs(loss - referenceCrossEntropy(z.doubleRows, labels)) <= 1e-5)
         assertClose(grad, numericGradient(z.doubleRows) { referenceCrossEntropy($0, labels) }, lossTolerance, "ce")
     }
 
-    func testCrossEntropyIsStableForHugeLogits() {
+    @Test func crossEntropyIsStableForHugeLogits() {
         let z = Matrix([[1000, 0, -1000], [-1e4, 1e4, 0]])
         let (loss, grad) = Loss.crossEntropy(logits: z, labels: [0, 0])
-        XCTAssertEqual(loss, (0 + 2e4) / 2, accuracy: 1e-2)
-        XCTAssert(grad.data.allSatisfy(\.isFinite))
+        #expect(abs(loss - (0 + 2e4) / 2) <= 1e-2)
+        #expect(grad.data.allSatisfy { $0.isFinite })
     }
 
-    func testSoftCrossEntropyGradient() {
+    @Test func softCrossEntropyGradient() {
         var rng = RNG(seed: 5)
         let z = randomMatrix(4, 3, &rng, scale: 2)
         var teacher = randomMatrix(4, 3, &rng)
@@ -102,7 +100,7 @@ final class GradientTests: XCTestCase {
             let ref: ([[Double]]) -> Double = {
                 referenceSoftCrossEntropy($0, teacher: teacher.doubleRows, t: Double(t), hard: h, alpha: Double(alpha))
             }
-            XCTAssertEqual(loss, ref(z.doubleRows), accuracy: 1e-5, "T=\(t) alpha=\(alpha)")
+            #expect(abs(loss - ref(z.doubleRows)) <= 1e-5, "T=\(t) alpha=\(alpha)")
             assertClose(grad, numericGradient(z.doubleRows, ref), lossTolerance, "soft T=\(t) alpha=\(alpha)")
         }
     }
@@ -126,8 +124,7 @@ final class GradientTests: XCTestCase {
         }
         // Keep every pre-activation away from the kinks of relu and leaky_relu (steps are ~1e-6).
         let preactivationMargin = 1e-4
-        XCTAssertGreaterThan(referencePreactivations(model, rows).map(abs).min()!, preactivationMargin,
-                             "seed \(seed) puts a pre-activation on a kink; pick another seed")
+        #expect(referencePreactivations(model, rows).map(abs).min()! > preactivationMargin, "seed \(seed) puts a pre-activation on a kink; pick another seed")
 
         let net = Network(model: model, maxBatch: 8)
         x.data.withUnsafeBufferPointer { net.gather($0.baseAddress!, indices: nil, start: 0, count: 7) }
@@ -156,14 +153,13 @@ final class GradientTests: XCTestCase {
                     let numeric = (loss(plus) - loss(minus)) / step
                     let analytic = Double(i < layer.inputs ? net.grads[net.weightOffsets[l] + o * layer.inputs + i]
                                                            : net.grads[net.biasOffsets[l] + o])
-                    XCTAssert(close(analytic, numeric, atol: networkTolerance.atol, rtol: networkTolerance.rtol),
-                              "\(hiddenActivations) \(task) layer \(l) \(i < layer.inputs ? "weight[\(o), \(i)]" : "bias[\(o)]"): analytic \(analytic) numeric \(numeric)")
+                    #expect(close(analytic, numeric, atol: networkTolerance.atol, rtol: networkTolerance.rtol), "\(hiddenActivations) \(task) layer \(l) \(i < layer.inputs ? "weight[\(o), \(i)]" : "bias[\(o)]"): analytic \(analytic) numeric \(numeric)")
                 }
             }
         }
     }
 
-    func testNetworkGradients() {
+    @Test func networkGradients() {
         let pairs: [(Activation, Activation)] = [(.tanh, .sigmoid), (.relu, .relu), (.leakyRelu, .gelu), (.gelu, .identity)]
         for (i, pair) in pairs.enumerated() {
             checkNetwork(hiddenActivations: pair, task: .regression, seed: UInt64(10 + i))

@@ -1,7 +1,8 @@
-import XCTest
+import Foundation
+import Testing
 @testable import NimpCore
 
-final class TrainerTests: XCTestCase {
+@Suite struct TrainerTests {
     func model(_ task: Task, inputs: Int, hidden: [Int], outputs: Int, activation: Activation = .tanh, seed: UInt64 = 1,
                normalizer: Normalizer? = nil) -> Model {
         var rng = RNG(seed: seed)
@@ -29,16 +30,16 @@ final class TrainerTests: XCTestCase {
         return (x, y)
     }
 
-    func testLearnsXOR() throws {
+    @Test func learnsXOR() throws {
         let d = xor
         let m = model(.classification, inputs: 2, hidden: [8, 8], outputs: 2)
         let config = TrainConfig(epochs: 200, batchSize: 16, learningRate: 0.02, optimizer: .adam, seed: 3)
         let result = try Trainer(config: config).fit(m, x: d.x, targets: .classes(d.y), validation: nil) { _ in }
-        XCTAssertLessThan(result.epochs.last!.trainLoss, 0.05)
-        XCTAssertEqual(argmaxRows(result.model.predict(d.x)), d.y)
+        #expect(result.epochs.last!.trainLoss < 0.05)
+        #expect(argmaxRows(result.model.predict(d.x)) == d.y)
     }
 
-    func testLearnsSineWithEachOptimizer() throws {
+    @Test func learnsSineWithEachOptimizer() throws {
         let train = sine(256, seed: 1), test = sine(256, seed: 2)
         for (kind, lr) in [(OptimizerKind.adam, Float(0.02)), (.adamw, 0.02), (.sgd, 0.1)] {
             let m = model(.regression, inputs: 1, hidden: [32, 32], outputs: 1, normalizer: fitNormalizer(train.x))
@@ -47,11 +48,11 @@ final class TrainerTests: XCTestCase {
             let result = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y),
                                                          validation: (test.x, .values(test.y))) { _ in }
             let q = evaluateQuality(result.model, on: Dataset(x: test.x, y: .values(test.y), targetNames: ["y"]))
-            XCTAssertLessThan(q.mse!, 5e-3, "\(kind)")  // sin has variance ≈ 0.5 on [-3, 3]
-            XCTAssertGreaterThan(q.r2!, 0.99, "\(kind)")
-            XCTAssertEqual(result.epochs.last!.validationMetricName, "r2")
-            XCTAssertEqual(result.epochs.first!.learningRate, Double(lr), accuracy: 1e-3 * Double(lr))  // cosine starts at lr
-            XCTAssertLessThan(result.epochs.last!.learningRate, 0.001 * Double(lr))  // and ends near 0
+            #expect(q.mse! < 5e-3, "\(kind)")  // sin has variance ≈ 0.5 on [-3, 3]
+            #expect(q.r2! > 0.99, "\(kind)")
+            #expect(result.epochs.last!.validationMetricName == "r2")
+            #expect(abs(result.epochs.first!.learningRate - Double(lr)) <= 1e-3 * Double(lr))  // cosine starts at lr
+            #expect(result.epochs.last!.learningRate < 0.001 * Double(lr))  // and ends near 0
         }
     }
 
@@ -59,7 +60,7 @@ final class TrainerTests: XCTestCase {
     /// batch 4 over 10 samples (3 steps per epoch, the last partial, shuffled each epoch).
     /// To re-record after a deliberate change to the numerics, run this test, copy the
     /// printed "golden:" line into `TrainerGolden.losses` and say why in the commit.
-    func testGoldenTrajectory() throws {
+    @Test func goldenTrajectory() throws {
         var rng = RNG(seed: 42)
         let x = randomMatrix(10, 3, &rng)
         var y = Matrix(rows: 10, cols: 2)
@@ -74,38 +75,38 @@ final class TrainerTests: XCTestCase {
                                             onStep: { losses.append($0) })
         let first10 = Array(losses.prefix(10))
         print("golden: \(first10)")
-        XCTAssertEqual(first10.count, TrainerGolden.losses.count)
+        #expect(first10.count == TrainerGolden.losses.count)
         // 1e-5 relative: the same code on the same machine reproduces bit for bit; the slack
         // allows another sgemm kernel's summation order.
         for (i, (a, b)) in zip(first10, TrainerGolden.losses).enumerated() {
-            XCTAssertEqual(a, b, accuracy: 1e-5 * abs(b), "step \(i + 1)")
+            #expect(abs(a - b) <= 1e-5 * abs(b), "step \(i + 1)")
         }
-        XCTAssertLessThan(first10.last!, first10.first!)
+        #expect(first10.last! < first10.first!)
     }
 
-    func testSameSeedReproducesBitForBit() throws {
+    @Test func sameSeedReproducesBitForBit() throws {
         let train = sine(100, seed: 5)
         let m = model(.regression, inputs: 1, hidden: [16], outputs: 1)
         let config = TrainConfig(epochs: 3, batchSize: 7, learningRate: 0.01, seed: 9)
         let a = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: nil) { _ in }
         let b = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: nil) { _ in }
-        XCTAssertEqual(a.model, b.model)
-        XCTAssertEqual(a.epochs.map(\.trainLoss), b.epochs.map(\.trainLoss))
+        #expect(a.model == b.model)
+        #expect(a.epochs.map(\.trainLoss) == b.epochs.map(\.trainLoss))
     }
 
-    func testDivergenceThrowsDataError() {
+    @Test func divergenceThrowsDataError() {
         let train = sine(64, seed: 1)
         let m = model(.regression, inputs: 1, hidden: [16, 16], outputs: 1, activation: .relu)
         let config = TrainConfig(epochs: 50, batchSize: 8, learningRate: 1e4, optimizer: .sgd, seed: 1)
-        XCTAssertThrowsError(try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: nil) { _ in }) {
-            guard let e = $0 as? NimpError else { return XCTFail("\($0)") }
-            XCTAssertEqual(e.status, .dataError)
-            XCTAssert(e.message.hasPrefix("training diverged at epoch "), e.message)
-            XCTAssert(e.message.contains(" step "), e.message)
+        if let error = #expect(throws: (any Error).self, performing: { try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: nil) { _ in } }) {
+            guard let e = error as? NimpError else { Issue.record("\(error)"); return }
+            #expect(e.status == .dataError)
+            #expect(e.message.hasPrefix("training diverged at epoch "), "\(e.message)")
+            #expect(e.message.contains(" step "), "\(e.message)")
         }
     }
 
-    func testMasksStayZero() throws {
+    @Test func masksStayZero() throws {
         let train = sine(128, seed: 3)
         var m = model(.regression, inputs: 1, hidden: [8, 8], outputs: 1)
         var mask = Matrix(rows: 8, cols: 8, repeating: 1)
@@ -116,14 +117,14 @@ final class TrainerTests: XCTestCase {
             let r = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: nil) { _ in }
             let w = r.model.layers[1].weight
             for i in 0..<64 {
-                if mask.data[i] == 0 { XCTAssertEqual(w.data[i], 0, "\(kind) pruned weight \(i)") }
-                else { XCTAssertNotEqual(w.data[i], 0) }
+                if mask.data[i] == 0 { #expect(w.data[i] == 0, "\(kind) pruned weight \(i)") }
+                else { #expect(w.data[i] != 0) }
             }
-            XCTAssertEqual(r.model.layers[1].mask, mask)
+            #expect(r.model.layers[1].mask == mask)
         }
     }
 
-    func testPredictorMatchesModelPredict() {
+    @Test func predictorMatchesModelPredict() {
         var rng = RNG(seed: 8)
         for act in Activation.allCases {
             // 10 → 20 → 33 → 3: widths that are not multiples of 16 exercise the padding.
@@ -137,27 +138,27 @@ final class TrainerTests: XCTestCase {
                 let single = p.predict(x.row(r))
                 for c in 0..<3 {
                     // Different summation orders (sgemm blocks vs one running sum): a few ulps of the sum.
-                    XCTAssertEqual(single[c], batch[r, c], accuracy: 1e-5 * max(1, abs(batch[r, c])), "\(act) row \(r)")
+                    #expect(abs(single[c] - batch[r, c]) <= 1e-5 * max(1, abs(batch[r, c])), "\(act) row \(r)")
                 }
             }
         }
     }
 
-    func testPredictMatchesReference() {
+    @Test func predictMatchesReference() {
         var rng = RNG(seed: 12)
         let m = model(.classification, inputs: 4, hidden: [9], outputs: 3, activation: .gelu, seed: 3,
                       normalizer: Normalizer(mean: [1, 2, 3, 4], std: [2, 2, 0.5, 1]))
         let x = randomMatrix(2000, 4, &rng)  // more than one 1024-row chunk
         let out = m.predict(x)
         let ref = referenceForward(m, x.doubleRows)
-        for r in stride(from: 0, to: 2000, by: 97) { for c in 0..<3 { XCTAssertEqual(Double(out[r, c]), ref[r][c], accuracy: 1e-5) } }
+        for r in stride(from: 0, to: 2000, by: 97) { for c in 0..<3 { #expect(abs(Double(out[r, c]) - ref[r][c]) <= 1e-5) } }
         let chunked = BatchPredictor(m, maxBatch: 300).predict(x)  // 7 chunks, the last partial
-        for i in 0..<out.data.count { XCTAssertEqual(chunked.data[i], out.data[i], accuracy: 1e-6 * max(1, abs(out.data[i]))) }
+        for i in 0..<out.data.count { #expect(abs(chunked.data[i] - out.data[i]) <= 1e-6 * max(1, abs(out.data[i]))) }
         let p = m.probabilities(x)
-        for r in 0..<5 { XCTAssertEqual(p.row(r).reduce(0, +), 1, accuracy: 1e-6) }
+        for r in 0..<5 { #expect(abs(p.row(r).reduce(0, +) - 1) <= 1e-6) }
     }
 
-    func testValidationEarlyStoppingAndBestModel() throws {
+    @Test func validationEarlyStoppingAndBestModel() throws {
         // 12 noisy samples and 32 hidden units: the model overfits, so validation loss turns up.
         var train = sine(12, seed: 1)
         var rng = RNG(seed: 3)
@@ -169,16 +170,16 @@ final class TrainerTests: XCTestCase {
         let r = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: (val.x, .values(val.y))) {
             seen.append($0)
         }
-        XCTAssertEqual(seen, r.epochs)
+        #expect(seen == r.epochs)
         let best = r.epochs.min { $0.validationLoss! < $1.validationLoss! }!
-        XCTAssertEqual(r.bestEpoch, best.epoch)
-        XCTAssert(r.stoppedEarly)
-        XCTAssertEqual(r.epochs.count, r.bestEpoch + 3)
+        #expect(r.bestEpoch == best.epoch)
+        #expect(r.stoppedEarly)
+        #expect(r.epochs.count == r.bestEpoch + 3)
         let q = evaluateQuality(r.model, on: Dataset(x: val.x, y: .values(val.y), targetNames: ["y"]))
-        XCTAssertEqual(q.mse!, best.validationLoss!, accuracy: 1e-6 * max(1, best.validationLoss!))
+        #expect(abs(q.mse! - best.validationLoss!) <= 1e-6 * max(1, best.validationLoss!))
     }
 
-    func testDistillationWithSoftTargets() throws {
+    @Test func distillationWithSoftTargets() throws {
         let d = xor
         let teacher = model(.classification, inputs: 2, hidden: [8, 8], outputs: 2)
         let trained = try Trainer(config: TrainConfig(epochs: 200, batchSize: 16, learningRate: 0.02, seed: 1))
@@ -189,53 +190,53 @@ final class TrainerTests: XCTestCase {
             let r = try Trainer(config: TrainConfig(epochs: 300, batchSize: 16, learningRate: 0.03, seed: 2))
                 .fit(student, x: d.x, targets: .soft(probabilities: soft, temperature: 2, hard: hard, alpha: 0.5),
                      validation: (d.x, .soft(probabilities: soft, temperature: 2, hard: hard, alpha: 0.5))) { _ in }
-            XCTAssertEqual(argmaxRows(r.model.predict(d.x)), d.y)
-            XCTAssertEqual(r.epochs.last!.validationMetric, 1)
-            XCTAssertEqual(r.epochs.last!.validationMetricName, "accuracy")
+            #expect(argmaxRows(r.model.predict(d.x)) == d.y)
+            #expect(r.epochs.last!.validationMetric == 1)
+            #expect(r.epochs.last!.validationMetricName == "accuracy")
         }
     }
 
-    func testBadInputsAreReported() {
+    @Test func badInputsAreReported() {
         let m = model(.classification, inputs: 2, hidden: [4], outputs: 2)
         let t = Trainer(config: TrainConfig(epochs: 1))
-        XCTAssertThrowsError(try t.fit(m, x: Matrix(rows: 3, cols: 2), targets: .classes([0, 1, 2]), validation: nil) { _ in })
-        XCTAssertThrowsError(try t.fit(m, x: Matrix(rows: 3, cols: 3), targets: .classes([0, 1, 1]), validation: nil) { _ in })
-        XCTAssertThrowsError(try t.fit(m, x: Matrix(rows: 3, cols: 2), targets: .values(Matrix(rows: 3, cols: 2)), validation: nil) { _ in })
-        XCTAssertThrowsError(try t.fit(m, x: Matrix(rows: 0, cols: 2), targets: .classes([]), validation: nil) { _ in })
+        #expect(throws: (any Error).self) { try t.fit(m, x: Matrix(rows: 3, cols: 2), targets: .classes([0, 1, 2]), validation: nil) { _ in } }
+        #expect(throws: (any Error).self) { try t.fit(m, x: Matrix(rows: 3, cols: 3), targets: .classes([0, 1, 1]), validation: nil) { _ in } }
+        #expect(throws: (any Error).self) { try t.fit(m, x: Matrix(rows: 3, cols: 2), targets: .values(Matrix(rows: 3, cols: 2)), validation: nil) { _ in } }
+        #expect(throws: (any Error).self) { try t.fit(m, x: Matrix(rows: 0, cols: 2), targets: .classes([]), validation: nil) { _ in } }
     }
 
-    func testEpochReportJSONKeys() throws {
+    @Test func epochReportJSONKeys() throws {
         let e = EpochReport(epoch: 1, trainLoss: 0.5, validationLoss: 0.6, validationMetric: 0.9, validationMetricName: "r2",
                             learningRate: 0.001, seconds: 0.1, samplesPerSecond: 1000)
         let json = String(decoding: try JSONEncoder().encode(e), as: UTF8.self)
         for key in ["train_loss", "validation_loss", "validation_metric", "validation_metric_name", "learning_rate",
                     "samples_per_second", "seconds", "epoch"] {
-            XCTAssert(json.contains("\"\(key)\""), json)
+            #expect(json.contains("\"\(key)\""), "\(json)")
         }
-        XCTAssertEqual(try JSONDecoder().decode(EpochReport.self, from: Data(json.utf8)), e)
+        #expect(try JSONDecoder().decode(EpochReport.self, from: Data(json.utf8)) == e)
     }
 
-    func testInitialization() {
+    @Test func initialization() {
         var rng = RNG(seed: 1)
         let m = Model.initialized(task: .classification, inputs: 200, hidden: [300], outputs: 100, activation: .relu,
                                   normalizer: .identity(features: 200), featureNames: [], targetNames: [], rng: &rng)
-        XCTAssertEqual(m.layers.map(\.activation), [.relu, .identity])
+        #expect(m.layers.map(\.activation) == [.relu, .identity])
         func std(_ w: Matrix) -> Double {
             (w.data.reduce(0) { $0 + Double($1) * Double($1) } / Double(w.data.count)).squareRoot()
         }
-        XCTAssertEqual(std(m.layers[0].weight), (2.0 / 200).squareRoot(), accuracy: 0.003)  // He
-        XCTAssertEqual(std(m.layers[1].weight), (2.0 / 400).squareRoot(), accuracy: 0.003)  // Xavier
-        XCTAssert(m.layers.allSatisfy { $0.bias.allSatisfy { $0 == 0 } })
+        #expect(abs(std(m.layers[0].weight) - (2.0 / 200).squareRoot()) <= 0.003)  // He
+        #expect(abs(std(m.layers[1].weight) - (2.0 / 400).squareRoot()) <= 0.003)  // Xavier
+        #expect(m.layers.allSatisfy { $0.bias.allSatisfy { $0 == 0 } })
     }
 
-    func testFitNormalizer() {
+    @Test func fitNormalizerMeanAndStd() {
         let x = Matrix([[1, 5, 2], [3, 5, 4], [5, 5, 9]])
         let n = fitNormalizer(x)
-        XCTAssertEqual(n.mean, [3, 5, 5])
-        XCTAssertEqual(n.std[0], Float((8.0 / 3).squareRoot()), accuracy: 1e-6)
-        XCTAssertEqual(n.std[1], 1)  // constant column
+        #expect(n.mean == [3, 5, 5])
+        #expect(abs(n.std[0] - Float((8.0 / 3).squareRoot())) <= 1e-6)
+        #expect(n.std[1] == 1)  // constant column
         let z = n.apply(x)
-        XCTAssertEqual(z[1, 0], 0)
-        XCTAssertEqual(z[2, 1], 0)
+        #expect(z[1, 0] == 0)
+        #expect(z[2, 1] == 0)
     }
 }

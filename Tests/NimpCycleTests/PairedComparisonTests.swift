@@ -1,10 +1,11 @@
-import XCTest
+import Foundation
+import Testing
 import NimpCore
 @testable import NimpCycle
 
 /// The paired evidence measures exactly the metric it names: its effect equals the change
 /// `evaluateQuality` reports between the two models, on real forward passes.
-final class PairedComparisonTests: XCTestCase {
+@Suite struct PairedComparisonTests {
     func model(_ task: Task, inputs: Int, outputs: Int, seed: UInt64) -> Model {
         var rng = RNG(seed: seed)
         return Model.initialized(task: task, inputs: inputs, hidden: [6], outputs: outputs, activation: .tanh,
@@ -25,7 +26,7 @@ final class PairedComparisonTests: XCTestCase {
         }
     }
 
-    func testEffectsEqualTheMetricChanges() {
+    @Test func effectsEqualTheMetricChanges() {
         for task in [Task.regression, .classification] {
             let outputs = task == .regression ? 3 : 4
             let d = data(task, rows: 500, inputs: 5, outputs: outputs)
@@ -35,23 +36,23 @@ final class PairedComparisonTests: XCTestCase {
             let metrics = task == .regression ? ["r2", "mse", "mae"] : ["accuracy", "log_loss", "macro_f1"]
             for metric in metrics {
                 let e = MetricEvidence(metric: metric, evidence: comparison.evidence(metric, confidence: 0.95)!)
-                XCTAssertEqual(e.change, after[metric]! - before[metric]!, accuracy: 1e-9, "\(task) \(metric)")
-                XCTAssertLessThanOrEqual(e.interval.0, e.change, metric)
-                XCTAssertGreaterThanOrEqual(e.interval.1, e.change, metric)
+                #expect(abs(e.change - (after[metric]! - before[metric]!)) <= 1e-9, "\(task) \(metric)")
+                #expect(e.interval.0 <= e.change, "\(metric)")
+                #expect(e.interval.1 >= e.change, "\(metric)")
             }
-            XCTAssertNil(comparison.evidence("latency_p50_us", confidence: 0.95))
+            #expect(comparison.evidence("latency_p50_us", confidence: 0.95) == nil)
         }
     }
 
     /// A model against itself: no effect, and nothing significant either way.
-    func testAModelIsNotBetterThanItself() {
+    @Test func aModelIsNotBetterThanItself() {
         let d = data(.classification, rows: 200, inputs: 5, outputs: 3)
         let m = model(.classification, inputs: 5, outputs: 3, seed: 4)
         let same = PairedComparison(champion: sampleOutcomes(m, on: d), candidate: sampleOutcomes(m, on: d))
         for metric in ["accuracy", "log_loss", "macro_f1"] {
             let e = same.evidence(metric, confidence: 0.95)!
-            XCTAssertEqual(e.effect, 0, accuracy: 1e-12)
-            XCTAssertFalse(e.significantlyBetter || e.significantlyWorse, metric)
+            #expect(abs(e.effect) <= 1e-12)
+            #expect(!(e.significantlyBetter || e.significantlyWorse), "\(metric)")
         }
     }
 }

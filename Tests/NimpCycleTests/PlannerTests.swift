@@ -1,9 +1,10 @@
+import Foundation
 import NimpCore
 import NimpRegistry
-import XCTest
+import Testing
 @testable import NimpCycle
 
-final class PlannerTests: XCTestCase {
+@Suite struct PlannerTests {
     let calm = EnvironmentState(loadPerCore: 0.1, memoryAvailableFraction: 0.8, diskFreeBytes: 1e11)
 
     func assessment(_ id: String, r2: Double, latency: Double = 1, targets: [String: Double] = ["r2": 0.99],
@@ -13,114 +14,114 @@ final class PlannerTests: XCTestCase {
                         targets: targets, constraints: [:], genome: Genome(), recentTrainingGains: gains)
     }
 
-    func testQualityGapPlansTrainingWithReasons() {
+    @Test func qualityGapPlansTrainingWithReasons() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         let plan = planner.plan([assessment("a", r2: 0.9)])
-        XCTAssertEqual(plan.count, 1)
-        XCTAssertEqual(plan[0].type, .training)
-        XCTAssertEqual(plan[0].metric, "r2")
+        #expect(plan.count == 1)
+        #expect(plan[0].type == .training)
+        #expect(plan[0].metric == "r2")
         // error 0.1 vs target error 0.01: 90% of the error is the gap.
-        XCTAssertEqual(plan[0].gap, 0.9, accuracy: 1e-9)
-        XCTAssertEqual(plan[0].priority, 0.9, accuracy: 1e-9)  // no reward yet: modulation 1
-        XCTAssertTrue(plan[0].reasons.joined().contains("r2 0.9 on held-out data, target 0.99"))
-        XCTAssertTrue(plan[0].reasons.joined().contains("dopamine 0.30"))
+        #expect(abs(plan[0].gap - 0.9) <= 1e-9)
+        #expect(abs(plan[0].priority - 0.9) <= 1e-9)  // no reward yet: modulation 1
+        #expect(plan[0].reasons.joined().contains("r2 0.9 on held-out data, target 0.99"))
+        #expect(plan[0].reasons.joined().contains("dopamine 0.30"))
     }
 
-    func testMetTargetsPlanNothing() {
+    @Test func metTargetsPlanNothing() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
-        XCTAssertTrue(planner.plan([assessment("a", r2: 0.995)]).isEmpty)
+        #expect(planner.plan([assessment("a", r2: 0.995)]).isEmpty)
     }
 
-    func testPlateauSwitchesToArchitectureSearch() {
+    @Test func plateauSwitchesToArchitectureSearch() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         let plan = planner.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])])
-        XCTAssertEqual(plan.first?.type, .architecture)
-        XCTAssertTrue(plan.first!.triggers.contains("plateau"))
+        #expect(plan.first?.type == .architecture)
+        #expect(plan.first!.triggers.contains("plateau"))
         let busy = Planner(signals: SignalState(), environment: EnvironmentState(loadPerCore: 2, memoryAvailableFraction: 0.8, diskFreeBytes: 1e11), threshold: 0.1, maxTasks: 3)
         let underLoad = busy.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])])
-        XCTAssertEqual(underLoad.first?.type, .architecture)
-        XCTAssertEqual(underLoad.first!.priority, plan.first!.priority * 0.5, accuracy: 1e-9, "half priority under high load")
+        #expect(underLoad.first?.type == .architecture)
+        #expect(abs(underLoad.first!.priority - plan.first!.priority * 0.5) <= 1e-9, "half priority under high load")
     }
 
-    func testLatencyGapPlansOptimization() {
+    @Test func latencyGapPlansOptimization() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         let plan = planner.plan([assessment("a", r2: 0.999, latency: 4, targets: ["r2": 0.99, "latency_p50_us": 2])])
-        XCTAssertEqual(plan.first?.type, .optimization)
-        XCTAssertEqual(plan.first?.metric, "latency_p50_us")
-        XCTAssertEqual(plan.first!.gap, 0.5, accuracy: 1e-9)
+        #expect(plan.first?.type == .optimization)
+        #expect(plan.first?.metric == "latency_p50_us")
+        #expect(abs(plan.first!.gap - 0.5) <= 1e-9)
     }
 
-    func testBetterPeerOnSameEvalSetPlansDistillation() {
+    @Test func betterPeerOnSameEvalSetPlansDistillation() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         let plan = planner.plan([assessment("small", r2: 0.995, targets: [:]), assessment("big", r2: 0.999, targets: [:]),
                                  assessment("other", r2: 0.5, targets: [:], eval: "e2")])
         let small = plan.first { $0.model == "small" }
-        XCTAssertEqual(small?.type, .distillation)
-        XCTAssertEqual(small?.teacher, "big")
+        #expect(small?.type == .distillation)
+        #expect(small?.teacher == "big")
         // Without targets the others keep training while it pays off, at the threshold's priority.
         for m in ["big", "other"] {
             let task = plan.first { $0.model == m }
-            XCTAssertEqual(task?.type, .training)
-            XCTAssertEqual(task?.priority ?? 0, 0.1, accuracy: 1e-9)
-            XCTAssertTrue(task?.triggers.contains("no_target") == true)
+            #expect(task?.type == .training)
+            #expect(abs((task?.priority ?? 0) - 0.1) <= 1e-9)
+            #expect(task?.triggers.contains("no_target") == true)
         }
     }
 
-    func testModelsWithoutTargetsStopAtAPlateauAndSayWhy() {
+    @Test func modelsWithoutTargetsStopAtAPlateauAndSayWhy() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         let flat = assessment("flat", r2: 0.8, targets: [:], gains: [0.01, 0.02])
-        XCTAssertTrue(planner.plan([flat]).isEmpty)
+        #expect(planner.plan([flat]).isEmpty)
         let idle = planner.explain([flat], planned: [], disabled: [])
-        XCTAssertEqual(idle.map(\.model), ["flat"])
-        XCTAssertTrue(idle[0].why.contains("no target for r2") && idle[0].why.contains("0.010, 0.020"), idle[0].why)
-        XCTAssertTrue(idle[0].change.contains("nimp task add flat"), idle[0].change)
+        #expect(idle.map(\.model) == ["flat"])
+        #expect(idle[0].why.contains("no target for r2") && idle[0].why.contains("0.010, 0.020"), "\(idle[0].why)")
+        #expect(idle[0].change.contains("nimp task add flat"), "\(idle[0].change)")
         let met = planner.explain([assessment("met", r2: 0.995)], planned: [], disabled: ["genetic_architecture_search false"])
-        XCTAssertTrue(met[0].why.hasPrefix("targets met: r2 0.995 against 0.99"), met[0].why)
-        XCTAssertTrue(met[0].why.contains("switched off: genetic_architecture_search false"))
+        #expect(met[0].why.hasPrefix("targets met: r2 0.995 against 0.99"), "\(met[0].why)")
+        #expect(met[0].why.contains("switched off: genetic_architecture_search false"))
     }
 
-    func testEveryKindIsOneEntryInOneList() {
-        XCTAssertEqual(ImprovementKinds.types.map(\.rawValue), ["training", "optimization", "architecture", "distillation"])
+    @Test func everyKindIsOneEntryInOneList() {
+        #expect(ImprovementKinds.types.map(\.rawValue) == ["training", "optimization", "architecture", "distillation"])
         var config = RegistryConfig()
         config.geneticArchitectureSearch = false
         var planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         planner.configure(config)
-        XCTAssertEqual(planner.kinds.map(\.type), [.training, .optimization, .distillation])
+        #expect(planner.kinds.map(\.type) == [.training, .optimization, .distillation])
         // Switched off, a plateau no longer hands the model to architecture search.
-        XCTAssertEqual(planner.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])]).first?.type, .training)
+        #expect(planner.plan([assessment("a", r2: 0.9, gains: [0.01, 0.02])]).first?.type == .training)
     }
 
-    func testPriorityOrderAndConcurrencyCut() {
+    @Test func priorityOrderAndConcurrencyCut() {
         var stressed = SignalState()
         stressed.levels.cortisol = 1
         let models = (0..<5).map { assessment("m\($0)", r2: 0.5 + 0.09 * Double($0)) }
         let plan = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3).plan(models)
-        XCTAssertEqual(plan.map(\.model), ["m0", "m1", "m2"])
-        XCTAssertEqual(Planner(signals: stressed, environment: calm, threshold: 0.1, maxTasks: 3).plan(models).count, 2)
+        #expect(plan.map(\.model) == ["m0", "m1", "m2"])
+        #expect(Planner(signals: stressed, environment: calm, threshold: 0.1, maxTasks: 3).plan(models).count == 2)
     }
 
-    func testDopamineRaisesTypesThatPaidOff() {
+    @Test func dopamineRaisesTypesThatPaidOff() {
         var s = SignalState()
         s.levels.dopamine = 1
         s.reward["training"] = 1
         let p = Planner(signals: s, environment: calm, threshold: 0.1, maxTasks: 3).plan([assessment("a", r2: 0.9)])
-        XCTAssertEqual(p[0].priority, 0.9 * 2, accuracy: 1e-9)
+        #expect(abs(p[0].priority - 0.9 * 2) <= 1e-9)
     }
 
-    func testGainIsRelativeErrorReduction() {
-        XCTAssertEqual(MetricKind.relativeGain("r2", old: 0.9, new: 0.95), 0.5, accuracy: 1e-9)
-        XCTAssertEqual(MetricKind.relativeGain("rmse", old: 0.2, new: 0.3), -0.5, accuracy: 1e-9)
-        XCTAssertEqual(MetricKind.relativeGain("latency_p50_us", old: 4, new: 1), 0.75, accuracy: 1e-9)
+    @Test func gainIsRelativeErrorReduction() {
+        #expect(abs(MetricKind.relativeGain("r2", old: 0.9, new: 0.95) - 0.5) <= 1e-9)
+        #expect(abs(MetricKind.relativeGain("rmse", old: 0.2, new: 0.3) - (-0.5)) <= 1e-9)
+        #expect(abs(MetricKind.relativeGain("latency_p50_us", old: 4, new: 1) - 0.75) <= 1e-9)
     }
 }
 
 extension PlannerTests {
-    func testRepeatedRejectionsBackOff() {
+    @Test func repeatedRejectionsBackOff() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         var a = assessment("a", r2: 0.9)
         a.recentRejections = [.training: 2]
         let plan = planner.plan([a])
-        XCTAssertEqual(plan[0].priority, 0.9 * 0.25, accuracy: 1e-9)
-        XCTAssertTrue(plan[0].reasons.joined().contains("the last 2 training candidate(s)"))
+        #expect(abs(plan[0].priority - 0.9 * 0.25) <= 1e-9)
+        #expect(plan[0].reasons.joined().contains("the last 2 training candidate(s)"))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import NimpCore
-import XCTest
+import Testing
 
 @testable import NimpIO
 
@@ -61,17 +61,17 @@ extension ModelArchiveTests {
     /// `valid.nimp` is the archive of `ArchiveTestModels.regression()`; a change in its
     /// bytes is a change of the file format. Re-record with NIMP_RECORD_FIXTURES=1, then
     /// run `python3 fixtures/archives/make_broken.py`.
-    func testValidFixtureIsUpToDate() throws {
+    @Test func validFixtureIsUpToDate() throws {
         let data = try ArchiveTestModels.archive(ArchiveTestModels.regression()).encode()
         let url = ArchiveFixtures.directory.appendingPathComponent("valid.nimp")
         if ProcessInfo.processInfo.environment["NIMP_RECORD_FIXTURES"] == "1" {
             try data.write(to: url)
         }
-        XCTAssertEqual(try Data(contentsOf: url), data, "valid.nimp differs: re-record it (see this test's comment)")
-        XCTAssertEqual(try ModelArchive.read(path: url.path).model, ArchiveTestModels.regression())
+        #expect(try Data(contentsOf: url) == data, "valid.nimp differs: re-record it (see this test's comment)")
+        #expect(try ModelArchive.read(path: url.path).model == ArchiveTestModels.regression())
     }
 
-    func testEveryBrokenFixtureIsExit65WithItsMessage() throws {
+    @Test func everyBrokenFixtureIsExit65WithItsMessage() throws {
         for (name, message) in ArchiveFixtures.expected.sorted(by: { $0.key < $1.key }) {
             let path = ArchiveFixtures.directory.appendingPathComponent(name + ".nimp").path
             ArchiveTestSupport.assertDataError(try ModelArchive.read(path: path), contains: path + ": ")
@@ -82,19 +82,19 @@ extension ModelArchiveTests {
         }
     }
 
-    func testEveryFixtureOnDiskIsCheckedAndSmall() throws {
+    @Test func everyFixtureOnDiskIsCheckedAndSmall() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: ArchiveFixtures.directory.path)
             .filter { $0.hasSuffix(".nimp") }.map { String($0.dropLast(5)) }
-        XCTAssertEqual(Set(names), Set(ArchiveFixtures.expected.keys).union(["valid"]), "run make_broken.py, or add the new fixture here")
+        #expect(Set(names) == Set(ArchiveFixtures.expected.keys).union(["valid"]), "run make_broken.py, or add the new fixture here")
         for name in names {
             let size = try Data(contentsOf: ArchiveFixtures.directory.appendingPathComponent(name + ".nimp")).count
-            XCTAssertLessThan(size, ArchiveFixtures.maxFixtureBytes, name)
+            #expect(size < ArchiveFixtures.maxFixtureBytes, "\(name)")
         }
     }
 
     /// The README in fixtures/archives documents every fixture.
-    func testFixtureReadmeListsEveryFixture() throws {
+    @Test func fixtureReadmeListsEveryFixture() throws {
         let readme = try String(contentsOf: ArchiveFixtures.directory.appendingPathComponent("README.md"), encoding: .utf8)
-        for name in ArchiveFixtures.expected.keys { XCTAssertTrue(readme.contains("`\(name).nimp`"), name) }
+        for name in ArchiveFixtures.expected.keys { #expect(readme.contains("`\(name).nimp`"), "\(name)") }
     }
 }

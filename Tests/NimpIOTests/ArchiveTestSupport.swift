@@ -1,7 +1,8 @@
 import Foundation
 import NimpCore
 import NimpIO
-import XCTest
+import NimpTestSupport
+import Testing
 
 /// Helpers shared by the archive tests (namespaced so other test files cannot clash).
 enum ArchiveTestSupport {
@@ -11,55 +12,32 @@ enum ArchiveTestSupport {
 
     /// Asserts that `expression` throws a NimpError with exit 65 whose message contains `expected`.
     static func assertDataError<T>(_ expression: @autoclosure () throws -> T, contains expected: String,
-                                   file: StaticString = #filePath, line: UInt = #line) {
+                                   sourceLocation: SourceLocation = #_sourceLocation) {
         do {
             _ = try expression()
-            XCTFail("expected a data error containing \(String(reflecting: expected))", file: file, line: line)
+            Issue.record("expected a data error containing \(String(reflecting: expected))", sourceLocation: sourceLocation)
         } catch let error as NimpError {
-            XCTAssertEqual(error.status, .dataError, error.description, file: file, line: line)
-            XCTAssertTrue(error.description.contains(expected),
-                          "\(String(reflecting: error.description)) does not contain \(String(reflecting: expected))",
-                          file: file, line: line)
+            #expect(error.status == .dataError, "\(error.description)", sourceLocation: sourceLocation)
+            #expect(error.description.contains(expected), "\(String(reflecting: error.description)) does not contain \(String(reflecting: expected))", sourceLocation: sourceLocation)
         } catch {
-            XCTFail("expected a NimpError, got \(error)", file: file, line: line)
+            Issue.record("expected a NimpError, got \(error)", sourceLocation: sourceLocation)
         }
     }
 
-    /// One directory per test process, removed when the process exits.
-    static let processDirectory: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-archive-tests-\(getpid())").path
-        atexit { try? FileManager.default.removeItem(atPath: ArchiveTestSupport.processDirectory) }
-        return dir
-    }()
-
-    /// A fresh temporary directory (inside processDirectory).
-    static func temporaryDirectory() throws -> String {
-        let dir = processDirectory + "/" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
-    /// Writes `data` to a file in a fresh temporary directory and returns its path.
-    static func temporaryFile(_ data: Data, name: String = "archive.nimp") throws -> String {
-        let path = try temporaryDirectory() + "/" + name
+    /// Writes `data` to `name` in a fresh subdirectory of `scratch`; its path.
+    static func temporaryFile(_ data: Data, name: String = "archive.nimp", in scratch: TemporaryDirectory) throws -> String {
+        let path = try scratch.subdirectory() + "/" + name
         try data.write(to: URL(fileURLWithPath: path))
         return path
     }
 
     /// Runs a program and returns its stdout; throws when it exits non-zero.
     static func run(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NimpError(.failure, "\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        let result = runProcess(program, arguments)
+        guard result.status == 0 else {
+            throw NimpError(.failure, "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return result.stdout
     }
 }
 

@@ -1,16 +1,16 @@
 import Foundation
 import NimpCore
-import XCTest
+import Testing
 
 @testable import NimpIO
 
-final class CSVTests: XCTestCase {
+@Suite struct CSVTests {
     func read(_ text: String, target: [String] = ["y"], task: Task? = nil) throws -> Dataset {
         try CSVReader.read(data: Data(text.utf8), name: "t.csv", target: target, task: task)
     }
 
     /// fixtures/broken/csv_*: exit status and the place each message names.
-    static let expectations: [(file: String, target: [String], status: ExitStatus, fragments: [String])] = [
+    static let expectations: [(file: String, target: [String], status: NimpCore.ExitStatus, fragments: [String])] = [
         ("csv_empty.csv", ["y"], .dataError, ["file is empty", "header"]),
         ("csv_header_only.csv", ["y"], .dataError, ["only a header line"]),
         ("csv_ragged.csv", ["y"], .dataError, ["line 3", "4 fields, expected 3"]),
@@ -26,83 +26,83 @@ final class CSVTests: XCTestCase {
         ("csv_stray_word_in_target.csv", ["y"], .dataError, ["line 4, column 3 (\"y\")", "\"oops\" is not a number"]),
     ]
 
-    func testBrokenFixtures() {
+    @Test func brokenFixtures() {
         for (file, target, status, fragments) in Self.expectations {
             let path = FormatFixtures.path("broken/" + file)
             assertNimpError(status, [path + ": "] + fragments) { try DatasetIO.load(path: path, target: target) }
         }
     }
 
-    func testCorpusIsComplete() throws {
+    @Test func corpusIsComplete() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: FormatFixtures.path("broken"))
         let listed = Set(Self.expectations.map(\.file) + ["csv_bom_crlf.csv"])
         for name in names where name.hasPrefix("csv_") {
-            XCTAssertTrue(listed.contains(name), "\(name) has no expectation")
+            #expect(listed.contains(name), "\(name) has no expectation")
         }
     }
 
     /// A BOM is stripped, CRLF accepted, quoted fields keep commas, quotes and line breaks.
-    func testBOMCRLFAndQuotesAreAccepted() throws {
+    @Test func bomCRLFAndQuotesAreAccepted() throws {
         let d = try DatasetIO.load(path: FormatFixtures.path("broken/csv_bom_crlf.csv"), target: ["label"])
-        XCTAssertEqual(d.featureNames, ["a", "b"])
-        XCTAssertEqual(d.task, .classification)
-        XCTAssertEqual(d.targetNames, ["cat, black", "dog", "say \"hi\"\r\nthere"])
-        XCTAssertEqual(d.x.data, [1, 2, 3, 4, 5, 6])
-        XCTAssertEqual(d.y, .classes([0, 1, 2]))
+        #expect(d.featureNames == ["a", "b"])
+        #expect(d.task == .classification)
+        #expect(d.targetNames == ["cat, black", "dog", "say \"hi\"\r\nthere"])
+        #expect(d.x.data == [1, 2, 3, 4, 5, 6])
+        #expect(d.y == .classes([0, 1, 2]))
     }
 
-    func testRegressionWithSeveralTargetsAndSpaces() throws {
+    @Test func regressionWithSeveralTargetsAndSpaces() throws {
         let d = try read("a, y, b, z\n1, 2, 3, 4\n5,6,7,8", target: ["z", "y"])
-        XCTAssertEqual(d.featureNames, ["a", "b"])
-        XCTAssertEqual(d.targetNames, ["z", "y"])
-        XCTAssertEqual(d.x.data, [1, 3, 5, 7])
-        XCTAssertEqual(d.y, .values(Matrix(rows: 2, cols: 2, data: [4, 2, 8, 6])))
+        #expect(d.featureNames == ["a", "b"])
+        #expect(d.targetNames == ["z", "y"])
+        #expect(d.x.data == [1, 3, 5, 7])
+        #expect(d.y == .values(Matrix(rows: 2, cols: 2, data: [4, 2, 8, 6])))
     }
 
-    func testNumericClassesSortNumerically() throws {
+    @Test func numericClassesSortNumerically() throws {
         let d = try read("a,y\n1,10\n2,2\n3,1.0\n4,2\n", task: .classification)
-        XCTAssertEqual(d.targetNames, ["1", "2", "10"])
-        XCTAssertEqual(d.y, .classes([2, 1, 0, 1]))
+        #expect(d.targetNames == ["1", "2", "10"])
+        #expect(d.y == .classes([2, 1, 0, 1]))
     }
 
-    func testTextClassesSortByBytes() throws {
+    @Test func textClassesSortByBytes() throws {
         let d = try read("a,y\n1,zebra\n2,Ant\n3,ant\n")
-        XCTAssertEqual(d.targetNames, ["Ant", "ant", "zebra"])
-        XCTAssertEqual(d.y, .classes([2, 0, 1]))
+        #expect(d.targetNames == ["Ant", "ant", "zebra"])
+        #expect(d.y == .classes([2, 0, 1]))
     }
 
-    func testBlankLinesAndMissingFinalNewline() throws {
+    @Test func blankLinesAndMissingFinalNewline() throws {
         let d = try read("a,y\n\n1,2\r\n\r\n3,4")
-        XCTAssertEqual(d.x.data, [1, 3])
+        #expect(d.x.data == [1, 3])
     }
 
-    func testTrailingCommaIsAnEmptyCell() {
+    @Test func trailingCommaIsAnEmptyCell() {
         assertNimpError(.dataError, ["line 2", "3 fields, expected 2"]) { try read("a,y\n1,2,\n") }
     }
 
-    func testClassificationTakesOneTarget() {
+    @Test func classificationTakesOneTarget() {
         assertNimpError(.usage, ["one target column"]) { try read("a,y,z\n1,b,c\n", target: ["y", "z"], task: .classification) }
     }
 
-    func testRegressionRejectsLabels() {
+    @Test func regressionRejectsLabels() {
         assertNimpError(.dataError, ["line 2, column 2 (\"y\")", "\"cat\" is not a number"]) { try read("a,y\n1,cat\n", task: .regression) }
     }
 
-    func testTargetIsRequired() {
+    @Test func targetIsRequired() {
         assertNimpError(.usage, ["t.csv", "target column"]) { try read("a,y\n1,2\n", target: []) }
         // The library names the parameter; the command line adds its flag.
         do {
             _ = try read("a,y\n1,2\n", target: [])
         } catch let error as NimpError {
-            XCTAssertEqual(error.parameters, [.targetColumn])
-            XCTAssertFalse(error.description.contains("--"), error.description)
+            #expect(error.parameters == [.targetColumn])
+            #expect(!error.description.contains("--"), "\(error.description)")
         } catch {
-            XCTFail("\(error)")
+            Issue.record("\(error)")
         }
     }
 
     /// 10 million columns on one line: stopped at the column cap, without allocating for them all.
-    func testTenMillionColumnLineIsCapped() {
+    @Test func tenMillionColumnLineIsCapped() {
         var bytes = [UInt8](repeating: UInt8(ascii: ","), count: 10_000_000)
         bytes += Array("\n1\n".utf8)
         assertNimpError(.dataError, ["line 1", "more than 100000 columns"]) {
@@ -115,13 +115,13 @@ final class CSVTests: XCTestCase {
         }
     }
 
-    func testHugeCellIsNotANumber() {
+    @Test func hugeCellIsNotANumber() {
         let cell = String(repeating: "9", count: 1_000_000)
         assertNimpError(.dataError, ["line 2, column 1 (\"a\")", "outside the Float32 range"]) { try read("a,y\n\(cell),1\n") }
     }
 
     /// Round trip at scale; speed is measured by the benchmark suite, not here.
-    func testLoads100kRows() throws {
+    @Test func loads100kRows() throws {
         let d = DatasetIOTests.regression(rows: 100_000, features: 10)
         let data = DatasetIO.encode(d, format: .csv)
         let start = Date()
@@ -133,7 +133,7 @@ final class CSVTests: XCTestCase {
 }
 
 extension CSVTests {
-    func testMutatedInputsNeverCrash() {
+    @Test func mutatedInputsNeverCrash() {
         var mutator = Mutator(seed: 0xC5F)
         let seeds = [DatasetIO.encode(DatasetIOTests.classification(), format: .csv),
                      DatasetIO.encode(DatasetIOTests.regression(rows: 4, features: 3), format: .csv),
@@ -145,23 +145,23 @@ extension CSVTests {
                 }
             }
         }
-        XCTAssertEqual(result.rejected, 0, "every failure above is caught per target")
-        XCTAssertGreaterThan(result.accepted, 0)
+        #expect(result.rejected == 0, "every failure above is caught per target")
+        #expect(result.accepted > 0)
     }
 }
 
 extension CSVTests {
-    func testSemicolonSeparatedFileGetsAHint() {
+    @Test func semicolonSeparatedFileGetsAHint() {
         do {
             _ = try read("a;b;y\n1;2;3\n")
-            XCTFail("accepted")
+            Issue.record("accepted")
         } catch let e as NimpError {
-            XCTAssertEqual(e.status, .dataError)
-            XCTAssertTrue(e.description.contains("one column holding \";\""), e.description)
-        } catch { XCTFail("\(error)") }
+            #expect(e.status == .dataError)
+            #expect(e.description.contains("one column holding \";\""), "\(e.description)")
+        } catch { Issue.record("\(error)") }
     }
 
-    func testTargetAloneIsNotADataset() {
+    @Test func targetAloneIsNotADataset() {
         assertNimpError(.dataError, ["line 1", "no feature columns besides the target y"]) { try read("y\n1\n2\n") }
     }
 }

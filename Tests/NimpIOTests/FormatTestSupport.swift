@@ -1,6 +1,6 @@
 import Foundation
 import NimpCore
-import XCTest
+import Testing
 
 /// Shared helpers for the file-format tests (safetensors, SHA-256, datasets).
 enum FormatFixtures {
@@ -8,29 +8,21 @@ enum FormatFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func path(_ relative: String) -> String { root.appendingPathComponent("fixtures/" + relative).path }
-
-    /// A fresh temporary directory, removed when the test ends.
-    static func temporaryDirectory(_ test: XCTestCase) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-formats-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
 }
 
 /// Asserts that `body` throws a NimpError with `status` whose message contains every one of `fragments`.
-func assertNimpError<T>(_ status: ExitStatus, _ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
+func assertNimpError<T>(_ status: NimpCore.ExitStatus, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
                         _ body: () throws -> T) {
     do {
         _ = try body()
-        XCTFail("expected exit \(status.rawValue) with \(fragments), but nothing was thrown", file: file, line: line)
+        Issue.record("expected exit \(status.rawValue) with \(fragments), but nothing was thrown", sourceLocation: sourceLocation)
     } catch let error as NimpError {
-        XCTAssertEqual(error.status, status, "wrong status for: \(error.message)", file: file, line: line)
+        #expect(error.status == status, "wrong status for: \(error.message)", sourceLocation: sourceLocation)
         for fragment in fragments where !error.message.contains(fragment) {
-            XCTFail("message \(String(reflecting: error.message)) lacks \(String(reflecting: fragment))", file: file, line: line)
+            Issue.record("message \(String(reflecting: error.message)) lacks \(String(reflecting: fragment))", sourceLocation: sourceLocation)
         }
     } catch {
-        XCTFail("expected a NimpError, got \(error)", file: file, line: line)
+        Issue.record("expected a NimpError, got \(error)", sourceLocation: sourceLocation)
     }
 }
 
@@ -69,7 +61,7 @@ struct Mutator {
 
     /// Feeds `count` mutations of each seed input to `read`; anything but success or a
     /// NimpError fails the test (a crash ends it).
-    mutating func check(_ seeds: [Data], alphabet: String, count: Int, file: StaticString = #filePath, line: UInt = #line,
+    mutating func check(_ seeds: [Data], alphabet: String, count: Int, sourceLocation: SourceLocation = #_sourceLocation,
                         _ read: (Data) throws -> Void) -> (accepted: Int, rejected: Int) {
         var accepted = 0, rejected = 0
         for seed in seeds {
@@ -79,10 +71,10 @@ struct Mutator {
                     try read(input)
                     accepted += 1
                 } catch let error as NimpError {
-                    XCTAssertTrue([ExitStatus.dataError, .usage].contains(error.status), error.message, file: file, line: line)
+                    #expect([NimpCore.ExitStatus.dataError, .usage].contains(error.status), "\(error.message)", sourceLocation: sourceLocation)
                     rejected += 1
                 } catch {
-                    XCTFail("not a NimpError: \(error) for input \(Array(input))", file: file, line: line)
+                    Issue.record("not a NimpError: \(error) for input \(Array(input))", sourceLocation: sourceLocation)
                 }
             }
         }

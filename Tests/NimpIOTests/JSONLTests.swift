@@ -1,10 +1,10 @@
 import Foundation
 import NimpCore
-import XCTest
+import Testing
 
 @testable import NimpIO
 
-final class JSONLTests: XCTestCase {
+@Suite struct JSONLTests {
     func read(_ text: String, target: [String] = ["y"], task: Task? = nil) throws -> Dataset {
         try JSONLReader.read(data: Data(text.utf8), name: "t.jsonl", target: target, task: task)
     }
@@ -23,57 +23,57 @@ final class JSONLTests: XCTestCase {
         ("jsonl_syntax_error.jsonl", ["line 2, column 8", "expected ',' or '}'"]),
     ]
 
-    func testBrokenFixtures() {
+    @Test func brokenFixtures() {
         for (file, fragments) in Self.expectations {
             let path = FormatFixtures.path("broken/" + file)
             assertNimpError(.dataError, [path + ": "] + fragments) { try DatasetIO.load(path: path, target: ["y"]) }
         }
     }
 
-    func testCorpusIsComplete() throws {
+    @Test func corpusIsComplete() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: FormatFixtures.path("broken"))
         let listed = Set(Self.expectations.map(\.file))
         for name in names where name.hasPrefix("jsonl_") {
-            XCTAssertTrue(listed.contains(name), "\(name) has no expectation")
+            #expect(listed.contains(name), "\(name) has no expectation")
         }
     }
 
-    func testKeysInAnyOrderAndCRLF() throws {
+    @Test func keysInAnyOrderAndCRLF() throws {
         let d = try read("{\"a\":1,\"b\":2,\"y\":3}\r\n{\"y\":6,\"b\":5,\"a\":4}\r\n\n")
-        XCTAssertEqual(d.featureNames, ["a", "b"])
-        XCTAssertEqual(d.x.data, [1, 2, 4, 5])
-        XCTAssertEqual(d.y, .values(Matrix(rows: 2, cols: 1, data: [3, 6])))
+        #expect(d.featureNames == ["a", "b"])
+        #expect(d.x.data == [1, 2, 4, 5])
+        #expect(d.y == .values(Matrix(rows: 2, cols: 1, data: [3, 6])))
     }
 
-    func testStringTargetsAreClasses() throws {
+    @Test func stringTargetsAreClasses() throws {
         let d = try read("{\"a\":1,\"y\":\"dog\"}\n{\"a\":2,\"y\":\"cat\"}\n{\"a\":3,\"y\":\"dog\"}")
-        XCTAssertEqual(d.targetNames, ["cat", "dog"])
-        XCTAssertEqual(d.y, .classes([1, 0, 1]))
+        #expect(d.targetNames == ["cat", "dog"])
+        #expect(d.y == .classes([1, 0, 1]))
     }
 
-    func testUnicodeEscapesInKeysAndLabels() throws {
+    @Test func unicodeEscapesInKeysAndLabels() throws {
         let d = try read("{\"\\u00e9t\\u00e9\":1,\"y\":\"\\ud83d\\ude00\"}\n")
-        XCTAssertEqual(d.featureNames, ["été"])
-        XCTAssertEqual(d.targetNames, ["😀"])
+        #expect(d.featureNames == ["été"])
+        #expect(d.targetNames == ["😀"])
     }
 
-    func testEmptyFile() {
+    @Test func emptyFile() {
         assertNimpError(.dataError, ["t.jsonl", "file is empty"]) { try read("\n  \n") }
     }
 
-    func testMissingTargetKey() {
+    @Test func missingTargetKey() {
         assertNimpError(.dataError, ["line 1", "no column named \"y\""]) { try read("{\"a\":1}\n") }
     }
 
-    func testHugeNumberIsOutOfRange() {
+    @Test func hugeNumberIsOutOfRange() {
         assertNimpError(.dataError, ["line 1, column 6", "the number 1e999 is beyond the range of a Double"]) { try read("{\"a\":1e999,\"y\":1}\n") }
         assertNimpError(.dataError, ["line 1, key \"a\"", "1e+39 is outside the Float32 range"]) { try read("{\"a\":1e39,\"y\":1}\n") }
     }
 
-    func testNumberArrayLines() throws {
-        XCTAssertEqual(try JSONLReader.parseNumberArrayLine("[1, -2.5e1, 0]", file: "out", line: 1), [1, -25, 0])
-        XCTAssertEqual(try JSONLReader.parseNumberArrayLine(" 0.5 ", file: "out", line: 1), [0.5])
-        XCTAssertEqual(try JSONLReader.parseNumberArrayLine("[]", file: "out", line: 1), [])
+    @Test func numberArrayLines() throws {
+        #expect(try JSONLReader.parseNumberArrayLine("[1, -2.5e1, 0]", file: "out", line: 1) == [1, -25, 0])
+        #expect(try JSONLReader.parseNumberArrayLine(" 0.5 ", file: "out", line: 1) == [0.5])
+        #expect(try JSONLReader.parseNumberArrayLine("[]", file: "out", line: 1) == [])
         assertNimpError(.dataError, ["teacher stdout: line 7, element 2", "expected a number, found the string \"x\""]) {
             try JSONLReader.parseNumberArrayLine("[1,\"x\"]", file: "teacher stdout", line: 7)
         }
@@ -88,7 +88,7 @@ final class JSONLTests: XCTestCase {
     }
 
     /// Round trip at scale; speed is measured by the benchmark suite, not here.
-    func testLoads100kRows() throws {
+    @Test func loads100kRows() throws {
         let d = DatasetIOTests.regression(rows: 100_000, features: 10)
         let data = DatasetIO.encode(d, format: .jsonl)
         let start = Date()
@@ -100,7 +100,7 @@ final class JSONLTests: XCTestCase {
 }
 
 extension JSONLTests {
-    func testMutatedInputsNeverCrash() {
+    @Test func mutatedInputsNeverCrash() {
         var mutator = Mutator(seed: 0x150)
         let seeds = [DatasetIO.encode(DatasetIOTests.classification(), format: .jsonl),
                      DatasetIO.encode(DatasetIOTests.regression(rows: 4, features: 3), format: .jsonl),
@@ -111,6 +111,6 @@ extension JSONLTests {
             }
             _ = try? JSONLReader.parseNumberArrayLine(String(decoding: data, as: UTF8.self), file: "m", line: 1)
         }
-        XCTAssertEqual(result.rejected, 0)
+        #expect(result.rejected == 0)
     }
 }

@@ -1,77 +1,90 @@
 import Foundation
 import NimpCore
-import XCTest
+import NimpTestSupport
+import Testing
 
 @testable import NimpIO
 
 /// Safetensors datasets read in place from the mapped file.
-final class MappedDatasetTests: XCTestCase {
-    func testSafetensorsFileIsReadInPlace() throws {
+@Suite struct MappedDatasetTests {
+    let scratch: TemporaryDirectory
+
+    init() throws {
+        scratch = try TemporaryDirectory("io-tests")
+    }
+
+    @Test func safetensorsFileIsReadInPlace() throws {
         for d in [DatasetIOTests.regression(rows: 300, features: 7, outputs: 2), DatasetIOTests.classification()] {
-            let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+            let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors", in: scratch)
             let back = try DatasetIO.load(path: path)
-            XCTAssertTrue(back.x.isMapped, "x is read in place")
-            if case .values(let y) = back.y { XCTAssertTrue(y.isMapped, "a regression's y is read in place") }
-            XCTAssertEqual(back.x, d.x)
-            XCTAssertEqual(back.y, d.y)
-            XCTAssertEqual(back.x.data, d.x.data)
-            XCTAssertEqual(back.x.row(3), d.x.row(3))
-            XCTAssertEqual(back.x.rows([4, 1, 4]), d.x.rows([4, 1, 4]))
-            XCTAssertEqual(back.x[2, 1], d.x[2, 1])
+            #expect(back.x.isMapped, "x is read in place")
+            if case .values(let y) = back.y { #expect(y.isMapped, "a regression's y is read in place") }
+            #expect(back.x == d.x)
+            #expect(back.y == d.y)
+            #expect(back.x.data == d.x.data)
+            #expect(back.x.row(3) == d.x.row(3))
+            #expect(back.x.rows([4, 1, 4]) == d.x.rows([4, 1, 4]))
+            #expect(back.x[2, 1] == d.x[2, 1])
         }
     }
 
-    func testWritingAMappedMatrixCopiesIt() throws {
+    @Test func writingAMappedMatrixCopiesIt() throws {
         let d = DatasetIOTests.regression(rows: 50, features: 3)
-        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors", in: scratch)
         let loaded = try DatasetIO.load(path: path)
         var x = loaded.x
         x[0, 0] = 12345
-        XCTAssertFalse(x.isMapped)
-        XCTAssertEqual(x[0, 0], 12345)
-        XCTAssertEqual(loaded.x[0, 0], d.x[0, 0], "the file's values are untouched")
-        XCTAssertEqual(try DatasetIO.load(path: path).x, d.x)
-        XCTAssertNotEqual(x, loaded.x)
+        #expect(!x.isMapped)
+        #expect(x[0, 0] == 12345)
+        #expect(loaded.x[0, 0] == d.x[0, 0], "the file's values are untouched")
+        #expect(try DatasetIO.load(path: path).x == d.x)
+        #expect(x != loaded.x)
     }
 
-    func testReleasingPagesKeepsTheValues() throws {
+    @Test func releasingPagesKeepsTheValues() throws {
         let d = DatasetIOTests.regression(rows: 20_000, features: 10)
-        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors", in: scratch)
         let loaded = try DatasetIO.load(path: path)
         loaded.x.releaseResident(rows: 0..<loaded.x.rows)
-        XCTAssertEqual(loaded.x, d.x)
+        #expect(loaded.x == d.x)
     }
 
-    func testTrainingOnAMappedDatasetMatchesInMemory() throws {
+    @Test func trainingOnAMappedDatasetMatchesInMemory() throws {
         var d = DatasetIOTests.regression(rows: 500, features: 4)
         d.y = .values(Matrix(rows: 500, cols: 1, data: (0..<500).map { Float($0 % 7) / 7 }))
-        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors", in: scratch)
         let mapped = try DatasetIO.load(path: path)
         var rng = RNG(seed: 3)
         let model = Model.initialized(task: .regression, inputs: 4, hidden: [8], outputs: 1, activation: .tanh,
                                       normalizer: fitNormalizer(mapped.x), featureNames: d.featureNames, targetNames: ["y"], rng: &rng)
-        XCTAssertEqual(fitNormalizer(mapped.x), fitNormalizer(d.x))
+        #expect(fitNormalizer(mapped.x) == fitNormalizer(d.x))
         let config = TrainConfig(epochs: 3, batchSize: 32, seed: 5)
-        guard case .values(let ym) = mapped.y, case .values(let y) = d.y else { return XCTFail("regression") }
+        guard case .values(let ym) = mapped.y, case .values(let y) = d.y else { Issue.record("regression"); return }
         let a = try Trainer(config: config).fit(model, x: mapped.x, targets: .values(ym), validation: (mapped.x, .values(ym))) { _ in }
         let b = try Trainer(config: config).fit(model, x: d.x, targets: .values(y), validation: (d.x, .values(y))) { _ in }
-        XCTAssertEqual(a.model, b.model)
-        XCTAssertEqual(evaluateQuality(a.model, on: mapped), evaluateQuality(b.model, on: d))
+        #expect(a.model == b.model)
+        #expect(evaluateQuality(a.model, on: mapped) == evaluateQuality(b.model, on: d))
     }
 
-    func testNonFiniteValuesInAMappedFileAreReported() throws {
+    @Test func nonFiniteValuesInAMappedFileAreReported() throws {
         var d = DatasetIOTests.regression(rows: 100_000, features: 2)
         d.x[70_001, 1] = .nan
-        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
-        XCTAssertThrowsError(try DatasetIO.load(path: path)) {
-            XCTAssertTrue("\($0)".contains("sample 70001, column 1"), "\($0)")
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors", in: scratch)
+        if let error = #expect(throws: (any Error).self, performing: { try DatasetIO.load(path: path) }) {
+            #expect("\(error)".contains("sample 70001, column 1"), "\(error)")
         }
     }
 }
 
 /// Data above `TrainConfig.windowedAboveBytes` trains with the windowed shuffle.
-final class WindowedTrainingTests: XCTestCase {
-    func testWindowedShuffleTrainsAMappedDataset() throws {
+@Suite struct WindowedTrainingTests {
+    let scratch: TemporaryDirectory
+
+    init() throws {
+        scratch = try TemporaryDirectory("io-tests")
+    }
+
+    @Test func windowedShuffleTrainsAMappedDataset() throws {
         var rng = RNG(seed: 8)
         let n = 4000
         var x = Matrix(rows: n, cols: 2), y = Matrix(rows: n, cols: 1)
@@ -81,9 +94,9 @@ final class WindowedTrainingTests: XCTestCase {
             y[r, 0] = sin(x[r, 0]) + 0.5 * x[r, 1]
         }
         let d = Dataset(x: x, y: .values(y), targetNames: ["y"])
-        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors")
+        let path = try ArchiveTestSupport.temporaryFile(DatasetIO.encode(d, format: .safetensors), name: "d.safetensors", in: scratch)
         let mapped = try DatasetIO.load(path: path)
-        guard case .values(let ym) = mapped.y else { return XCTFail("regression") }
+        guard case .values(let ym) = mapped.y else { Issue.record("regression"); return }
         var m = Model.initialized(task: .regression, inputs: 2, hidden: [16, 16], outputs: 1, activation: .tanh,
                                   normalizer: fitNormalizer(mapped.x), featureNames: ["a", "b"], targetNames: ["y"], rng: &rng)
         m.initializeOutputs(for: mapped.y)
@@ -95,11 +108,11 @@ final class WindowedTrainingTests: XCTestCase {
         full.windowedAboveBytes = .max
         let windowed = try Trainer(config: config).fit(m, x: mapped.x, targets: .values(ym), validation: nil) { _ in }
         let whole = try Trainer(config: full).fit(m, x: mapped.x, targets: .values(ym), validation: nil) { _ in }
-        XCTAssertNotEqual(windowed.model, whole.model, "a different order")
-        XCTAssertEqual(windowed.epochs.count, 30)
+        #expect(windowed.model != whole.model, "a different order")
+        #expect(windowed.epochs.count == 30)
         let qw = evaluateQuality(windowed.model, on: mapped), qf = evaluateQuality(whole.model, on: mapped)
-        XCTAssertGreaterThan(qw.r2!, 0.98)
-        XCTAssertGreaterThan(qf.r2!, 0.98)
-        XCTAssertEqual(mapped.x, d.x, "the file's values are unchanged after releases")
+        #expect(qw.r2! > 0.98)
+        #expect(qf.r2! > 0.98)
+        #expect(mapped.x == d.x, "the file's values are unchanged after releases")
     }
 }

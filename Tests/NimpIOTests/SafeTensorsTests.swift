@@ -1,10 +1,17 @@
 import Foundation
 import NimpCore
-import XCTest
+import NimpTestSupport
+import Testing
 
 @testable import NimpIO
 
-final class SafeTensorsTests: XCTestCase {
+@Suite struct SafeTensorsTests {
+    let scratch: TemporaryDirectory
+
+    init() throws {
+        scratch = try TemporaryDirectory("io-tests")
+    }
+
     func sample() -> SafeTensorsWriter {
         var w = SafeTensorsWriter()
         w.metadata = ["task": "regression", "note": "quote \" and \\ and é"]
@@ -16,72 +23,72 @@ final class SafeTensorsTests: XCTestCase {
         return w
     }
 
-    func testRoundTrip() throws {
+    @Test func roundTrip() throws {
         let file = try SafeTensorsFile(data: sample().encode(), name: "mem")
-        XCTAssertEqual(file.metadata, ["task": "regression", "note": "quote \" and \\ and é"])
-        XCTAssertEqual(try file.floats("layers.0.weight"), [1, -2.5, 3, 0.1, .greatestFiniteMagnitude, -0.0])
-        XCTAssertEqual(file.info("layers.0.weight")?.shape, [2, 3])
-        XCTAssertEqual(file.info("layers.0.bias")?.dtype, .F16)
+        #expect(file.metadata == ["task": "regression", "note": "quote \" and \\ and é"])
+        #expect(try file.floats("layers.0.weight") == [1, -2.5, 3, 0.1, .greatestFiniteMagnitude, -0.0])
+        #expect(file.info("layers.0.weight")?.shape == [2, 3])
+        #expect(file.info("layers.0.bias")?.dtype == .F16)
         // F16: 1e-7 rounds to the subnormal 2^-24 × 2 (nearest of 5.96e-8 steps).
-        XCTAssertEqual(try file.floats("layers.0.bias"), [0.5, -65504, Half.float(Half.bits(1e-7))])
-        XCTAssertEqual(try file.int8("q"), [-128, 0, 127])
-        XCTAssertEqual(try file.int64("ids"), [0, -1, Int64.max])
-        XCTAssertEqual(file.info("empty")?.byteRange.count, 0)
-        XCTAssertEqual(try file.floats("empty"), [])
-        XCTAssertEqual(file.rawBytes("q"), Data([0x80, 0x00, 0x7F]))
-        XCTAssertNil(file.info("missing"))
+        #expect(try file.floats("layers.0.bias") == [0.5, -65504, Half.float(Half.bits(1e-7))])
+        #expect(try file.int8("q") == [-128, 0, 127])
+        #expect(try file.int64("ids") == [0, -1, Int64.max])
+        #expect(file.info("empty")?.byteRange.count == 0)
+        #expect(try file.floats("empty") == [])
+        #expect(file.rawBytes("q") == Data([0x80, 0x00, 0x7F]))
+        #expect(file.info("missing") == nil)
     }
 
-    func testEncodingIsDeterministicAndAligned() throws {
+    @Test func encodingIsDeterministicAndAligned() throws {
         let a = sample().encode()
-        XCTAssertEqual(a, sample().encode())
+        #expect(a == sample().encode())
         let headerLength = a.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        XCTAssertEqual(headerLength % 8, 0)
+        #expect(headerLength % 8 == 0)
         let header = String(decoding: a[8..<(8 + headerLength)], as: UTF8.self)
-        XCTAssertTrue(header.hasPrefix("{\"__metadata__\":{\"note\":"), header)
+        #expect(header.hasPrefix("{\"__metadata__\":{\"note\":"), "\(header)")
         let names = ["empty", "ids", "layers.0.bias", "layers.0.weight", "q"]
         let positions = names.map { header.range(of: "\"\($0)\":")!.lowerBound }
-        XCTAssertEqual(positions, positions.sorted())
+        #expect(positions == positions.sorted())
         // Data in name order: the tensors' offsets follow the same order.
         let file = try SafeTensorsFile(data: a, name: "mem")
-        XCTAssertEqual(file.tensors.filter { !$0.byteRange.isEmpty }.map(\.name), ["ids", "layers.0.bias", "layers.0.weight", "q"])
+        #expect(file.tensors.filter { !$0.byteRange.isEmpty }.map(\.name) == ["ids", "layers.0.bias", "layers.0.weight", "q"])
     }
 
-    func testWrongAccessorsAreDataErrors() throws {
+    @Test func wrongAccessorsAreDataErrors() throws {
         let file = try SafeTensorsFile(data: sample().encode(), name: "w.safetensors")
         assertNimpError(.dataError, ["w.safetensors", "tensor \"q\"", "dtype I8"]) { try file.floats("q") }
         assertNimpError(.dataError, ["tensor \"nope\"", "no such tensor"]) { try file.floats("nope") }
         assertNimpError(.dataError, ["tensor \"ids\"", "expected I8"]) { try file.int8("ids") }
     }
 
-    func testHalfConversionIsExactForEveryHalf() {
+    @Test func halfConversionIsExactForEveryHalf() {
         for bits in UInt16.min...UInt16.max {
             let f = Half.float(bits)
-            if f.isNaN { XCTAssertTrue(Half.float(Half.bits(f)).isNaN); continue }
-            XCTAssertEqual(Half.bits(f), bits, "half bits \(bits)")
+            if f.isNaN { #expect(Half.float(Half.bits(f)).isNaN); continue }
+            #expect(Half.bits(f) == bits, "half bits \(bits)")
         }
     }
 
     #if !(os(macOS) && arch(x86_64))
-    func testHalfRoundingMatchesFloat16() {
+    @Test func halfRoundingMatchesFloat16() {
         var state: UInt32 = 12345
         for _ in 0..<200_000 {
             state = state &* 1_664_525 &+ 1_013_904_223
             let f = Float(bitPattern: state)
             if f.isNaN { continue }
-            XCTAssertEqual(Half.bits(f), Float16(f).bitPattern, "\(f)")
+            #expect(Half.bits(f) == Float16(f).bitPattern, "\(f)")
         }
         for f: Float in [65519, 65520, 1e-8, 2.9802322e-08, 2.9802326e-08, 6.1035156e-05, -0.0] {
-            XCTAssertEqual(Half.bits(f), Float16(f).bitPattern, "\(f)")
+            #expect(Half.bits(f) == Float16(f).bitPattern, "\(f)")
         }
     }
     #endif
 
-    func testBFloat16() {
-        XCTAssertEqual(Half.bfloat16(Half.bfloat16Bits(1.0)), 1.0)
-        XCTAssertEqual(Half.bfloat16Bits(1.00390625), 0x3F80)  // tie → even
-        XCTAssertEqual(Half.bfloat16Bits(1.01171875), 0x3F82)  // tie → even (up)
-        XCTAssertTrue(Half.bfloat16(Half.bfloat16Bits(.nan)).isNaN)
+    @Test func bFloat16() {
+        #expect(Half.bfloat16(Half.bfloat16Bits(1.0)) == 1.0)
+        #expect(Half.bfloat16Bits(1.00390625) == 0x3F80)  // tie → even
+        #expect(Half.bfloat16Bits(1.01171875) == 0x3F82)  // tie → even (up)
+        #expect(Half.bfloat16(Half.bfloat16Bits(.nan)).isNaN)
     }
 }
 
@@ -112,35 +119,35 @@ extension SafeTensorsTests {
         ("st_zip.pt", ["byte 0", "zip archive"]),
     ]
 
-    func testEveryBrokenFileIsExit65NamingThePlace() {
+    @Test func everyBrokenFileIsExit65NamingThePlace() {
         for (file, fragments) in Self.brokenFiles {
             let path = FormatFixtures.path("broken/" + file)
             assertNimpError(.dataError, [path + ": "] + fragments) { try SafeTensorsFile.read(path: path) }
         }
     }
 
-    func testBrokenCorpusIsComplete() throws {
+    @Test func brokenCorpusIsComplete() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: FormatFixtures.path("broken"))
         let listed = Set(Self.brokenFiles.map(\.file))
         for name in names where name.hasPrefix("st_") {
-            XCTAssertTrue(listed.contains(name), "\(name) has no expectation")
+            #expect(listed.contains(name), "\(name) has no expectation")
         }
     }
 
-    func testMissingFileIsExit66() {
+    @Test func missingFileIsExit66() {
         assertNimpError(.noInput, ["/nonexistent/w.safetensors", "no such file"]) { try SafeTensorsFile.read(path: "/nonexistent/w.safetensors") }
     }
 
-    func testDirectoryAndFIFOAreRefusedBeforeReading() throws {
-        let dir = try FormatFixtures.temporaryDirectory(self)
+    @Test func directoryAndFIFOAreRefusedBeforeReading() throws {
+        let dir = try scratch.subdirectory()
         assertNimpError(.noInput, ["is a directory"]) { try SafeTensorsFile.read(path: dir) }
         let fifo = dir + "/pipe"
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        #expect(mkfifo(fifo, 0o600) == 0)
         assertNimpError(.noInput, ["not a regular file"]) { try SafeTensorsFile.read(path: fifo) }
     }
 
     /// Every prefix of a valid file is rejected cleanly (never a crash, never accepted).
-    func testEveryTruncationIsRejected() {
+    @Test func everyTruncationIsRejected() {
         var w = SafeTensorsWriter()
         w.metadata = ["k": "v"]
         w.add("a", floats: [1, 2, 3], shape: [3])
@@ -152,25 +159,25 @@ extension SafeTensorsTests {
     }
 
     /// A 128-byte header starts the file with 0x80, the pickle opcode: still safetensors.
-    func testHeaderOf128BytesIsNotMistakenForAPickle() throws {
+    @Test func headerOf128BytesIsNotMistakenForAPickle() throws {
         var w = SafeTensorsWriter()
         w.add(String(repeating: "n", count: 70), floats: [1], shape: [1])
         let data = w.encode()
-        XCTAssertEqual(data.first, 0x80)
-        XCTAssertEqual(try SafeTensorsFile(data: data, name: "m").floats(String(repeating: "n", count: 70)), [1])
+        #expect(data.first == 0x80)
+        #expect(try SafeTensorsFile(data: data, name: "m").floats(String(repeating: "n", count: 70)) == [1])
     }
 
-    func testDataSliceWithNonZeroStartIndex() throws {
+    @Test func dataSliceWithNonZeroStartIndex() throws {
         var w = SafeTensorsWriter()
         w.add("a", floats: [4, 5], shape: [2])
         let padded = Data([9, 9, 9]) + w.encode()
         let file = try SafeTensorsFile(data: padded.dropFirst(3), name: "slice")
-        XCTAssertEqual(try file.floats("a"), [4, 5])
+        #expect(try file.floats("a") == [4, 5])
     }
 }
 
 extension SafeTensorsTests {
-    func testMutatedFilesNeverCrash() {
+    @Test func mutatedFilesNeverCrash() {
         var mutator = Mutator(seed: 0x5AFE)
         let seeds = [sample().encode(), DatasetIO.encode(DatasetIOTests.classification(), format: .safetensors),
                      DatasetIO.encode(DatasetIOTests.regression(rows: 3, features: 2), format: .safetensors)]
@@ -183,6 +190,6 @@ extension SafeTensorsTests {
             }
             _ = try DatasetIO.decode(data, name: "m", format: .safetensors)
         }
-        XCTAssertGreaterThan(result.rejected, 0)
+        #expect(result.rejected > 0)
     }
 }

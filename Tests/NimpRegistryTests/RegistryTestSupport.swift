@@ -1,20 +1,19 @@
 import Foundation
 import NimpCore
 import NimpIO
+import NimpTestSupport
 @testable import NimpRegistry
 
 /// A fresh registry in a temporary directory, removed when the value goes away.
 final class TempRegistry {
-    let dir: String
+    let scratch: TemporaryDirectory
     let registry: Registry
 
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nimp-registry-tests-\(UUID().uuidString)").path
-        registry = try Registry.create(at: dir + "/reg").registry
-    }
+    var dir: String { scratch.path }
 
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
+    init() throws {
+        scratch = try TemporaryDirectory("registry-tests")
+        registry = try Registry.create(at: scratch.path + "/reg").registry
     }
 
     var layout: RegistryLayout { registry.layout }

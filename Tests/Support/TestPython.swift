@@ -1,10 +1,11 @@
 import Foundation
-import XCTest
+import Testing
 
 /// A Python with numpy and safetensors for the interop tests: $NIMP_PYTHON, else the venv
 /// that scripts/python-env makes (or reuses) outside the repository from
-/// Tests/python/requirements.txt, shared by the test targets. Without one a test fails under CI=true and is skipped
-/// elsewhere, with the reason.
+/// Tests/python/requirements.txt, shared by the test targets. Tests that need it carry
+/// `.enabled(if: TestPython.usable, TestPython.reason)`: without one a test fails under
+/// CI=true and is skipped elsewhere.
 public enum TestPython {
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -18,15 +19,17 @@ public enum TestPython {
         $0 as? Unavailable ?? Unavailable(description: "\($0)")
     }
 
+    /// False when there is no such Python, except under CI=true (where `path()` then fails the test).
+    public static var usable: Bool {
+        if case .success = found { return true }
+        return ProcessInfo.processInfo.environment["CI"] == "true"
+    }
+
+    public static let reason: Comment = "needs a Python with numpy and safetensors (scripts/python-env, or NIMP_PYTHON)"
+
     /// The python's path.
     public static func path() throws -> String {
-        switch found {
-        case .success(let python):
-            return python
-        case .failure(let error):
-            if ProcessInfo.processInfo.environment["CI"] == "true" { throw error }
-            throw XCTSkip(error.description)
-        }
+        try found.get()
     }
 
     private static func find() throws -> String {
