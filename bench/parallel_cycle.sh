@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # One cycle of 6 training tasks run one at a time (--jobs 1) and two at a time (--jobs 2)
 # on copies of the same registry: the same plan, seeds and tasks, so the wall times compare.
-#   bench/parallel_cycle.sh [nimp binary]      (run on an idle machine)
+#   bench/parallel_cycle.sh [nimp binary] [samples]     (run on an idle machine)
+# Each model trains on `samples` rows (default 200000) with a 64×64 network, so a task's
+# work outweighs starting its process; the gate measures every candidate one at a time.
 set -euo pipefail
-nimp=${1:-.build/release/nimp}
+nimp=$(realpath "${1:-.build/release/nimp}")
+samples=${2:-200000}
 work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 reg=$work/registry
-"$nimp" registry --registry "$reg" init --examples -q
-# A sixth model: growth's archive and data under another id.
-spec=$reg/models/growth/model.json
-"$nimp" registry --registry "$reg" add growth-b "$reg/models/growth/versions/v0001.nimp" \
-  --data "$reg/$(jq -r .data.train.path "$spec")" --eval "$reg/$(jq -r .data.eval.path "$spec")" --target r2=0.995 -q
-"$nimp" registry config max_concurrent_tasks 6 --registry "$reg" > /dev/null
-# Longer training, so a task's work outweighs starting its process.
-for m in "$reg"/models/*/model.json; do jq '.genome.epochs = 150' "$m" > "$m.new" && mv "$m.new" "$m"; done
-echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(date -u +%F)"
+"$nimp" registry --registry "$reg" init -q
+i=0
+for g in dopamine cortisol serotonin growth dopamine cortisol; do
+  i=$((i + 1))
+  "$nimp" gen-data --generator "signal/$g" --samples "$samples" --seed "$i" -o "$work/$i.safetensors" -q
+  "$nimp" train --data "$work/$i.safetensors" --hidden 8 --epochs 1 --seed "$i" -o "$work/$i.nimp" -q > /dev/null
+  "$nimp" registry --registry "$reg" add "m$i-$g" "$work/$i.nimp" --data "$work/$i.safetensors" --target r2=0.9999 -q > /dev/null
+done
+"$nimp" registry config max_concurrent_tasks 6 --registry "$reg" > /dev/null 2>&1
+"$nimp" registry config genetic_architecture_search false --registry "$reg" > /dev/null
+for m in "$reg"/models/*/model.json; do
+  jq '.genome.hidden = [64, 64] | .genome.epochs = 30' "$m" > "$m.new" && mv "$m.new" "$m"
+done
+echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(date -u +%F); $samples rows per model"
 echo "| jobs | tasks | promoted | wall s | speed-up |"
 echo "|---|---|---|---|---|"
 base=""
@@ -26,4 +35,3 @@ for jobs in 1 2; do
   base=${base:-$wall}
   printf '| %s | %s | %s | %.1f | %.2f× |\n' "$jobs" "$(jq .tasks <<<"$summary")" "$(jq .promoted <<<"$summary")" "$wall" "$(echo "$base / $wall" | bc -l)"
 done
-rm -rf "$work"
