@@ -715,13 +715,13 @@ _nimp_cycle() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|plan|gate)
+    run|plan|gate|status)
         # Offer subcommand argument completions
         "_nimp_cycle_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run plan gate' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run plan gate status' -- "${cur}"))
         ;;
     esac
 }
@@ -729,8 +729,8 @@ _nimp_cycle() {
 _nimp_cycle_run() {
     repeating_flags=()
     non_repeating_flags=(--plan --force --keep-plan --quiet -q --verbose -v --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--registry --budget-seconds --textfile-dir --jobs)
+    repeating_options=(--sbatch-arg)
+    non_repeating_options=(--registry --budget-seconds --textfile-dir --jobs --executor --partition --array-limit --time)
     __nimp_offer_flags_options 0
 
     # Offer option value completions
@@ -747,6 +747,22 @@ _nimp_cycle_run() {
         return
         ;;
     '--jobs')
+        return
+        ;;
+    '--executor')
+        __nimp_add_completions -W 'local'$'\n''slurm'
+        return
+        ;;
+    '--partition')
+        return
+        ;;
+    '--array-limit')
+        return
+        ;;
+    '--time')
+        return
+        ;;
+    '--sbatch-arg')
         return
         ;;
     esac
@@ -777,7 +793,7 @@ _nimp_cycle_plan() {
 
 _nimp_cycle_gate() {
     repeating_flags=()
-    non_repeating_flags=(--finish --quiet -q --verbose -v --version -h --help)
+    non_repeating_flags=(--finish --resubmit --quiet -q --verbose -v --version -h --help)
     repeating_options=()
     non_repeating_options=(--registry --textfile-dir --wait)
     __nimp_offer_flags_options -1
@@ -801,6 +817,34 @@ _nimp_cycle_gate() {
     case "${positional_number}" in
     *)
         __nimp_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_nimp_cycle_status() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--registry --format)
+    __nimp_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--registry')
+        __nimp_add_completions -d
+        return
+        ;;
+    '--format')
+        __nimp_add_completions -W 'auto'$'\n''table'$'\n''json'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __nimp_add_completions -d
         return
         ;;
     esac

@@ -346,12 +346,13 @@ _nimp_cycle() {
             'run:Plan, run and gate one cycle (the default: `nimp cycle`).'
             'plan:Write a cycle'\''s task files (the first step), without the lock and changing nothing else.'
             'gate:Gate task results (the last step): measure each candidate again and promote the better ones.'
+            'status:Show the cycles in flight: each plan'\''s tasks done, failed, running and pending, with Slurm'\''s job ids.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        run|plan|gate)
+        run|plan|gate|status)
             "_nimp_cycle_${words[1]}" && ret=0
             ;;
         esac
@@ -363,6 +364,7 @@ _nimp_cycle() {
 
 _nimp_cycle_run() {
     local -i ret=1
+    local -ar ___executor=('local' 'slurm')
     local -ar arg_specs=(
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '--plan[Print the plan as JSON lines and change nothing.]'
@@ -371,6 +373,11 @@ _nimp_cycle_run() {
         '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:_files -/'
         '--keep-plan[Keep the plan directory (task files, candidates, logs) under REGISTRY/cycles after the gate.]'
         '--jobs[Task processes at once (default\: max_concurrent_tasks, lowered by cortisol, at most the free cores).]:jobs:'
+        '--executor[Where tasks run\: local (processes on this machine) or slurm (a job array on the cluster).]:executor:{__nimp_complete "${___executor[@]}"}'
+        '--partition[Slurm partition for the cycle'\''s jobs.]:partition:'
+        '--array-limit[Slurm array elements running at once (sbatch --array=…%N).]:array-limit:'
+        '--time[Time limit of each Slurm task (sbatch --time; default\: from the task'\''s budget).]:time:'
+        '*--sbatch-arg[An argument for every sbatch call, e.g. --sbatch-arg=--account=ml (repeatable).]:arg:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'
@@ -404,10 +411,26 @@ _nimp_cycle_gate() {
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '*:result-or-dir:_files'
         '--finish[Record the tasks of a plan directory that left no result as failed, so the plan is done.]'
+        '--resubmit[For a plan handed to Slurm (what its gate job runs)\: resubmit the tasks that left no result, up to max_task_retries each, else gate them all.]'
         '--textfile-dir[Write a Prometheus textfile (nimp.prom) for node_exporter here.]:dir:_files -/'
         '--wait[Wait up to this many seconds for the registry lock (default\: fail at once with exit 75).]:seconds:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_cycle_status() {
+    local -i ret=1
+    local -ar ___format=('auto' 'table' 'json')
+    local -ar arg_specs=(
+        '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
+        '*:dir:_files -/'
+        '--format[Output format.]:format:{__nimp_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

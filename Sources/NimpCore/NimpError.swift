@@ -8,6 +8,7 @@ public enum ExitStatus: Int32, Sendable {
     case cannotCreate = 73
     case ioError = 74
     case tempFail = 75
+    case unavailable = 69
 }
 
 /// Every error nimp reports to a user: what went wrong, where, and the exit status.

@@ -92,6 +92,7 @@ public struct TaskOutcome: Sendable {
     public var queued: String?
     public var executor: String?
     public var host: String?
+    public var job: String?
     public var cpuSeconds: Double?
 
     mutating func provenance(_ task: CycleTask, _ result: TaskResult?) {
@@ -99,6 +100,7 @@ public struct TaskOutcome: Sendable {
         queued = task.queued
         executor = result?.executor
         host = result?.host
+        job = result?.job
         cpuSeconds = result?.cpuSeconds
     }
 }
@@ -271,6 +273,7 @@ public enum Cycle {
         let start = Date()
         var context = try CycleContext.sense(registry)
         if !options.force, let reason = skipReason(context, now: start) { return skipped(context, reason: reason, start: start) }
+        if try SlurmCycle.settleInFlight(registry) { context = try CycleContext.sense(registry) }
         removeKilledCycles(registry)
         let refreshed = try refreshEvalSets(registry, context: context)
         if !refreshed.isEmpty { context = try CycleContext.sense(registry) }
@@ -403,6 +406,7 @@ public enum Cycle {
         if let q = o.queued { e["queued"] = .string(q) }
         if let x = o.executor { e["executor"] = .string(x) }
         if let h = o.host { e["host"] = .string(h) }
+        if let j = o.job { e["job"] = .string(j) }
         if let c = o.cpuSeconds { e["cpu_seconds"] = .number(c) }
         e["promoted"] = .bool(o.status == .promoted)
         e["outcome"] = .string(o.status.rawValue)

@@ -22,6 +22,8 @@ public enum CycleGate {
         public var reporter: (any CycleReporter)?
         /// Record tasks of a plan directory that left no result as failed (else they wait).
         public var finish = false
+        /// Why a task left no result, by task id, for those `finish` records as failed.
+        public var missingReasons: [String: String] = [:]
         public init() {}
     }
 
@@ -41,15 +43,15 @@ public enum CycleGate {
                     let header = try CyclePlan.readHeader(input)
                     plans.append(header)
                     dirs.append(input)
-                    items += planItems(input, header: header, finish: options.finish)
+                    items += planItems(input, header: header, finish: options.finish, reasons: options.missingReasons)
                 } else {
                     items.append(.result(input))
                 }
             }
             let models = plans.isEmpty ? nil : plans.map(\.models).max()
             let plateaus = plans.map(\.plateaus).max() ?? 0
-            var result = try gateLocked(registry, context: context, items: items, models: models, plateaus: plateaus, options: options)
-            for dir in dirs where dir.hasPrefix(registry.layout.cycles + "/") { removeIfDone(dir, registry: registry) }
+            let result = try gateLocked(registry, context: context, items: items, models: models, plateaus: plateaus, options: options)
+            for dir in dirs where absolute(dir).hasPrefix(absolute(registry.layout.cycles) + "/") { removeIfDone(dir, registry: registry) }
             return result
         }
     }
@@ -62,11 +64,12 @@ public enum CycleGate {
     }
 
     /// A plan directory's tasks: those with a result, and (with `finish`) those without.
-    static func planItems(_ dir: String, header: CyclePlan.Header, finish: Bool) -> [GateItem] {
+    static func planItems(_ dir: String, header: CyclePlan.Header, finish: Bool, reasons: [String: String] = [:]) -> [GateItem] {
         header.tasks.compactMap { id in
             let result = dir + "/results/" + TaskResult.fileName(id)
             if FileManager.default.fileExists(atPath: result) { return .result(result) }
-            return finish ? .missing(task: dir + "/tasks/" + id + ".json", reason: "no result: the task did not finish (gated with --finish)") : nil
+            let reason = reasons[id] ?? "no result: the task did not finish (gated with --finish)"
+            return finish ? .missing(task: dir + "/tasks/" + id + ".json", reason: reason) : nil
         }
     }
 

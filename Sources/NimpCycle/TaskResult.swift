@@ -38,6 +38,8 @@ public struct TaskResult: Sendable, Equatable {
     public var pid: Int32
     /// Who ran the task: `local` (a process of `nimp cycle`), `manual`, `slurm`…
     public var executor: String
+    /// The scheduler's id of the job that ran it (Slurm: `ARRAYJOB_INDEX`).
+    public var job: String?
     public var finishedAt: Date
 
     public var json: JSONValue {
@@ -50,6 +52,7 @@ public struct TaskResult: Sendable, Equatable {
         ]
         if let c = candidate { o["candidate"] = .string(c) }
         if let s = candidateSHA256 { o["candidate_sha256"] = .string(s) }
+        if let j = job { o["job"] = .string(j) }
         return .object(o)
     }
 
@@ -79,12 +82,13 @@ public struct TaskResult: Sendable, Equatable {
         if status == .candidate, candidate == nil || candidateSHA == nil {
             throw o.fail("candidate", "missing: a result with status \"candidate\" names its archive and sha256")
         }
-        let result = TaskResult(
+        var result = TaskResult(
             taskID: id, taskPath: taskPath, taskSHA256: sha.lowercased(), model: model, type: type, status: status,
             candidate: candidate, candidateSHA256: candidateSHA?.lowercased(), reason: try o.string("reason") ?? "",
             seconds: try o.double("seconds") ?? 0, cpuSeconds: try o.double("cpu_seconds") ?? 0, host: try o.string("host") ?? "?",
             pid: Int32(clamping: try o.int("pid") ?? 0), executor: try o.string("executor") ?? "?",
             finishedAt: try o.string("finished_at").flatMap(RegistryTime.parse) ?? Date(timeIntervalSince1970: 0))
+        result.job = try o.string("job")
         try o.finish()
         return result
     }

@@ -40,10 +40,17 @@ public enum TaskRun {
            done.status != .candidate || (try? SHA256.hex(file: dir + "/" + done.candidate!)) == done.candidateSHA256 {
             return Outcome(result: done, path: resultPath, reused: true)
         }
+        removeLeftovers(of: task.id, in: dir)
         let start = Date(), cpu = processCPUSeconds()
+        let env = ProcessInfo.processInfo.environment
         var result = TaskResult(taskID: task.id, taskPath: absolute(taskPath), taskSHA256: taskSHA, model: task.model, type: task.type,
                                 status: .failed, candidate: nil, candidateSHA256: nil, reason: "", seconds: 0, cpuSeconds: 0,
-                                host: LockHolder.hostName, pid: getpid(), executor: options.executor, finishedAt: start)
+                                host: env["SLURMD_NODENAME"] ?? LockHolder.hostName, pid: getpid(), executor: options.executor, finishedAt: start)
+        if let array = env["SLURM_ARRAY_JOB_ID"], let index = env["SLURM_ARRAY_TASK_ID"] {
+            result.job = array + "_" + index
+        } else {
+            result.job = env["SLURM_JOB_ID"]
+        }
         do {
             guard let kind = ImprovementKinds.named(task.type) else { throw NimpError(.dataError, "\(taskPath): unknown kind \(task.type)") }
             let inputs = try loadInputs(task, registryPath: options.registry ?? task.registry, commandLine: options.commandLine, start: start)
@@ -72,6 +79,15 @@ public enum TaskRun {
         result.finishedAt = Date()
         try AtomicFile.write(try JSONCoding.pretty(result.json), to: resultPath, failpoint: "task.result")
         return Outcome(result: result, path: resultPath, reused: false)
+    }
+
+    /// What an earlier run of this task left half-written (it was killed, its node died):
+    /// only this task's own temporaries, since other tasks' writers may run on other hosts.
+    static func removeLeftovers(of id: String, in dir: String) {
+        let mine = [TaskResult.fileName(id), TaskResult.candidateName(id)].map { "." + $0 + ".tmp-" }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where mine.contains(where: name.hasPrefix) {
+            unlink(dir + "/" + name)
+        }
     }
 
     /// The champion, teacher and training rows the task names, each checked.

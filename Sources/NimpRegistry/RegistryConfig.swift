@@ -8,6 +8,8 @@ import NimpIO
 public struct RegistryConfig: Equatable, Sendable {
     /// Improvement tasks a cycle runs at most.
     public var maxConcurrentTasks = 3
+    /// Times a task that left no result (its node died, it was cancelled) goes back to Slurm.
+    public var maxTaskRetries = 2
     /// Seconds between cycles: a cycle started sooner does nothing unless forced.
     public var improvementInterval = 300.0
     /// Relative gain on held-out data needed to promote (0.1 = 10% less error).
@@ -30,7 +32,10 @@ public struct RegistryConfig: Equatable, Sendable {
 
     /// Every key, in the order `nimp registry config` shows them.
     public static let keys: [ConfigKey] = [
-        ConfigKey("max_concurrent_tasks", .int(\.maxConcurrentTasks, 1...64), "improvement tasks a cycle runs at most"),
+        ConfigKey("max_concurrent_tasks", .int(\.maxConcurrentTasks, 1...10_000),
+                  "improvement tasks a cycle plans at most; a local cycle runs at most the free cores of them at once"),
+        ConfigKey("max_task_retries", .int(\.maxTaskRetries, 0...100),
+                  "times a Slurm cycle resubmits a task that left no result (cancelled, node failure) before its gate records it as failed"),
         ConfigKey("improvement_interval", .double(\.improvementInterval, 0...31_536_000),
                   "seconds between cycles; a cycle started sooner exits 0 and does nothing unless --force"),
         ConfigKey("performance_threshold", .double(\.performanceThreshold, 0...1),

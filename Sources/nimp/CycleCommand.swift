@@ -18,7 +18,7 @@ struct CycleCommand: ParsableCommand {
             on held-out data. `nimp cycle` alone does all three, running up to \
             max_concurrent_tasks task processes at once.
             """,
-        subcommands: [CycleRun.self, CyclePlanCommand.self, CycleGateCommand.self],
+        subcommands: [CycleRun.self, CyclePlanCommand.self, CycleGateCommand.self, CycleStatusCommand.self],
         defaultSubcommand: CycleRun.self)
 }
 
@@ -58,7 +58,10 @@ struct CycleRun: NimpCommand {
             candidate: it is promoted only when its held-out gain is significant. Prints a \
             one-line JSON summary; exits 0 whether or not anything was promoted. With --plan, \
             prints the plan as JSON lines (one task each, with its reasons), says on stderr why \
-            each other model got no task, and changes nothing.
+            each other model got no task, and changes nothing. With --executor slurm, writes the \
+            task files under REGISTRY/cycles, submits one Slurm job array (one `nimp task run` \
+            per element) and a gate job after it, prints their job ids as one JSON line and \
+            exits; while that cycle is in flight, another `nimp cycle` exits 75.
             """)
 
     @OptionGroup var registry: RegistryOptions
@@ -81,11 +84,31 @@ struct CycleRun: NimpCommand {
     @Option(help: "Task processes at once (default: max_concurrent_tasks, lowered by cortisol, at most the free cores).")
     var jobs: Int?
 
+    @Option(help: "Where tasks run: local (processes on this machine) or slurm (a job array on the cluster).")
+    var executor: ExecutorName = .local
+
+    @Option(help: "Slurm partition for the cycle's jobs.")
+    var partition: String?
+
+    @Option(help: "Slurm array elements running at once (sbatch --array=…%N).")
+    var arrayLimit: Int?
+
+    @Option(help: "Time limit of each Slurm task (sbatch --time; default: from the task's budget).")
+    var time: String?
+
+    @Option(name: .customLong("sbatch-arg"), help: ArgumentHelp("An argument for every sbatch call, e.g. --sbatch-arg=--account=ml (repeatable).", valueName: "arg"))
+    var sbatchArguments: [String] = []
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard budgetSeconds > 0, budgetSeconds.isFinite else { throw ValidationError("--budget-seconds must be positive") }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be 1 to 256") }
+        if let arrayLimit, arrayLimit < 1 { throw ValidationError("--array-limit must be 1 or more") }
+        if executor != .slurm, partition != nil || arrayLimit != nil || time != nil || !sbatchArguments.isEmpty {
+            throw ValidationError("--partition, --array-limit, --time and --sbatch-arg need --executor slurm")
+        }
+        if executor == .slurm, jobs != nil { throw ValidationError("--jobs is for --executor local; Slurm's is --array-limit") }
     }
 
     func execute() throws {
@@ -100,6 +123,25 @@ struct CycleRun: NimpCommand {
         options.commandLine = CommandLine.arguments
         options.keepPlan = keepPlan
         options.executor = LocalProcessExecutor(executable: NimpExecutable.path)
+        if executor == .slurm, !plan {
+            var slurm = SlurmOptions(nimp: NimpExecutable.path)
+            slurm.partition = partition
+            slurm.arrayLimit = arrayLimit
+            slurm.time = time
+            slurm.sbatchArguments = sbatchArguments
+            switch try SlurmCycle.submit(opened, options: options, slurm: slurm) {
+            case .finished(let result):
+                CycleOutput.printIdle(result.idle)
+                try CycleOutput.printSummary(result)
+            case .submitted(let dir, let submission):
+                Console.info("\(submission.tasks.count) task(s) submitted to Slurm: job array \(submission.arrays[0].job), gate job \(submission.gates[0]); `nimp cycle status` follows them")
+                try Console.line(JSONCoding.line(JSONValue.object([
+                    "status": .string("submitted"), "plan": .string(submission.plan), "directory": .string(dir),
+                    "tasks": .int(submission.tasks.count), "array_job": .string(submission.arrays[0].job), "gate_job": .string(submission.gates[0]),
+                ])))
+            }
+            return
+        }
         let result = try Cycle.run(opened, options: options)
         if plan {
             try CycleOutput.printPlan(result)
@@ -178,11 +220,18 @@ struct CycleGateCommand: NimpCommand, WaitsForLock {
     @Flag(help: "Record the tasks of a plan directory that left no result as failed, so the plan is done.")
     var finish = false
 
+    @Flag(help: "For a plan handed to Slurm (what its gate job runs): resubmit the tasks that left no result, up to max_task_retries each, else gate them all.")
+    var resubmit = false
+
     @Option(help: ArgumentHelp("Write a Prometheus textfile (nimp.prom) for node_exporter here.", valueName: "dir"), completion: .directory)
     var textfileDir: String?
 
     @OptionGroup var lock: LockOptions
     @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        if resubmit, inputs.count != 1 { throw ValidationError("--resubmit takes one plan directory") }
+    }
 
     func execute() throws {
         outputOptions.apply()
@@ -190,9 +239,24 @@ struct CycleGateCommand: NimpCommand, WaitsForLock {
         var options = CycleGate.Options()
         options.finish = finish
         options.reporter = textfileDir.map { PrometheusTextfile(directory: $0) }
+        if resubmit {
+            switch try SlurmCycle.gateJob(opened, directory: inputs[0], resubmit: true, options: options) {
+            case .gated(let result): try CycleOutput.printSummary(result)
+            case .resubmitted(let tasks, let submission):
+                try Console.line(JSONCoding.line(JSONValue.object([
+                    "status": .string("resubmitted"), "plan": .string(submission.plan), "tasks": .array(tasks.map { .string($0) }),
+                    "array_job": .string(submission.arrays.last!.job), "gate_job": .string(submission.gates.last!),
+                ])))
+            }
+            return
+        }
         let result = try CycleGate.run(opened, inputs: inputs, options: options)
         try CycleOutput.printSummary(result)
     }
+}
+
+enum ExecutorName: String, ExpressibleByArgument, CaseIterable {
+    case local, slurm
 }
 
 /// This executable, for the task processes a cycle starts.
