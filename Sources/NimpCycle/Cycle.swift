@@ -242,7 +242,7 @@ public enum Cycle {
                                             reason: "the eval set decided \(decisions) gates (gate_refresh_decisions \(brain.config.gateRefreshDecisions))")
                 Console.info("\(id): eval set regenerated after \(decisions) gate decisions")
                 refreshed.append(id)
-            } catch let e as NimpError where e.status != .ioError {
+            } catch let e as NimpError where e.kind != .ioError {
                 Console.warn("\(id): could not regenerate its eval set: \(e.message)")
             }
         }

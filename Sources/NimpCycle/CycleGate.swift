@@ -103,7 +103,7 @@ public enum CycleGate {
             let loaded: (task: CycleTask, result: TaskResult?, dir: String)
             do {
                 loaded = try load(item)
-            } catch let e as NimpError where e.status != .ioError {
+            } catch let e as NimpError where e.kind != .ioError {
                 Console.error(e)
                 problems.append(e)
                 continue
@@ -252,14 +252,14 @@ public enum CycleGate {
                     spec.genome = genome
                     do {
                         try registry.setSpec(model.id, spec)
-                    } catch let e as NimpError where e.status != .ioError {
+                    } catch let e as NimpError where e.kind != .ioError {
                         Console.warn("\(model.id): promoted, but model.json keeps its genome: \(e.message)")
                     }
                 }
                 return outcome
             }
             outcome.status = .rejected
-        } catch let e as NimpError where e.status == .ioError {
+        } catch let e as NimpError where e.kind == .ioError {
             throw e
         } catch let e as NimpError {
             if outcome.status != .timeout { outcome.status = .failed }

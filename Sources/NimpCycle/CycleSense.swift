@@ -134,7 +134,7 @@ enum Assessor {
                                             assessment: assessment, evaluatedNow: evaluatedNow, audit: audit,
                                             evalDecisions: gated.decisions, evalPromotions: gated.promotions,
                                             evalRows: try evalRows(registry, spec)))
-            } catch let error as NimpError where error.status != .ioError {
+            } catch let error as NimpError where error.kind != .ioError {
                 // A damaged model is skipped; an I/O error (full disk) ends the cycle.
                 Console.warn("\(id): skipped: \(error.message)")
             }

@@ -58,7 +58,7 @@ public enum TaskRun {
         } catch let e as BudgetExceeded {
             result.status = .timeout
             result.reason = String(format: "exceeded its budget of %.0f s (ran %.0f s)", task.budgetSeconds, e.seconds)
-        } catch let e as NimpError where e.status == .ioError {
+        } catch let e as NimpError where e.kind == .ioError {
             throw e
         } catch let e as NimpError {
             result.status = .failed

@@ -87,18 +87,6 @@ public enum Console {
         _ = try? writeAll(fd: 2, Array(bytes.utf8), name: "standard error")
     }
 
-    /// Holds text printed through the C library (argument-parser's help, version and
-    /// completion scripts) to the same rule: when stdout cannot be flushed at exit, the
-    /// process says so and exits 74 instead of 0.
-    public static func checkStandardOutputAtExit() {
-        atexit {
-            guard fflush(nil) != 0 else { return }
-            let text = "error: standard output: writing output failed: \(String(cString: strerror(errno)))\n"
-            _ = text.withCString { write(2, $0, strlen($0)) }
-            _exit(ExitStatus.ioError.rawValue)
-        }
-    }
-
     static func writeAll(fd: Int32, _ bytes: [UInt8], name: String) throws {
         var offset = 0
         while offset < bytes.count {

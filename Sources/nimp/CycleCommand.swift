@@ -99,7 +99,7 @@ struct CycleRun: NimpCommand {
         options.reporter = textfileDir.map { PrometheusTextfile(directory: $0) }
         options.commandLine = CommandLine.arguments
         options.keepPlan = keepPlan
-        options.executor = LocalProcessExecutor(executable: NimpExecutable.path)
+        options.executor = LocalProcessExecutor(executable: NimpExecutable.path, failureKind: ExitStatus.kind(of:))
         let result = try Cycle.run(opened, options: options)
         if plan {
             try CycleOutput.printPlan(result)

@@ -63,7 +63,7 @@ struct Predict: NimpCommand {
                 rows += batch.rows
             }
             try sink.finish()
-        } catch let error as NimpError where error.status == .ioError && output == nil && errno == EPIPE {
+        } catch let error as NimpError where error.kind == .ioError && output == nil && errno == EPIPE {
             return
         }
         Console.debug("predicted \(rows) rows")
