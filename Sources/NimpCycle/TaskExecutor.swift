@@ -16,12 +16,17 @@ public protocol TaskExecutor: Sendable {
 public struct InProcessExecutor: TaskExecutor {
     public var name: String { "inline" }
     public var commandLine: [String]
-    public init(commandLine: [String] = []) { self.commandLine = commandLine }
+    public var diagnostics: any DiagnosticSink
+    public init(commandLine: [String] = [], diagnostics: any DiagnosticSink) {
+        self.commandLine = commandLine
+        self.diagnostics = diagnostics
+    }
 
     public func run(_ taskPaths: [String], concurrency: Int, budgetSeconds: Double, progress: @escaping @Sendable (Int, String) -> Void) throws -> [String: String] {
         var options = TaskRun.Options()
         options.executor = name
         options.commandLine = commandLine
+        options.diagnostics = diagnostics
         for (n, path) in taskPaths.enumerated() {
             progress(n, (path as NSString).lastPathComponent)
             _ = try TaskRun.run(taskPath: path, options: options)

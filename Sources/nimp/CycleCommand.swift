@@ -90,7 +90,7 @@ struct CycleRun: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        let opened = try NimpRegistry.Registry.open(registry.path)
+        let opened = try registry.open()
         var options = CycleOptions()
         options.jobs = jobs
         options.planOnly = plan
@@ -143,7 +143,7 @@ struct CyclePlanCommand: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        let opened = try NimpRegistry.Registry.open(registry.path)
+        let opened = try registry.open()
         var options = CycleOptions()
         options.force = force
         options.budgetSeconds = budgetSeconds

@@ -1,6 +1,4 @@
-import Foundation
 import NimpCore
-import NimpIO
 
 /// The process exit status for each kind of failure, after sysexits(3): the one place
 /// the libraries' `NimpError.Kind` becomes a number. The cycle reads its task processes'
@@ -27,18 +25,4 @@ enum ExitStatus {
 
     /// 130 for SIGINT, 143 for SIGTERM: the shell's convention for a run a signal stopped.
     static func interrupted(by signal: Int32) -> Int32 { 128 + signal }
-}
-
-extension Console {
-    /// Holds text printed through the C library (argument-parser's help, version and
-    /// completion scripts) to the same rule: when stdout cannot be flushed at exit, the
-    /// process says so and exits with an I/O error instead of 0.
-    static func checkStandardOutputAtExit() {
-        atexit {
-            guard fflush(nil) != 0 else { return }
-            let text = "error: standard output: writing output failed: \(String(cString: strerror(errno)))\n"
-            _ = text.withCString { write(2, $0, strlen($0)) }
-            _exit(ExitStatus.code(for: .ioError))
-        }
-    }
 }

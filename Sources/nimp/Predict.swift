@@ -53,7 +53,7 @@ struct Predict: NimpCommand {
         var rows = 0
         do {
             try DatasetIO.forEachInputBatch(path: data, contract: DataContract(model: m, owner: "the model \(model)"), keep: keepColumns,
-                                            format: inputFormat) { batch in
+                                            format: inputFormat, diagnostics: Console.sink) { batch in
                 try batch.x.withUnsafeBufferPointer { x in
                     try outputs.withUnsafeMutableBufferPointer { out in
                         predictor.predict(x, rows: batch.rows, into: out)

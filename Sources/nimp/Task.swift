@@ -44,6 +44,7 @@ struct TaskRunCommand: NimpCommand {
     func execute() throws {
         outputOptions.apply()
         var options = TaskRun.Options()
+        options.diagnostics = Console.sink
         options.outputDirectory = output
         options.registry = registry
         options.executor = executor

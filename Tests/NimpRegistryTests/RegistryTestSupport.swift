@@ -13,7 +13,7 @@ final class TempRegistry {
 
     init() throws {
         scratch = try TemporaryDirectory("registry-tests")
-        registry = try Registry.create(at: scratch.path + "/reg").registry
+        registry = try Registry.create(at: scratch.path + "/reg", diagnostics: DiscardingSink()).registry
     }
 
     var layout: RegistryLayout { registry.layout }

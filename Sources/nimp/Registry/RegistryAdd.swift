@@ -208,11 +208,12 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         if let task, task != archive.model.task {
             throw NimpError.usage("--task \(task.rawValue), but \(model) is a \(archive.model.task.rawValue)")
         }
-        return try DatasetIO.load(path: path, for: contract(archive), target: targetColumns)
+        return try DatasetIO.load(path: path, for: contract(archive), target: targetColumns, diagnostics: Console.sink)
     }
 
     /// Safetensors files that already fit the model are stored byte for byte (their sha256
-    /// stays the user's); others are stored as the model reads them.
+    /// stays the user's); others are stored as the model reads them. (Read again quietly:
+    /// `dataset` was read from it, warnings and all.)
     private func bytes(of path: String, _ dataset: Dataset) throws -> Data {
         if DatasetFormat.infer(path: path) == .safetensors, targetColumn.isEmpty,
            let stored = try? DatasetIO.load(path: path), stored.featureNames == dataset.featureNames, stored.targetNames == dataset.targetNames,
