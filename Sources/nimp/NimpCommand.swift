@@ -29,7 +29,8 @@ extension NimpCommand {
 enum ParameterFlags {
     /// By parameter name, the usual spelling first; a command offers the first it has.
     static let spellings: [String: [String]] = [
-        "target column": ["--target COLUMN", "--target-column COLUMN"],
+        // --target is the metric target where --target-column exists (registry add).
+        "target column": ["--target-column COLUMN", "--target COLUMN"],
         "feature columns": ["--features"],
         "excluded columns": ["--exclude"],
         "task": ["--task"],
@@ -55,6 +56,10 @@ enum ParameterFlags {
         "class names": ["--classes", "--target-names"],
         "target names": ["--target-names"],
         "symbol prefix": ["--name"],
+        "targets": ["--target"],
+        "max_parameters": ["--max-parameters"],
+        "max_bytes": ["--max-bytes"],
+        "max_latency_p50_us": ["--max-latency-p50-us"],
     ]
 
     /// The long options listed in a command's help.
