@@ -1,30 +1,36 @@
-/// Process exit statuses, following sysexits(3). One enum so every command agrees.
-public enum ExitStatus: Int32, Sendable {
-    case ok = 0
-    case failure = 1
-    case usage = 64
-    case dataError = 65
-    case noInput = 66
-    case cannotCreate = 73
-    case ioError = 74
-    case tempFail = 75
-    case unavailable = 69
-}
-
-/// Every error nimp reports to a user: what went wrong, where, and the exit status.
+/// Every error nimp reports to a user: what kind of failure, what went wrong, where.
 ///
 /// `message` names the file, the place in it (line, column, member, tensor) and what
-/// was expected; `hint` says what the user can do about it.
+/// was expected; `hint` says what the user can do about it. A front end decides what a
+/// kind means to it (the executable: a sysexits(3) exit status).
 public struct NimpError: Error, CustomStringConvertible, Sendable {
-    public var status: ExitStatus
+    /// What kind of failure, as sysexits(3) sorts them.
+    public enum Kind: Sendable, CaseIterable {
+        case failure
+        /// The call was wrong: a bad argument or combination.
+        case usage
+        /// Bad input data or a corrupt file.
+        case dataError
+        /// An input that does not exist or cannot be opened.
+        case noInput
+        /// A service or program needed is not there.
+        case unavailable
+        case cannotCreate
+        case ioError
+        /// Try again later (a lock is held).
+        case tempFail
+        case noPermission
+    }
+
+    public var kind: Kind
     public var message: String
     public var hint: String?
     /// The parameters the user can change to fix this, as the library names them; a
     /// front end adds its own spelling of each (a command-line flag).
     public var parameters: [Parameter]
 
-    public init(_ status: ExitStatus, _ message: String, hint: String? = nil, parameters: [Parameter] = []) {
-        self.status = status
+    public init(_ kind: Kind, _ message: String, hint: String? = nil, parameters: [Parameter] = []) {
+        self.kind = kind
         self.message = message
         self.hint = hint
         self.parameters = parameters
@@ -34,7 +40,7 @@ public struct NimpError: Error, CustomStringConvertible, Sendable {
         hint.map { "\(message)\nhint: \($0)" } ?? message
     }
 
-    /// Bad input data or a corrupt file (exit 65). `place` is e.g. "line 3, column 2".
+    /// Bad input data or a corrupt file. `place` is e.g. "line 3, column 2".
     public static func data(_ file: String, _ place: String? = nil, _ what: String, hint: String? = nil,
                             parameters: [Parameter] = []) -> NimpError {
         let at = place.map { "\(file): \($0): " } ?? "\(file): "

@@ -4,7 +4,8 @@ import NimpIO
 import NimpOperators
 import NimpRegistry
 
-/// How to run a cycle.
+/// How to run a cycle. What it has to say goes to the registry's `diagnostics`, which
+/// every step of a cycle reaches.
 public struct CycleOptions: Sendable {
     /// Print the plan and change nothing.
     public var planOnly = false
@@ -154,7 +155,7 @@ public enum Cycle {
         if !options.force, let reason = skipReason(context, now: Date()) { return skipped(context, reason: reason, start: Date()) }
         let assessed = try Assessor.assess(registry, context: context, record: false, latencySamples: options.latencySamples)
         for m in assessed where m.spec.source?.canGenerate == true && m.evalDecisions >= context.config.gateRefreshDecisions {
-            Console.info("\(m.id): its eval set has decided \(m.evalDecisions) gates; the gate will regenerate it first")
+            registry.diagnostics.info("\(m.id): its eval set has decided \(m.evalDecisions) gates; the gate will regenerate it first")
         }
         var planOptions = CyclePlanOptions()
         planOptions.budgetSeconds = options.budgetSeconds
@@ -215,11 +216,12 @@ public enum Cycle {
 
     /// Splits the models into those the gate may still decide on and those whose eval set
     /// cannot be regenerated and has decided its budget of promotions (they wait for fresh rows).
-    static func budgeted(_ models: [AssessedModel], config: RegistryConfig) -> (open: [AssessedModel], spent: [String]) {
+    static func budgeted(_ models: [AssessedModel], config: RegistryConfig,
+                         _ diagnostics: any DiagnosticSink) -> (open: [AssessedModel], spent: [String]) {
         var open: [AssessedModel] = [], spent: [String] = []
         for m in models {
             if m.spec.source?.canGenerate != true, m.evalPromotions >= config.gatePromotionBudget {
-                Console.warn("\(m.id): left out: its eval set has decided \(m.evalPromotions) promotions (gate_promotion_budget "
+                diagnostics.warn("\(m.id): left out: its eval set has decided \(m.evalPromotions) promotions (gate_promotion_budget "
                              + "\(config.gatePromotionBudget)) and cannot be regenerated; give fresh rows with `nimp registry refresh \(m.id) --eval FILE`")
                 spent.append(m.id)
             } else {
@@ -242,10 +244,10 @@ public enum Cycle {
                 let fresh = try HeldOutSets.regenerateEval(registry, id: id, spec: spec, refresh: refreshes + 1)
                 try registry.replaceHeldOut(id, eval: DatasetIO.encode(fresh, format: .safetensors), audit: nil,
                                             reason: "the eval set decided \(decisions) gates (gate_refresh_decisions \(brain.config.gateRefreshDecisions))")
-                Console.info("\(id): eval set regenerated after \(decisions) gate decisions")
+                registry.diagnostics.info("\(id): eval set regenerated after \(decisions) gate decisions")
                 refreshed.append(id)
-            } catch let e as NimpError where e.status != .ioError {
-                Console.warn("\(id): could not regenerate its eval set: \(e.message)")
+            } catch let e as NimpError where e.kind != .ioError {
+                registry.diagnostics.warn("\(id): could not regenerate its eval set: \(e.message)")
             }
         }
         return refreshed
@@ -301,7 +303,7 @@ public enum Cycle {
         for name in names.sorted() where !name.hasPrefix(".") {
             let dir = registry.layout.cycles + "/" + name
             guard (try? CyclePlan.readHeader(dir))?.byCycle != false else { continue }
-            Console.info("removing \(dir): the working files of a cycle that did not finish")
+            registry.diagnostics.info("removing \(dir): the working files of a cycle that did not finish")
             try? FileManager.default.removeItem(atPath: dir)
         }
     }
@@ -310,19 +312,19 @@ public enum Cycle {
                         options: CycleOptions, parallel: Int, start: Date) throws -> Result {
         try Failpoint.hit("cycle.tasks", file: registry.root)
 
-        let executor = options.executor ?? InProcessExecutor(commandLine: options.commandLine)
+        let executor = options.executor ?? InProcessExecutor(commandLine: options.commandLine, diagnostics: registry.diagnostics)
         let paths = plan.taskPaths
         let progress = ProgressBar("cycle \(context.iteration)", total: paths.count, unit: "tasks", budgetSeconds: options.budgetSeconds, start: start)
         for (n, task) in plan.tasks.enumerated() {
-            Console.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", context.iteration, n + 1, paths.count,
+            registry.diagnostics.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", context.iteration, n + 1, paths.count,
                                 task.type.rawValue, task.model, task.planned.priority, task.budgetSeconds))
         }
-        if paths.count > 1, parallel > 1 { Console.info("cycle \(context.iteration): \(min(parallel, paths.count)) task processes at once (\(executor.name))") }
-        nonisolated(unsafe) let bar = progress
+        if paths.count > 1, parallel > 1 { registry.diagnostics.info("cycle \(context.iteration): \(min(parallel, paths.count)) task processes at once (\(executor.name))") }
+        let diagnostics = registry.diagnostics
         let missing = try executor.run(paths, concurrency: parallel, budgetSeconds: plan.tasks.map(\.budgetSeconds).max() ?? options.budgetSeconds) { n, _ in
-            bar.update(completed: n)
+            diagnostics.progress(progress, completed: n)
         }
-        progress.finish()
+        diagnostics.endProgress()
         let items: [GateItem] = zip(plan.tasks, paths).map { task, path in
             let result = plan.directory! + "/results/" + TaskResult.fileName(task.id)
             if FileManager.default.fileExists(atPath: result) { return .result(result) }

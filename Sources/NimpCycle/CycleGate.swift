@@ -100,20 +100,20 @@ public enum CycleGate {
             return m
         }
         let progress = ProgressBar("gate", total: items.count, unit: "results", start: start)
-        defer { progress.finish() }
+        defer { registry.diagnostics.endProgress() }
         for (n, item) in items.enumerated() {
-            progress.update(completed: n)
+            registry.diagnostics.progress(progress, completed: n)
             let loaded: (task: CycleTask, result: TaskResult?, dir: String)
             do {
                 loaded = try load(item)
-            } catch let e as NimpError where e.status != .ioError {
-                Console.error(e)
+            } catch let e as NimpError where e.kind != .ioError {
+                registry.diagnostics.emit(.error(e))
                 problems.append(e)
                 continue
             }
             let task = loaded.task
             guard !decided.contains(task.id), !outcomes.contains(where: { $0.taskID == task.id }) else {
-                Console.info("\(task.id): gated before; skipped")
+                registry.diagnostics.info("\(task.id): gated before; skipped")
                 continue
             }
             guard let model = try assessment(task.model) else {
@@ -127,7 +127,7 @@ public enum CycleGate {
             let outcome = try decide(task, result: loaded.result, item: item, dir: loaded.dir, model: model, registry: registry,
                                      threshold: threshold, confidence: config.promotionConfidence, iteration: context.iteration,
                                      latencySamples: options.latencySamples)
-            Console.info("\(task.model) \(task.type.rawValue): \(outcome.status.rawValue): \(outcome.reason)")
+            registry.diagnostics.info("\(task.model) \(task.type.rawValue): \(outcome.status.rawValue): \(outcome.reason)")
             outcomes.append(outcome)
             if outcome.status == .promoted {
                 // The next task of this model is gated against the new champion; the textfile shows it.
@@ -141,7 +141,7 @@ public enum CycleGate {
                 try registry.dequeue(q, reason: "cycle \(context.iteration) ran it: \(outcome.status.rawValue)")
             }
         }
-        progress.update(completed: items.count)
+        registry.diagnostics.progress(progress, completed: items.count)
         if outcomes.isEmpty, !recordEmpty {
             // Nothing decided: no cycle line, and the signals stay as they are.
             var nothing = Cycle.skipped(context, reason: items.isEmpty ? "no results to gate" : "every result was gated before or refused", start: start)
@@ -215,13 +215,15 @@ public enum CycleGate {
             }
             let candidate = try ModelArchive.decode(bytes, name: path)
             let evalPath = registry.layout.resolve(model.spec.eval.path)
-            let eval = try DatasetIO.load(path: evalPath, for: DataContract(model: candidate.model, owner: "the candidate for \(model.id)"))
+            let eval = try DatasetIO.load(path: evalPath, for: DataContract(model: candidate.model, owner: "the candidate for \(model.id)"),
+                                          diagnostics: registry.diagnostics)
             let after = try HeldOutMeasure.metrics(candidate.model, archiveBytes: bytes.count, on: eval, latencySamples: latencySamples)
             outcome.after = after
             // Both models on the same eval rows, each reading them through its own contract.
             let champion = try model.champion ?? model.championVersion.map { try registry.archive(model.id, version: $0) }
             let comparison = try champion.map { champion in
-                let rows = try DatasetIO.load(path: evalPath, for: DataContract(model: champion.model, owner: "the champion of \(model.id)"))
+                let rows = try DatasetIO.load(path: evalPath, for: DataContract(model: champion.model, owner: "the champion of \(model.id)"),
+                                           diagnostics: registry.diagnostics)
                 return PairedComparison(champion: sampleOutcomes(champion.model, on: rows), candidate: sampleOutcomes(candidate.model, on: eval))
             }
             var request = Gate.Request(metric: task.planned.metric, qualityMetric: model.assessment.qualityMetric, task: model.spec.task,
@@ -255,14 +257,14 @@ public enum CycleGate {
                     spec.genome = genome
                     do {
                         try registry.setSpec(model.id, spec)
-                    } catch let e as NimpError where e.status != .ioError {
-                        Console.warn("\(model.id): promoted, but model.json keeps its genome: \(e.message)")
+                    } catch let e as NimpError where e.kind != .ioError {
+                        registry.diagnostics.warn("\(model.id): promoted, but model.json keeps its genome: \(e.message)")
                     }
                 }
                 return outcome
             }
             outcome.status = .rejected
-        } catch let e as NimpError where e.status == .ioError {
+        } catch let e as NimpError where e.kind == .ioError {
             throw e
         } catch let e as NimpError {
             if outcome.status != .timeout { outcome.status = .failed }

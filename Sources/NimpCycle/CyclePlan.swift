@@ -81,10 +81,10 @@ enum CyclePlanning {
         let start = Date()
         let config = context.config
         var planner = Cycle.makePlanner(context)
-        let (open, spent) = Cycle.budgeted(assessed, config: config)
+        let (open, spent) = Cycle.budgeted(assessed, config: config, registry.diagnostics)
         let queue = try registry.queuedTasks()
-        for problem in queue.problems { Console.warn("queue: \(problem)") }
-        var planned: [(PlannedTask, QueuedTask?)] = queuedTasks(queue.tasks, models: open, planner: planner)
+        for problem in queue.problems { registry.diagnostics.warn("queue: \(problem)") }
+        var planned: [(PlannedTask, QueuedTask?)] = queuedTasks(queue.tasks, models: open, planner: planner, registry.diagnostics)
         let taken = Set(planned.map(\.0.model))
         planner.maxTasks = max(0, config.maxConcurrentTasks - planned.count)
         let own = planner.maxTasks == 0 ? [] : planner.plan(open.filter { !taken.contains($0.id) }.map(\.assessment))
@@ -158,7 +158,8 @@ enum CyclePlanning {
     }
 
     /// Queued tasks whose model is here and not over its eval budget, as planned tasks.
-    static func queuedTasks(_ queue: [QueuedTask], models: [AssessedModel], planner: Planner) -> [(PlannedTask, QueuedTask?)] {
+    static func queuedTasks(_ queue: [QueuedTask], models: [AssessedModel], planner: Planner,
+                            _ diagnostics: any DiagnosticSink) -> [(PlannedTask, QueuedTask?)] {
         let byID = Dictionary(uniqueKeysWithValues: models.map { ($0.id, $0) })
         var seen: Set<String> = []
         var tasks: [(PlannedTask, QueuedTask?)] = []
@@ -166,10 +167,10 @@ enum CyclePlanning {
             guard let m = byID[q.model], !seen.contains(q.model) else { continue }
             let type = TaskType(rawValue: q.kind)
             guard ImprovementKinds.named(type) != nil else {
-                Console.warn("queue: \(q.id): unknown kind \(q.kind); left in the queue")
+                diagnostics.warn("queue: \(q.id): unknown kind \(q.kind); left in the queue")
                 continue
             }
-            if type == .distillation { Console.warn("queue: \(q.id): distillation needs a teacher; planned tasks choose one, queued ones cannot yet"); continue }
+            if type == .distillation { diagnostics.warn("queue: \(q.id): distillation needs a teacher; planned tasks choose one, queued ones cannot yet"); continue }
             seen.insert(q.model)
             let metric = q.targets.keys.sorted().first ?? (type == .optimization
                 ? q.constraints.keys.sorted().first.flatMap { ModelSpec.constraintMetrics[$0] } ?? "parameters"

@@ -26,7 +26,7 @@ struct CycleContext {
             for (k, v) in reward { if let n = v.double { state.reward[k] = n } }
         }
         let read = try registry.history.read()
-        for problem in read.problems { Console.warn(problem.description) }
+        for problem in read.problems { registry.diagnostics.warn(problem.description) }
         let cycles = read.entries.filter { $0.type == .cycle }
         let machine = MachineState.read(path: registry.root)
         let env = EnvironmentState(
@@ -93,7 +93,8 @@ enum Assessor {
                         let a = try registry.archive(id, version: champion)
                         archive = a
                         let eval = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path),
-                                                      for: DataContract(model: a.model, owner: "the champion of \(id)"))
+                                                      for: DataContract(model: a.model, owner: "the champion of \(id)"),
+                                                      diagnostics: registry.diagnostics)
                         let size = try list.summary(champion)?.size ?? a.encode().count
                         metrics = try HeldOutMeasure.metrics(a.model, archiveBytes: size, on: eval, latencySamples: latencySamples)
                         evaluatedNow = true
@@ -134,9 +135,9 @@ enum Assessor {
                                             assessment: assessment, evaluatedNow: evaluatedNow, audit: audit,
                                             evalDecisions: gated.decisions, evalPromotions: gated.promotions,
                                             evalRows: try evalRows(registry, spec)))
-            } catch let error as NimpError where error.status != .ioError {
+            } catch let error as NimpError where error.kind != .ioError {
                 // A damaged model is skipped; an I/O error (full disk) ends the cycle.
-                Console.warn("\(id): skipped: \(error.message)")
+                registry.diagnostics.warn("\(id): skipped: \(error.message)")
             }
         }
         return models

@@ -46,7 +46,8 @@ public enum HeldOutSets {
 
     /// The audit set as `model` reads it, nil when the model has none.
     static func auditSet(_ registry: Registry, _ spec: ModelSpec, for model: Model, id: String) throws -> Dataset? {
-        try spec.audit.map { try DatasetIO.load(path: registry.layout.resolve($0.path), for: DataContract(model: model, owner: "the audit set of \(id)")) }
+        try spec.audit.map { try DatasetIO.load(path: registry.layout.resolve($0.path), for: DataContract(model: model, owner: "the audit set of \(id)"),
+                                             diagnostics: registry.diagnostics) }
     }
 
     /// A freshly generated eval set for `id`, the size of the current one, bound to the
@@ -56,10 +57,10 @@ public enum HeldOutSets {
             throw NimpError(.dataError, "\(id): its data cannot be regenerated (no generator, nor a teacher command with its number of features)",
                             hint: "give fresh held-out rows: `nimp registry refresh \(id) --eval FILE`")
         }
-        let current = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path))
+        let current = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path), diagnostics: registry.diagnostics)
         var seed: UInt64 = 0xE7A1_5EED
         for b in id.utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
         let fresh = try source.generate(samples: max(current.count, Gate.minimumRows), seed: seed &+ UInt64(refresh) &* 0x9E37_79B9_7F4A_7C15)
-        return try DatasetIO.conform(fresh, to: DataContract(dataset: current, owner: "the eval set of \(id)"))
+        return try DatasetIO.conform(fresh, to: DataContract(dataset: current, owner: "the eval set of \(id)"), diagnostics: registry.diagnostics)
     }
 }

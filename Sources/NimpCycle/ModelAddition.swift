@@ -86,9 +86,10 @@ public struct ModelAddition {
     public func addVersion(to registry: Registry, promote: Bool, fields: [String: JSONValue] = [:], warn: (String) -> Void) throws -> Added {
         let spec = try registry.spec(id)
         let contract = DataContract(model: archive.model, owner: "the model \(origin)")
-        let evalSet = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path), for: contract)
+        let evalSet = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path), for: contract, diagnostics: registry.diagnostics)
         let heldOut = try HeldOutMeasure.metrics(archive.model, archiveBytes: archiveBytes, on: evalSet)
-        let audited = try spec.audit.map { HeldOutSets.audit(archive.model, on: try DatasetIO.load(path: registry.layout.resolve($0.path), for: contract)) }
+        let audited = try spec.audit.map { HeldOutSets.audit(archive.model, on: try DatasetIO.load(path: registry.layout.resolve($0.path), for: contract,
+                                                                                                   diagnostics: registry.diagnostics)) }
         Self.warnAboutConstraints(heldOut, spec.constraints, model: origin, promoted: promote, warn: warn)
         let version = try registry.addVersion(id, archive: archive, heldOut: heldOut, audit: audited,
                                               promote: promote ? "promoted when added" : nil,

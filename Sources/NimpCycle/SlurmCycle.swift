@@ -116,7 +116,7 @@ public enum SlurmCycle {
             guard let dir = plan.directory, !plan.tasks.isEmpty else {
                 // Nothing for Slurm to do: the cycle ends here, as a local one would.
                 var local = options
-                local.executor = InProcessExecutor()
+                local.executor = InProcessExecutor(diagnostics: registry.diagnostics)
                 return .finished(try Cycle.runPlan(plan, registry: registry, context: context, assessed: assessed, refreshed: refreshed,
                                                    options: local, parallel: 1, start: start))
             }
@@ -180,7 +180,7 @@ public enum SlurmCycle {
             if resubmit, !retry.isEmpty {
                 for i in retry {
                     let why = describe(submission.job(ofIndex: i), client: client)
-                    Console.info("\(header.tasks[i]): no result (\(why)); resubmitted, attempt \(submission.attempts(ofIndex: i) + 1) of \(submission.maxRetries + 1)")
+                    registry.diagnostics.info("\(header.tasks[i]): no result (\(why)); resubmitted, attempt \(submission.attempts(ofIndex: i) + 1) of \(submission.maxRetries + 1)")
                 }
                 Temporaries.clean(in: [dir + "/results"])
                 try submitRound(retry, dir: dir, submission: &submission, client: client)
@@ -216,7 +216,7 @@ public enum SlurmCycle {
                 throw NimpError(.tempFail, "a cycle is in flight on Slurm: \(dir) (\(counts.joined(separator: ", ")); jobs \(submission.jobs.joined(separator: ", ")))",
                                 hint: "its gate job ends it; see `nimp cycle status`")
             }
-            Console.info("\(dir): its Slurm jobs ended without a gate; gating it now")
+            registry.diagnostics.info("\(dir): its Slurm jobs ended without a gate; gating it now")
             _ = try gateJob(registry, directory: dir, resubmit: false, options: CycleGate.Options())
             gated = true
         }

@@ -16,12 +16,17 @@ public protocol TaskExecutor: Sendable {
 public struct InProcessExecutor: TaskExecutor {
     public var name: String { "inline" }
     public var commandLine: [String]
-    public init(commandLine: [String] = []) { self.commandLine = commandLine }
+    public var diagnostics: any DiagnosticSink
+    public init(commandLine: [String] = [], diagnostics: any DiagnosticSink) {
+        self.commandLine = commandLine
+        self.diagnostics = diagnostics
+    }
 
     public func run(_ taskPaths: [String], concurrency: Int, budgetSeconds: Double, progress: @escaping @Sendable (Int, String) -> Void) throws -> [String: String] {
         var options = TaskRun.Options()
         options.executor = name
         options.commandLine = commandLine
+        options.diagnostics = diagnostics
         for (n, path) in taskPaths.enumerated() {
             progress(n, (path as NSString).lastPathComponent)
             _ = try TaskRun.run(taskPath: path, options: options)
@@ -36,7 +41,13 @@ public struct InProcessExecutor: TaskExecutor {
 public struct LocalProcessExecutor: TaskExecutor {
     public var name: String { "local" }
     public var executable: String
-    public init(executable: String) { self.executable = executable }
+    /// The kind of failure an exit status of `executable` stands for: the executable
+    /// knows its own statuses, the cycle only needs to spot an I/O error.
+    public var failureKind: @Sendable (Int32) -> NimpError.Kind?
+    public init(executable: String, failureKind: @escaping @Sendable (Int32) -> NimpError.Kind?) {
+        self.executable = executable
+        self.failureKind = failureKind
+    }
 
     public func run(_ taskPaths: [String], concurrency: Int, budgetSeconds: Double, progress: @escaping @Sendable (Int, String) -> Void) throws -> [String: String] {
         let lock = NSLock()
@@ -82,8 +93,8 @@ public struct LocalProcessExecutor: TaskExecutor {
                     let tail = tail.lastError
                     let how = p.terminationReason == .uncaughtSignal ? "was killed by signal \(p.terminationStatus)" : "exited \(p.terminationStatus)"
                     failures[path] = String(format: "`nimp task run` %@ after %.0f s%@", how, Date().timeIntervalSince(started), tail.isEmpty ? "" : ": " + tail)
-                    if p.terminationReason == .exit, p.terminationStatus == ExitStatus.ioError.rawValue, ioError == nil {
-                        ioError = tail.isEmpty ? "a task hit an I/O error (exit 74)" : tail
+                    if p.terminationReason == .exit, failureKind(p.terminationStatus) == .ioError, ioError == nil {
+                        ioError = tail.isEmpty ? "a task hit an I/O error (exit \(p.terminationStatus))" : tail
                     }
                 }
                 done += 1
@@ -112,7 +123,7 @@ public struct LocalProcessExecutor: TaskExecutor {
             }
         }
         group.wait()
-        // A full disk or an I/O error under a task ends the cycle with exit 74, as it would in one process.
+        // A full disk or an I/O error under a task ends the cycle with an I/O error, as it would in one process.
         if let ioError { throw NimpError(.ioError, ioError) }
         return failures
     }

@@ -21,6 +21,8 @@ public enum TaskRun {
         public var registry: String?
         public var executor = "manual"
         public var commandLine: [String] = []
+        /// Hears about the data as it is read (columns ignored, rows left out); default: nobody.
+        public var diagnostics: any DiagnosticSink = DiscardingSink()
         public init() {}
     }
 
@@ -53,7 +55,8 @@ public enum TaskRun {
         }
         do {
             guard let kind = ImprovementKinds.named(task.type) else { throw NimpError(.dataError, "\(taskPath): unknown kind \(task.type)") }
-            let inputs = try loadInputs(task, registryPath: options.registry ?? task.registry, commandLine: options.commandLine, start: start)
+            let inputs = try loadInputs(task, registryPath: options.registry ?? task.registry, commandLine: options.commandLine, start: start,
+                                        diagnostics: options.diagnostics)
             let archive = try kind.run(inputs)
             let bytes = try archive.encode()
             let name = TaskResult.candidateName(task.id)
@@ -65,7 +68,7 @@ public enum TaskRun {
         } catch let e as BudgetExceeded {
             result.status = .timeout
             result.reason = String(format: "exceeded its budget of %.0f s (ran %.0f s)", task.budgetSeconds, e.seconds)
-        } catch let e as NimpError where e.status == .ioError {
+        } catch let e as NimpError where e.kind == .ioError {
             throw e
         } catch let e as NimpError {
             result.status = .failed
@@ -91,8 +94,9 @@ public enum TaskRun {
     }
 
     /// The champion, teacher and training rows the task names, each checked.
-    static func loadInputs(_ task: CycleTask, registryPath: String, commandLine: [String], start: Date) throws -> TaskInputs {
-        let registry = try Registry.open(registryPath)
+    static func loadInputs(_ task: CycleTask, registryPath: String, commandLine: [String], start: Date,
+                           diagnostics: any DiagnosticSink) throws -> TaskInputs {
+        let registry = try Registry.open(registryPath, diagnostics: diagnostics)
         func load(_ ref: ArchiveRef, _ role: String) throws -> ModelArchive {
             let path = registry.layout.archive(ref.model, ref.version)
             let data = try readArchive(path)
@@ -108,11 +112,12 @@ public enum TaskRun {
         let path = registry.layout.resolve(task.spec.train.path)
         // Read as the champion reads data, so a fresh model keeps its schema and classes.
         let contract = parent.map { DataContract(model: $0.model, owner: "the champion of \(task.model)") }
-        var train = try contract.map { try DatasetIO.load(path: path, for: $0) } ?? DatasetIO.load(path: path)
+        var train = try contract.map { try DatasetIO.load(path: path, for: $0, diagnostics: diagnostics) } ?? DatasetIO.load(path: path, diagnostics: diagnostics)
         // A built-in generator is asked for fresh labels every cycle (the "expensive calculation").
         if let source = task.spec.source, case .generator(let name) = source.kind, let generator = try? SignalGenerator(name: name) {
             let fresh = generator.generate(samples: source.samples ?? train.count, seed: task.seed ^ 0xF2E5)
-            train = Dataset.concatenate(train, try DatasetIO.conform(fresh, to: DataContract(dataset: train, owner: "the training set of \(task.model)")))
+            train = Dataset.concatenate(train, try DatasetIO.conform(fresh, to: DataContract(dataset: train, owner: "the training set of \(task.model)"),
+                                                                            diagnostics: diagnostics))
         }
         let budget = task.budgetSeconds
         return TaskInputs(task: task, spec: task.spec, parent: parent, teacher: teacher, train: train,

@@ -14,8 +14,9 @@ public enum CSVReader {
 
     /// Reads a training set: `target` names the target column(s), every other column is a
     /// feature (text columns one-hot, missing cells filled; see `TableEncoding.fit`).
-    public static func read(data: Data, name: String, target: [String], task: Task?) throws -> Dataset {
-        try DatasetIO.decode(data, name: name, format: .csv, options: TableOptions(target: target, task: task))
+    public static func read(data: Data, name: String, target: [String], task: Task?,
+                            diagnostics: any DiagnosticSink = DiscardingSink()) throws -> Dataset {
+        try DatasetIO.decode(data, name: name, format: .csv, options: TableOptions(target: target, task: task, diagnostics: diagnostics))
     }
 }
 

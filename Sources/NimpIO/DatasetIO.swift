@@ -73,35 +73,39 @@ public enum DatasetIO {
         return d
     }
 
-    /// `load(path:options:)` with a target and task only.
-    public static func load(path: String, target: [String]? = nil, task: Task? = nil) throws -> Dataset {
-        try load(path: path, options: TableOptions(target: target ?? [], task: task))
+    /// `load(path:options:)` with a target and task only (and, like `TableOptions`, nobody
+    /// to hear about it unless asked).
+    public static func load(path: String, target: [String]? = nil, task: Task? = nil,
+                            diagnostics: any DiagnosticSink = DiscardingSink()) throws -> Dataset {
+        try load(path: path, options: TableOptions(target: target ?? [], task: task, diagnostics: diagnostics))
     }
 
     /// Reads a dataset for a model (or a training set) that already has a schema: columns
     /// matched by name in any order, encoded and filled as the contract says, class labels
     /// mapped through its classes. A missing column or a label it does not know is exit 65;
-    /// extra columns are ignored with one line on stderr. `target` overrides the target
-    /// column(s) the contract records.
-    public static func load(path: String, for contract: DataContract, target: [String] = []) throws -> Dataset {
+    /// extra columns are ignored with a warning. `target` overrides the target column(s)
+    /// the contract records.
+    public static func load(path: String, for contract: DataContract, target: [String] = [],
+                            diagnostics: any DiagnosticSink) throws -> Dataset {
         let mapping = try MappedFile.map(path)
         let data = mapping?.data ?? Data()
         let format = DatasetFormat.infer(path: path) ?? DatasetFormat.sniff(data)
         try checkTargets(target)
         if format == .safetensors {
-            return try nonEmpty(DatasetTensors.bind(SafeTensorsFile(mapping: mapping, name: path), to: contract, target: target))
+            return try nonEmpty(DatasetTensors.bind(SafeTensorsFile(mapping: mapping, name: path), to: contract, target: target,
+                                                    diagnostics: diagnostics))
         }
         return try data.withUnsafeBytes { raw in
             let table = try TableSource(raw.bindMemory(to: UInt8.self), name: path, format: format)
-            return try TableEncoding.bind(table, to: contract, target: target)
+            return try TableEncoding.bind(table, to: contract, target: target, diagnostics: diagnostics)
         }
     }
 
     /// A dataset that is already in memory (a registry's stored set), checked against
     /// `contract` by name: reordered or remapped when its names differ, exit 65 when it
     /// cannot fit.
-    public static func conform(_ d: Dataset, to contract: DataContract) throws -> Dataset {
-        try DatasetTensors.conform(d, namesKnown: true, classesKnown: true, to: contract, name: d.source)
+    public static func conform(_ d: Dataset, to contract: DataContract, diagnostics: any DiagnosticSink) throws -> Dataset {
+        try DatasetTensors.conform(d, namesKnown: true, classesKnown: true, to: contract, name: d.source, diagnostics: diagnostics)
     }
 
     private static func checkTargets(_ target: [String]) throws {
@@ -112,8 +116,8 @@ public enum DatasetIO {
 
     /// Reads a training set held in memory; `name` is used in error messages.
     public static func decode(_ data: Data, name: String, format: DatasetFormat, target: [String]? = nil,
-                              task: Task? = nil) throws -> Dataset {
-        try decode(data, name: name, format: format, options: TableOptions(target: target ?? [], task: task))
+                              task: Task? = nil, diagnostics: any DiagnosticSink = DiscardingSink()) throws -> Dataset {
+        try decode(data, name: name, format: format, options: TableOptions(target: target ?? [], task: task, diagnostics: diagnostics))
     }
 
     public static func decode(_ data: Data, name: String, format: DatasetFormat, options: TableOptions) throws -> Dataset {

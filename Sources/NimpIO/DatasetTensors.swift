@@ -138,13 +138,15 @@ enum DatasetTensors {
 
     /// A safetensors dataset read for `contract`: features by `feature_names` and classes by
     /// `classes` when the metadata has them, by position (count checked) when not.
-    static func bind(_ file: SafeTensorsFile, to contract: DataContract, target: [String]) throws -> Dataset {
+    static func bind(_ file: SafeTensorsFile, to contract: DataContract, target: [String], diagnostics: any DiagnosticSink) throws -> Dataset {
         let d = try decode(file, target: target.isEmpty ? nil : target, task: nil)
         return try conform(d, namesKnown: file.metadata["feature_names"] != nil,
-                           classesKnown: file.metadata["classes"] != nil || file.metadata["target_names"] != nil, to: contract, name: file.name)
+                           classesKnown: file.metadata["classes"] != nil || file.metadata["target_names"] != nil, to: contract, name: file.name,
+                           diagnostics: diagnostics)
     }
 
-    static func conform(_ d: Dataset, namesKnown: Bool, classesKnown: Bool, to contract: DataContract, name: String) throws -> Dataset {
+    static func conform(_ d: Dataset, namesKnown: Bool, classesKnown: Bool, to contract: DataContract, name: String,
+                        diagnostics: any DiagnosticSink) throws -> Dataset {
         let expected = contract.schema.featureNames
         var x = d.x
         if d.featureNames != expected {
@@ -155,7 +157,7 @@ enum DatasetTensors {
                                          hint: "the file has: " + RowEncoder.list(d.featureNames, limit: 30))
                 }
                 let extra = d.featureNames.filter { !expected.contains($0) }
-                if !extra.isEmpty { Console.warn("\(name): ignoring \(extra.count) feature\(extra.count == 1 ? "" : "s") the model does not use: \(RowEncoder.list(extra))") }
+                if !extra.isEmpty { diagnostics.warn("\(name): ignoring \(extra.count) feature\(extra.count == 1 ? "" : "s") the model does not use: \(RowEncoder.list(extra))") }
                 let index = Dictionary(uniqueKeysWithValues: d.featureNames.enumerated().map { ($1, $0) })
                 x = d.x.columns(expected.map { index[$0]! })
             } else if d.features != expected.count {

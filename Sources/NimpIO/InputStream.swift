@@ -14,15 +14,15 @@ public struct InputBatch {
 extension DatasetIO {
     /// Reads the inputs of `contract` from `path` (`-` for stdin) a chunk at a time, so a
     /// table of any size takes bounded memory: columns by name (a missing one is exit 65,
-    /// extra ones are ignored with one line on stderr), categories one-hot, missing cells
-    /// filled. The target column is not needed. `keep` names columns to pass through.
+    /// extra ones are ignored with a warning), categories one-hot, missing cells filled.
+    /// The target column is not needed. `keep` names columns to pass through.
     public static func forEachInputBatch(path: String, contract: DataContract, keep: [String], format: DatasetFormat? = nil,
-                                         _ body: (InputBatch) throws -> Void) throws {
+                                         diagnostics: any DiagnosticSink, _ body: (InputBatch) throws -> Void) throws {
         if path != "-" {
             let format = format ?? DatasetFormat.infer(path: path)
             let sniffed = format == nil ? DatasetFormat.sniff(try headBytes(path)) : nil
             if format == .safetensors || sniffed == .safetensors {
-                return try safetensorsBatches(path: path, contract: contract, keep: keep, body)
+                return try safetensorsBatches(path: path, contract: contract, keep: keep, diagnostics: diagnostics, body)
             }
         }
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
@@ -54,7 +54,7 @@ extension DatasetIO {
                         return i
                     }
                     let targets = Set(contract.targetColumns([]).compactMap { table.columns.firstIndex(of: $0) })
-                    TableEncoding.warnExtra(table, used: Set(encoder!.sourceColumn).union(targets).union(keepColumns))
+                    TableEncoding.warnExtra(table, used: Set(encoder!.sourceColumn).union(targets).union(keepColumns), diagnostics)
                 }
                 let width = contract.schema.width
                 var batch = InputBatch()
@@ -73,7 +73,7 @@ extension DatasetIO {
             }
         }
         guard columns != nil else { throw NimpError.data(name, nil, "no data: expected a header line, then one row per sample") }
-        encoder?.warnUnseen(name)
+        encoder?.warnUnseen(name, diagnostics)
     }
 
     private static func headBytes(_ path: String) throws -> Data {
@@ -82,7 +82,8 @@ extension DatasetIO {
         return (try? handle.read(upToCount: 64)) ?? Data()
     }
 
-    private static func safetensorsBatches(path: String, contract: DataContract, keep: [String], _ body: (InputBatch) throws -> Void) throws {
+    private static func safetensorsBatches(path: String, contract: DataContract, keep: [String], diagnostics: any DiagnosticSink,
+                                           _ body: (InputBatch) throws -> Void) throws {
         let file = try SafeTensorsFile.read(path: path)
         var d = try DatasetTensors.decode(file, target: nil, task: nil)
         let names = d.featureNames
@@ -97,7 +98,8 @@ extension DatasetIO {
         d.y = contract.task == .classification ? .classes([Int32](repeating: 0, count: d.count))
                                                : .values(Matrix(rows: d.count, cols: contract.targetNames.count))
         d.targetNames = contract.targetNames
-        let x = try DatasetTensors.conform(d, namesKnown: file.metadata["feature_names"] != nil, classesKnown: false, to: contract, name: path).x
+        let x = try DatasetTensors.conform(d, namesKnown: file.metadata["feature_names"] != nil, classesKnown: false, to: contract, name: path,
+                                       diagnostics: diagnostics).x
         let width = x.cols
         var first = 0
         while first < x.rows {

@@ -13,8 +13,9 @@ public enum JSONLReader {
 
     /// Reads a dataset; `target` names the target key(s), every other key is a feature
     /// in the order of the first line.
-    public static func read(data: Data, name: String, target: [String], task: Task?) throws -> Dataset {
-        try DatasetIO.decode(data, name: name, format: .jsonl, options: TableOptions(target: target, task: task))
+    public static func read(data: Data, name: String, target: [String], task: Task?,
+                            diagnostics: any DiagnosticSink = DiscardingSink()) throws -> Dataset {
+        try DatasetIO.decode(data, name: name, format: .jsonl, options: TableOptions(target: target, task: task, diagnostics: diagnostics))
     }
 
     /// Parses one line holding a JSON array of finite numbers (a bare number is read as

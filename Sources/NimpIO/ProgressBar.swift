@@ -1,13 +1,13 @@
 import Foundation
 
-/// A progress bar on stderr for work counted in steps (epochs, generations, tasks):
-/// `train [=======>     ]  7/20 epochs  3.1 epochs/s  ETA 0:04  loss 0.012`.
+/// How far a job counted in steps (epochs, generations, tasks) has got, and how it reads
+/// as a bar: `train [=======>     ]  7/20 epochs  3.1 epochs/s  ETA 0:04  loss 0.012`.
 ///
-/// Drawn only when stderr is a terminal and `--quiet` is off (see `Console.progress`),
-/// so logs and pipes never see it; coloured unless `NO_COLOR` is set. Messages written
-/// through `Console` while a bar is shown appear above it. Written by hand because the
-/// terminal libraries that have one (console-kit) pull in swift-nio for a few lines.
-public final class ProgressBar {
+/// Library code emits it to a `DiagnosticSink`; the executable's draws it on stderr when
+/// that is a terminal (at most every 0.1 s, coloured unless `NO_COLOR` is set), so logs and
+/// pipes never see it. Written by hand because the terminal libraries that have one
+/// (console-kit) pull in swift-nio for a few lines.
+public struct ProgressBar: Sendable {
     public let label: String
     /// Steps in the whole job; nil when unknown (only the count and rate are shown).
     public let total: Int?
@@ -15,13 +15,10 @@ public final class ProgressBar {
     public let unit: String
     /// A wall-time budget: the ETA never exceeds what is left of it.
     public let budgetSeconds: Double?
-    private let start: Date
-    private var completed = 0
-    private var detail = ""
-    private var lastDraw: Date?
-
-    /// The shortest time between two redraws, so fast loops do not flood the terminal.
-    static let redrawInterval = 0.1
+    public let start: Date
+    public var completed = 0
+    /// Shown after the ETA, e.g. the latest loss.
+    public var detail = ""
 
     public init(_ label: String, total: Int?, unit: String, budgetSeconds: Double? = nil, start: Date = Date()) {
         self.label = label
@@ -31,25 +28,11 @@ public final class ProgressBar {
         self.start = start
     }
 
-    /// Records that `completed` steps are done; `detail` (e.g. the latest loss) is shown
-    /// after the ETA.
-    public func update(completed: Int, detail: String = "") {
-        self.completed = completed
-        self.detail = detail
-        let now = Date()
-        let done = total.map { completed >= $0 } ?? false
-        if !done, let last = lastDraw, now.timeIntervalSince(last) < Self.redrawInterval { return }
-        lastDraw = now
-        guard Console.progressVisible else { return }
-        Console.progress(line(now: now, width: Console.terminalColumns, color: Console.colorEnabled))
-    }
+    /// Every step is done (a bar worth drawing at once).
+    public var isDone: Bool { total.map { completed >= $0 } ?? false }
 
-    /// Removes the bar (the summary that follows takes its place).
-    public func finish() {
-        Console.endProgress()
-    }
-
-    func line(now: Date, width: Int, color: Bool) -> String {
+    /// The bar as text at `now`, for a terminal `width` columns wide.
+    public func line(now: Date = Date(), width: Int = 80, color: Bool = false) -> String {
         Self.render(label: label, completed: completed, total: total, unit: unit,
                     elapsed: now.timeIntervalSince(start), budgetSeconds: budgetSeconds,
                     detail: detail, width: width, color: color)

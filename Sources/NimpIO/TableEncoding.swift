@@ -42,13 +42,17 @@ public struct TableOptions: Sendable {
     public var exclude: [String] = []
     /// Leave out rows with a missing input instead of filling it in.
     public var dropMissing = false
+    /// Hears what was left out, ignored or guessed (default: nobody).
+    public var diagnostics: any DiagnosticSink
 
-    public init(target: [String] = [], task: Task? = nil, features: [String]? = nil, exclude: [String] = [], dropMissing: Bool = false) {
+    public init(target: [String] = [], task: Task? = nil, features: [String]? = nil, exclude: [String] = [], dropMissing: Bool = false,
+                diagnostics: any DiagnosticSink = DiscardingSink()) {
         self.target = target
         self.task = task
         self.features = features
         self.exclude = exclude
         self.dropMissing = dropMissing
+        self.diagnostics = diagnostics
     }
 }
 
@@ -146,9 +150,9 @@ struct RowEncoder {
     }
 
     /// One warning line for the rows that had unseen categories.
-    func warnUnseen(_ source: String) {
+    func warnUnseen(_ source: String, _ diagnostics: any DiagnosticSink) {
         guard unseenRows > 0, let first = firstUnseen else { return }
-        Console.warn("\(source): \(unseenRows) row\(unseenRows == 1 ? " has a category" : "s have categories") \(owner) never saw (first: \(JSONText.quote(first.column)) = \(JSONText.quote(String(first.value.prefix(40))))), encoded as all zeros")
+        diagnostics.warn("\(source): \(unseenRows) row\(unseenRows == 1 ? " has a category" : "s have categories") \(owner) never saw (first: \(JSONText.quote(first.column)) = \(JSONText.quote(String(first.value.prefix(40))))), encoded as all zeros")
     }
 }
 
@@ -195,7 +199,7 @@ enum TableEncoding {
 
     /// The table's rows as `contract`'s inputs and targets, columns matched by name and
     /// classes by label. `target` overrides the target column(s) the contract names.
-    static func bind(_ table: TableSource, to contract: DataContract, target: [String]) throws -> Dataset {
+    static func bind(_ table: TableSource, to contract: DataContract, target: [String], diagnostics: any DiagnosticSink) throws -> Dataset {
         let targetNames = contract.targetColumns(target)
         guard !targetNames.isEmpty else {
             throw NimpError.usage("\(table.name): \(contract.owner) does not record its target column; name the target column",
@@ -216,7 +220,7 @@ enum TableEncoding {
             return k
         }
         var encoder = try RowEncoder(schema: contract.schema, columns: table.columns, source: table.name, owner: contract.owner)
-        warnExtra(table, used: Set(encoder.sourceColumn + targetColumns))
+        warnExtra(table, used: Set(encoder.sourceColumn + targetColumns), diagnostics)
         let decoder = TargetDecoder(contract: contract, targetColumns: targetColumns)
         let width = contract.schema.width
         var x: [Float] = []
@@ -239,8 +243,8 @@ enum TableEncoding {
             try row.withUnsafeMutableBufferPointer { try encoder.encode(cells, into: $0.baseAddress!, line: line, table: table) }
             x.append(contentsOf: row)
         }
-        encoder.warnUnseen(table.name)
-        warnNoTarget(noTarget, table)
+        encoder.warnUnseen(table.name, diagnostics)
+        warnNoTarget(noTarget, table, diagnostics)
         let rows = x.count / max(width, 1)
         guard rows > 0 else { throw NimpError.data(table.name, nil, "no data rows with a target value, expected at least one sample") }
         let y: Targets = contract.task == .classification ? .classes(ids) : .values(Matrix(rows: rows, cols: targetNames.count, data: values))
@@ -248,15 +252,15 @@ enum TableEncoding {
                        targetNames: contract.targetNames, source: table.name, table: contract.schema)
     }
 
-    static func warnNoTarget(_ count: Int, _ table: TableSource) {
+    static func warnNoTarget(_ count: Int, _ table: TableSource, _ diagnostics: any DiagnosticSink) {
         guard count > 0 else { return }
-        Console.warn("\(table.name): \(count) row\(count == 1 ? " has" : "s have") no target value and \(count == 1 ? "is" : "are") left out")
+        diagnostics.warn("\(table.name): \(count) row\(count == 1 ? " has" : "s have") no target value and \(count == 1 ? "is" : "are") left out")
     }
 
-    static func warnExtra(_ table: TableSource, used: Set<Int>, keep: Set<String> = []) {
+    static func warnExtra(_ table: TableSource, used: Set<Int>, keep: Set<String> = [], _ diagnostics: any DiagnosticSink) {
         let extra = table.columns.indices.filter { !used.contains($0) && !keep.contains(table.columns[$0]) }.map { table.columns[$0] }
         guard !extra.isEmpty else { return }
-        Console.warn("\(table.name): ignoring \(extra.count) column\(extra.count == 1 ? "" : "s") the model does not use: \(RowEncoder.list(extra))")
+        diagnostics.warn("\(table.name): ignoring \(extra.count) column\(extra.count == 1 ? "" : "s") the model does not use: \(RowEncoder.list(extra))")
     }
 
     // MARK: Reading for training
@@ -309,8 +313,8 @@ enum TableEncoding {
             lines.append(line)
         }
         guard !keep.isEmpty else { throw NimpError.data(table.name, nil, "only a header line, expected at least one data row after it") }
-        warnNoTarget(noTarget, table)
-        if dropped > 0 { Console.info("\(table.name): --drop-missing left out \(dropped) row\(dropped == 1 ? "" : "s") with a missing value") }
+        warnNoTarget(noTarget, table, options.diagnostics)
+        if dropped > 0 { options.diagnostics.info("\(table.name): --drop-missing left out \(dropped) row\(dropped == 1 ? "" : "s") with a missing value") }
         let schema = TableSchema(columns: try zip(inputs, profiles).map { k, profile in
             try profile.column(name: columns[k], file: table.name, place: { table.place(line: $0, column: k) })
         }, target: options.target)
@@ -335,7 +339,7 @@ enum TableEncoding {
         rows.lines = lines
         var dataset = try rows.dataset(task: options.task, source: table.name)
         dataset.table = schema
-        if options.task == nil && dataset.task == .regression && targetColumns.count == 1 { hintClassification(targets, table: table, column: options.target[0]) }
+        if options.task == nil && dataset.task == .regression && targetColumns.count == 1 { hintClassification(targets, table: table, column: options.target[0], options.diagnostics) }
         return dataset
     }
 
@@ -363,7 +367,7 @@ enum TableEncoding {
     }
 
     /// A numeric target with a few distinct integers is often a class: say so once.
-    private static func hintClassification(_ targets: [TargetCell], table: TableSource, column: String) {
+    private static func hintClassification(_ targets: [TargetCell], table: TableSource, column: String, _ diagnostics: any DiagnosticSink) {
         var distinct = Set<Double>()
         for case .number(let v) in targets {
             guard v == v.rounded() else { return }
@@ -371,7 +375,7 @@ enum TableEncoding {
             if distinct.count > 10 { return }
         }
         guard targets.count >= 20 else { return }
-        Console.info("\(table.name): the target \(JSONText.quote(column)) holds only \(distinct.count) distinct integers; if they are classes, pass --task classification")
+        diagnostics.info("\(table.name): the target \(JSONText.quote(column)) holds only \(distinct.count) distinct integers; if they are classes, pass --task classification")
     }
 }
 

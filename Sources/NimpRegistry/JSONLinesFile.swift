@@ -145,7 +145,7 @@ public struct JSONLinesFile: Sendable {
     }
 
     static func error(_ path: String, _ what: String, _ code: Int32) -> NimpError {
-        let status: ExitStatus = code == ENOENT || code == EACCES || code == EROFS ? .cannotCreate : .ioError
-        return NimpError(status, "\(path): \(what): \(String(cString: strerror(code)))")
+        let kind: NimpError.Kind = code == ENOENT || code == EACCES || code == EROFS ? .cannotCreate : .ioError
+        return NimpError(kind, "\(path): \(what): \(String(cString: strerror(code)))")
     }
 }

@@ -129,10 +129,10 @@ public struct ModelSpec: Equatable, Sendable {
         let source = try data.object("source").map(dataSource)
         try data.finish()
         let targets = try top.numbers("targets", allowed: metricNames) ?? [:]
-        let foreign = Set(targets.keys).intersection(qualityMetrics(task == .classification ? .regression : .classification))
-        if let metric = foreign.sorted().first {
-            throw NimpError.data(file, "key \"targets.\(metric)\"", "\(metric) is not a metric of a \(task.rawValue) model",
-                                 hint: "its quality metrics: " + qualityMetrics(task).sorted().joined(separator: ", "))
+        for metric in targets.keys.sorted() {
+            if let problem = targetProblem(metric, task: task) {
+                throw NimpError.data(file, "key \"targets.\(metric)\"", problem.what, hint: problem.hint)
+            }
         }
         let constraints = try top.numbers("constraints", allowed: Set(constraintMetrics.keys)) ?? [:]
         var genome = Genome()
@@ -199,5 +199,62 @@ public struct ModelSpec: Equatable, Sendable {
         ]
         if let description { o["description"] = .string(description) }
         return .object(o)
+    }
+}
+
+// MARK: Targets and constraints as people give them
+
+extension NimpError.Parameter {
+    public static let targets = NimpError.Parameter("targets")
+    /// A constraint, by its name in model.json (`max_parameters`).
+    public static func constraint(_ name: String) -> NimpError.Parameter { NimpError.Parameter(name) }
+}
+
+extension ModelSpec {
+    /// Targets of a `task` model from `metric=value` texts (`r2=0.99`): every front end
+    /// reads them here, so each refuses the same things with the same words.
+    public static func targets(parsing texts: [String], task: Task) throws -> [String: Double] {
+        var targets: [String: Double] = [:]
+        for text in texts {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
+                throw NimpError.usage("target \(text): expected metric=value, e.g. \(Metric.primary(for: task).rawValue)=0.9",
+                                      parameters: [.targets])
+            }
+            if let problem = targetProblem(parts[0], task: task) {
+                throw NimpError.usage("target \(text): \(problem.what)", hint: problem.hint, parameters: [.targets])
+            }
+            targets[parts[0]] = value
+        }
+        return targets
+    }
+
+    /// Why `metric` cannot be a target of a `task` model; nil when it can.
+    static func targetProblem(_ metric: String, task: Task) -> (what: String, hint: String)? {
+        guard metricNames.contains(metric) else {
+            return ("unknown metric \(String(reflecting: metric))", "metrics: " + metricNames.sorted().joined(separator: ", "))
+        }
+        guard !qualityMetrics(task == .classification ? .regression : .classification).contains(metric) else {
+            return ("\(metric) is not a metric of a \(task.rawValue) model", "its quality metrics: " + qualityMetrics(task).sorted().joined(separator: ", "))
+        }
+        return nil
+    }
+
+    /// Constraints by name (`max_parameters`), those without a value left out; each must
+    /// be a positive number.
+    public static func constraints(_ values: [String: Double?]) throws -> [String: Double] {
+        var constraints: [String: Double] = [:]
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard let value else { continue }
+            guard constraintMetrics[name] != nil else {
+                throw NimpError.usage("unknown constraint \(String(reflecting: name))",
+                                      hint: "constraints: " + constraintMetrics.keys.sorted().joined(separator: ", "))
+            }
+            guard value > 0, value.isFinite else {
+                throw NimpError.usage("\(name) \(String(format: "%g", value)): expected a positive number", parameters: [.constraint(name)])
+            }
+            constraints[name] = value
+        }
+        return constraints
     }
 }

@@ -15,12 +15,16 @@ public struct Registry: Sendable {
     public let layout: RegistryLayout
     /// Seconds a writer waits for the lock before failing with exit 75.
     public var lockWait: TimeInterval
+    /// Hears what the registry and the cycles over it have to say (a lock taken over,
+    /// a model left out); like `lockWait`, a choice of whoever opened it.
+    public var diagnostics: any DiagnosticSink
 
     public var root: String { layout.root }
 
-    init(root: String, lockWait: TimeInterval = 0) {
+    init(root: String, lockWait: TimeInterval, diagnostics: any DiagnosticSink) {
         layout = RegistryLayout(root: root)
         self.lockWait = lockWait
+        self.diagnostics = diagnostics
     }
 
     /// `$NIMP_REGISTRY`, else `./nimp-registry`.
@@ -30,8 +34,8 @@ public struct Registry: Sendable {
     }
 
     /// Opens an existing registry; exit 66 when there is none at `path`.
-    public static func open(_ path: String? = nil, lockWait: TimeInterval = 0) throws -> Registry {
-        let registry = Registry(root: path ?? defaultPath(), lockWait: lockWait)
+    public static func open(_ path: String? = nil, lockWait: TimeInterval = 0, diagnostics: any DiagnosticSink) throws -> Registry {
+        let registry = Registry(root: path ?? defaultPath(), lockWait: lockWait, diagnostics: diagnostics)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: registry.root, isDirectory: &isDir), isDir.boolValue,
               FileManager.default.fileExists(atPath: registry.layout.config) || FileManager.default.fileExists(atPath: registry.layout.models)
@@ -45,8 +49,9 @@ public struct Registry: Sendable {
 
     /// Creates the registry layout at `path`, or completes a partial one; an existing
     /// registry is left as it is. Returns the registry and whether anything was created.
-    public static func create(at path: String? = nil, lockWait: TimeInterval = 0) throws -> (registry: Registry, created: Bool) {
-        let registry = Registry(root: path ?? defaultPath(), lockWait: lockWait)
+    public static func create(at path: String? = nil, lockWait: TimeInterval = 0,
+                              diagnostics: any DiagnosticSink) throws -> (registry: Registry, created: Bool) {
+        let registry = Registry(root: path ?? defaultPath(), lockWait: lockWait, diagnostics: diagnostics)
         let layout = registry.layout
         var created = false
         for dir in [layout.root, layout.models, layout.data] where !FileManager.default.fileExists(atPath: dir) {
@@ -83,7 +88,7 @@ public struct Registry: Sendable {
                     "previous_started": .string(previous.started), "previous_command": .string(previous.command),
                     "message": .string("the previous holder ended without releasing the lock; taken over"),
                 ]), failpoint: "history.takeover")
-                Console.warn("\(layout.lock): taken over from \(previous.summary), which ended without releasing it")
+                diagnostics.warn("\(layout.lock): taken over from \(previous.summary), which ended without releasing it")
             }
             Temporaries.clean(in: layout.writableDirectories(models: (try? modelDirectories()) ?? []))
             if previous != nil { try recoverChampionHistory() }

@@ -113,7 +113,7 @@ struct CycleRun: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        let opened = try NimpRegistry.Registry.open(registry.path)
+        let opened = try registry.open()
         var options = CycleOptions()
         options.jobs = jobs
         options.planOnly = plan
@@ -122,7 +122,7 @@ struct CycleRun: NimpCommand {
         options.reporter = textfileDir.map { PrometheusTextfile(directory: $0) }
         options.commandLine = CommandLine.arguments
         options.keepPlan = keepPlan
-        options.executor = LocalProcessExecutor(executable: NimpExecutable.path)
+        options.executor = LocalProcessExecutor(executable: NimpExecutable.path, failureKind: ExitStatus.kind(of:))
         if executor == .slurm, !plan {
             var slurm = SlurmOptions(nimp: NimpExecutable.path)
             slurm.partition = partition
@@ -185,7 +185,7 @@ struct CyclePlanCommand: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
-        let opened = try NimpRegistry.Registry.open(registry.path)
+        let opened = try registry.open()
         var options = CycleOptions()
         options.force = force
         options.budgetSeconds = budgetSeconds

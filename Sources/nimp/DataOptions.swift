@@ -21,7 +21,7 @@ struct DataOptions: ParsableArguments {
     func fit(_ path: String, choice: ColumnChoice? = nil) throws -> Dataset {
         try DatasetIO.load(path: path, options: TableOptions(
             target: targetColumns, task: task, features: choice?.featureColumns, exclude: choice?.excludedColumns ?? [],
-            dropMissing: choice?.dropMissing ?? false))
+            dropMissing: choice?.dropMissing ?? false, diagnostics: Console.sink))
     }
 
     /// Data for `model` (named `name` in messages).
@@ -33,7 +33,7 @@ struct DataOptions: ParsableArguments {
         if let task, task != contract.task {
             throw NimpError.usage("--task \(task.rawValue), but \(contract.owner) is a \(contract.task.rawValue)")
         }
-        return try DatasetIO.load(path: path, for: contract, target: targetColumns)
+        return try DatasetIO.load(path: path, for: contract, target: targetColumns, diagnostics: Console.sink)
     }
 }
 

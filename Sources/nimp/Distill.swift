@@ -113,9 +113,9 @@ struct Distill: NimpCommand {
 
         let progress = ProgressBar("distill", total: epochs, unit: "epochs")
         let result = try Distiller.run(request) { epoch in
-            progress.update(completed: epoch.epoch, detail: String(format: "loss %.5g", epoch.trainLoss))
+            Console.sink.progress(progress, completed: epoch.epoch, detail: String(format: "loss %.5g", epoch.trainLoss))
         }
-        progress.finish()
+        Console.sink.endProgress()
         try InterruptedRun.write(result.archive, to: output)
         try Console.line(try result.comparison.jsonLine())
         let c = result.comparison

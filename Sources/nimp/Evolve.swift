@@ -104,14 +104,14 @@ struct Evolve: NimpCommand {
         let progress = ProgressBar("evolve", total: generations ?? (budgetSeconds == nil ? request.generations : nil),
                                    unit: "generations", budgetSeconds: budgetSeconds)
         let result = try Evolution.run(request) { report in
-            progress.update(completed: report.generation + 1, detail: String(format: "best fitness %.4f", report.bestFitness))
+            Console.sink.progress(progress, completed: report.generation + 1, detail: String(format: "best fitness %.4f", report.bestFitness))
             try Console.line(try report.jsonLine())
             Console.info(String(format: "generation %d: best fitness %.4f (%@ %.4f, %d parameters, hidden %@), median %.4f, %.1f s",
                                 report.generation, report.bestFitness, report.metric, report.bestQuality ?? .nan,
                                 report.bestParameters, report.bestGenome.hidden.map(String.init).joined(separator: ","),
                                 report.medianFitness, report.elapsedSeconds))
         }
-        progress.finish()
+        Console.sink.endProgress()
         try InterruptedRun.write(result.archive, to: output)
         try Console.line(try result.comparison.jsonLine())
         Console.info("wrote \(output): hidden \(result.best.genome.hidden.map(String.init).joined(separator: ",")), "

@@ -86,7 +86,7 @@ struct GenData: NimpCommand {
             return try SignalGenerator(name: generator).generate(samples: samples, seed: seed)
         }
         if let input {
-            return try DatasetIO.load(path: input, target: target, task: task)
+            return try DatasetIO.load(path: input, target: target, task: task, diagnostics: Console.sink)
         }
         let x: Matrix
         if let like {
@@ -113,10 +113,11 @@ struct GenData: NimpCommand {
     /// The rows of --like as the teacher model reads them (columns by name, its encoding),
     /// or as a table's inputs for a teacher command.
     private func likeRows(_ like: String) throws -> Matrix {
-        guard let teacher else { return try DatasetIO.load(path: like, target: target.isEmpty ? nil : target, task: task).x }
+        guard let teacher else { return try DatasetIO.load(path: like, target: target.isEmpty ? nil : target, task: task, diagnostics: Console.sink).x }
         let model = try ModelArchive.read(path: teacher).model
         var values: [Float] = []
-        try DatasetIO.forEachInputBatch(path: like, contract: DataContract(model: model, owner: "the teacher \(teacher)"), keep: []) { batch in
+        try DatasetIO.forEachInputBatch(path: like, contract: DataContract(model: model, owner: "the teacher \(teacher)"), keep: [],
+                                       diagnostics: Console.sink) { batch in
             values += batch.x
         }
         return Matrix(rows: values.count / model.inputs, cols: model.inputs, data: values)

@@ -17,9 +17,9 @@ extension NimpCommand {
             try execute()
         } catch var error as NimpError {
             error = ParameterFlags.annotate(error, flags: ParameterFlags.flags(in: Self.helpMessage(includeHidden: true, columns: 1000)))
-            if error.status == .tempFail, self is WaitsForLock { error.hint = (error.hint.map { $0 + ", " } ?? "") + "or pass --wait SECONDS to wait for it" }
+            if error.kind == .tempFail, self is WaitsForLock { error.hint = (error.hint.map { $0 + ", " } ?? "") + "or pass --wait SECONDS to wait for it" }
             Console.error(error)
-            throw ExitCode(error.status.rawValue)
+            throw ExitCode(ExitStatus.code(for: error.kind))
         }
     }
 }
@@ -29,7 +29,8 @@ extension NimpCommand {
 enum ParameterFlags {
     /// By parameter name, the usual spelling first; a command offers the first it has.
     static let spellings: [String: [String]] = [
-        "target column": ["--target COLUMN", "--target-column COLUMN"],
+        // --target is the metric target where --target-column exists (registry add).
+        "target column": ["--target-column COLUMN", "--target COLUMN"],
         "feature columns": ["--features"],
         "excluded columns": ["--exclude"],
         "task": ["--task"],
@@ -55,6 +56,10 @@ enum ParameterFlags {
         "class names": ["--classes", "--target-names"],
         "target names": ["--target-names"],
         "symbol prefix": ["--name"],
+        "targets": ["--target"],
+        "max_parameters": ["--max-parameters"],
+        "max_bytes": ["--max-bytes"],
+        "max_latency_p50_us": ["--max-latency-p50-us"],
     ]
 
     /// The long options listed in a command's help.
@@ -88,7 +93,7 @@ enum ParameterFlags {
 /// the end of its epoch, generation or step, its best model so far is written (the manifest
 /// says it was interrupted, and when) and the command exits 130 (143 for SIGTERM).
 enum InterruptedRun {
-    static func begin() { Interruption.install() }
+    static func begin() { installInterruptionHandlers() }
 
     /// Writes `archive` to `output`, marked as interrupted when a signal asked to stop.
     static func write(_ archive: ModelArchive, to output: String) throws {
@@ -101,6 +106,28 @@ enum InterruptedRun {
     static func finish(_ output: String) throws {
         guard let signal = Interruption.requested else { return }
         Console.warn("interrupted by \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): wrote the best model so far to \(output)")
-        throw ExitCode(Interruption.exitStatus(signal))
+        throw ExitCode(ExitStatus.interrupted(by: signal))
     }
+}
+
+/// Installs the handlers: the first signal asks the run to stop; a second exits at once
+/// (whatever was being written is a temporary file that the next run removes).
+private func installInterruptionHandlers() {
+    for s in [SIGINT, SIGTERM] {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { sig in
+            if !Interruption.request(sig) { _exit(ExitStatus.interrupted(by: sig)) }
+            let text = "\nstopping after this step; a second Ctrl-C stops at once\n"
+            _ = text.withCString { write(2, $0, strlen($0)) }
+        }
+        sigemptyset(&action.sa_mask)
+        sigaction(s, &action, nil)
+    }
+    // A parent may hand down these signals blocked (threads of a Dispatch-based program
+    // often run with them blocked): the handler must see them.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }

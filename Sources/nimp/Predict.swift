@@ -53,7 +53,7 @@ struct Predict: NimpCommand {
         var rows = 0
         do {
             try DatasetIO.forEachInputBatch(path: data, contract: DataContract(model: m, owner: "the model \(model)"), keep: keepColumns,
-                                            format: inputFormat) { batch in
+                                            format: inputFormat, diagnostics: Console.sink) { batch in
                 try batch.x.withUnsafeBufferPointer { x in
                     try outputs.withUnsafeMutableBufferPointer { out in
                         predictor.predict(x, rows: batch.rows, into: out)
@@ -63,7 +63,7 @@ struct Predict: NimpCommand {
                 rows += batch.rows
             }
             try sink.finish()
-        } catch let error as NimpError where error.status == .ioError && output == nil && errno == EPIPE {
+        } catch let error as NimpError where error.kind == .ioError && output == nil && errno == EPIPE {
             return
         }
         Console.debug("predicted \(rows) rows")

@@ -44,6 +44,7 @@ struct TaskRunCommand: NimpCommand {
     func execute() throws {
         outputOptions.apply()
         var options = TaskRun.Options()
+        options.diagnostics = Console.sink
         options.outputDirectory = output
         options.registry = registry
         options.executor = executor
@@ -98,38 +99,16 @@ struct TaskAdd: NimpCommand, WaitsForLock {
             throw ValidationError("--kind distillation cannot be queued: a cycle chooses the teacher; queue training, optimization or architecture")
         }
         guard priority > 0, priority <= 1e6 else { throw ValidationError("--priority must be in (0, 1000000]") }
-        for value in [maxParameters, maxBytes, maxLatencyP50Us].compactMap({ $0 }) where !(value > 0 && value.isFinite) {
-            throw ValidationError("constraints must be positive numbers")
-        }
     }
 
     func execute() throws {
         outputOptions.apply()
+        let constraints = try ModelSpec.constraints(["max_parameters": maxParameters, "max_bytes": maxBytes, "max_latency_p50_us": maxLatencyP50Us])
         let opened = try registry.open(wait: lock.wait)
         try opened.requireModel(model)
-        let spec = try opened.spec(model)
-        var parsed: [String: Double] = [:]
-        for text in targets {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
-                throw NimpError(.usage, "--target \(text): expected metric=value, e.g. accuracy=0.9")
-            }
-            guard ModelSpec.metricNames.contains(parts[0]) else {
-                throw NimpError(.usage, "--target \(parts[0]): unknown metric; expected one of " + ModelSpec.metricNames.sorted().joined(separator: ", "))
-            }
-            let foreign = ModelSpec.qualityMetrics(spec.task == .classification ? .regression : .classification)
-            guard !foreign.contains(parts[0]) else {
-                throw NimpError(.usage, "--target \(parts[0]): not a metric of a \(spec.task.rawValue) model",
-                                hint: "its quality metrics: " + ModelSpec.qualityMetrics(spec.task).sorted().joined(separator: ", "))
-            }
-            parsed[parts[0]] = value
-        }
-        var constraints: [String: Double] = [:]
-        if let v = maxParameters { constraints["max_parameters"] = v }
-        if let v = maxBytes { constraints["max_bytes"] = v }
-        if let v = maxLatencyP50Us { constraints["max_latency_p50_us"] = v }
+        let targets = try ModelSpec.targets(parsing: self.targets, task: try opened.spec(model).task)
         let id = "q" + TaskQueueID.make()
-        try opened.enqueue(QueuedTask(id: id, model: model, kind: kind, priority: priority, targets: parsed, constraints: constraints))
+        try opened.enqueue(QueuedTask(id: id, model: model, kind: kind, priority: priority, targets: targets, constraints: constraints))
         Console.info("queued \(kind) for \(model) as \(id); the next cycle takes it first")
         try Console.line(id)
     }

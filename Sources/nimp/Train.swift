@@ -128,11 +128,11 @@ struct Train: NimpCommand {
         let progress = ProgressBar("train", total: epochs, unit: "epochs", start: start)
         let (archive, result) = try TrainingJob.run(request) { epoch in
             try sink.write(epoch)
-            progress.update(completed: epoch.epoch, detail: String(
+            Console.sink.progress(progress, completed: epoch.epoch, detail: String(
                 format: "loss %.5g%@  %.0f samples/s", epoch.trainLoss,
                 epoch.validationLoss.map { String(format: "  val %.5g", $0) } ?? "", epoch.samplesPerSecond))
         }
-        progress.finish()
+        Console.sink.endProgress()
         try sink.close()
         try InterruptedRun.write(archive, to: output)
         if let plot {

@@ -100,7 +100,7 @@ import Testing
         let config = TrainConfig(epochs: 50, batchSize: 8, learningRate: 1e4, optimizer: .sgd, seed: 1)
         if let error = #expect(throws: (any Error).self, performing: { try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: nil) { _ in } }) {
             guard let e = error as? NimpError else { Issue.record("\(error)"); return }
-            #expect(e.status == .dataError)
+            #expect(e.kind == .dataError)
             #expect(e.message.hasPrefix("training diverged at epoch "), "\(e.message)")
             #expect(e.message.contains(" step "), "\(e.message)")
         }

@@ -17,7 +17,7 @@ enum ArchiveTestSupport {
             _ = try expression()
             Issue.record("expected a data error containing \(String(reflecting: expected))", sourceLocation: sourceLocation)
         } catch let error as NimpError {
-            #expect(error.status == .dataError, "\(error.description)", sourceLocation: sourceLocation)
+            #expect(error.kind == .dataError, "\(error.description)", sourceLocation: sourceLocation)
             #expect(error.description.contains(expected), "\(String(reflecting: error.description)) does not contain \(String(reflecting: expected))", sourceLocation: sourceLocation)
         } catch {
             Issue.record("expected a NimpError, got \(error)", sourceLocation: sourceLocation)

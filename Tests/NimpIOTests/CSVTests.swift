@@ -9,8 +9,8 @@ import Testing
         try CSVReader.read(data: Data(text.utf8), name: "t.csv", target: target, task: task)
     }
 
-    /// fixtures/broken/csv_*: exit status and the place each message names.
-    static let expectations: [(file: String, target: [String], status: NimpCore.ExitStatus, fragments: [String])] = [
+    /// fixtures/broken/csv_*: kind of failure and the place each message names.
+    static let expectations: [(file: String, target: [String], kind: NimpError.Kind, fragments: [String])] = [
         ("csv_empty.csv", ["y"], .dataError, ["file is empty", "header"]),
         ("csv_header_only.csv", ["y"], .dataError, ["only a header line"]),
         ("csv_ragged.csv", ["y"], .dataError, ["line 3", "4 fields, expected 3"]),
@@ -27,9 +27,9 @@ import Testing
     ]
 
     @Test func brokenFixtures() {
-        for (file, target, status, fragments) in Self.expectations {
+        for (file, target, kind, fragments) in Self.expectations {
             let path = FormatFixtures.path("broken/" + file)
-            assertNimpError(status, [path + ": "] + fragments) { try DatasetIO.load(path: path, target: target) }
+            assertNimpError(kind, [path + ": "] + fragments) { try DatasetIO.load(path: path, target: target) }
         }
     }
 
@@ -141,7 +141,7 @@ extension CSVTests {
         let result = mutator.check(seeds, alphabet: ",\"\r\n0123456789.-e naN", count: 3000) { data in
             for target in [["label"], ["y"], ["a"]] {
                 for task in [nil, Task.classification, .regression] {
-                    do { _ = try CSVReader.read(data: data, name: "m.csv", target: target, task: task) } catch let e as NimpError where e.status == .dataError {}
+                    do { _ = try CSVReader.read(data: data, name: "m.csv", target: target, task: task) } catch let e as NimpError where e.kind == .dataError {}
                 }
             }
         }
@@ -156,7 +156,7 @@ extension CSVTests {
             _ = try read("a;b;y\n1;2;3\n")
             Issue.record("accepted")
         } catch let e as NimpError {
-            #expect(e.status == .dataError)
+            #expect(e.kind == .dataError)
             #expect(e.description.contains("one column holding \";\""), "\(e.description)")
         } catch { Issue.record("\(error)") }
     }

@@ -10,14 +10,14 @@ enum FormatFixtures {
     static func path(_ relative: String) -> String { root.appendingPathComponent("fixtures/" + relative).path }
 }
 
-/// Asserts that `body` throws a NimpError with `status` whose message contains every one of `fragments`.
-func assertNimpError<T>(_ status: NimpCore.ExitStatus, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
+/// Asserts that `body` throws a NimpError of `kind` whose message contains every one of `fragments`.
+func assertNimpError<T>(_ kind: NimpError.Kind, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
                         _ body: () throws -> T) {
     do {
         _ = try body()
-        Issue.record("expected exit \(status.rawValue) with \(fragments), but nothing was thrown", sourceLocation: sourceLocation)
+        Issue.record("expected \(kind) with \(fragments), but nothing was thrown", sourceLocation: sourceLocation)
     } catch let error as NimpError {
-        #expect(error.status == status, "wrong status for: \(error.message)", sourceLocation: sourceLocation)
+        #expect(error.kind == kind, "wrong kind for: \(error.message)", sourceLocation: sourceLocation)
         for fragment in fragments where !error.message.contains(fragment) {
             Issue.record("message \(String(reflecting: error.message)) lacks \(String(reflecting: fragment))", sourceLocation: sourceLocation)
         }
@@ -71,7 +71,7 @@ struct Mutator {
                     try read(input)
                     accepted += 1
                 } catch let error as NimpError {
-                    #expect([NimpCore.ExitStatus.dataError, .usage].contains(error.status), "\(error.message)", sourceLocation: sourceLocation)
+                    #expect([NimpError.Kind.dataError, .usage].contains(error.kind), "\(error.message)", sourceLocation: sourceLocation)
                     rejected += 1
                 } catch {
                     Issue.record("not a NimpError: \(error) for input \(Array(input))", sourceLocation: sourceLocation)

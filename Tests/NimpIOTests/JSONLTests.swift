@@ -107,7 +107,7 @@ extension JSONLTests {
                      Data("{\"\\u00e9\":[1,{\"a\":null}],\"y\":true}\n".utf8)]
         let result = mutator.check(seeds, alphabet: "{}[]\":,\\u0123456789.-eE \nNaInfy", count: 3000) { data in
             for task in [nil, Task.classification, .regression] {
-                do { _ = try JSONLReader.read(data: data, name: "m.jsonl", target: ["label"], task: task) } catch let e as NimpError where e.status == .dataError {}
+                do { _ = try JSONLReader.read(data: data, name: "m.jsonl", target: ["label"], task: task) } catch let e as NimpError where e.kind == .dataError {}
             }
             _ = try? JSONLReader.parseNumberArrayLine(String(decoding: data, as: UTF8.self), file: "m", line: 1)
         }

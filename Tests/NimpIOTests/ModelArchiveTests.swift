@@ -182,14 +182,14 @@ import Testing
         let path = try scratch.subdirectory() + "/model.nimp"
         try Models.archive(Models.regression()).write(to: path, exclusive: true)
         if let error = #expect(throws: (any Error).self, performing: { try Models.archive(Models.classification()).write(to: path, exclusive: true) }) {
-            #expect((error as? NimpError)?.status == .cannotCreate)
+            #expect((error as? NimpError)?.kind == .cannotCreate)
         }
         #expect(try ModelArchive.read(path: path).model.task == .regression)
     }
 
     @Test func missingArchiveIsExit66() {
         if let error = #expect(throws: (any Error).self, performing: { try ModelArchive.read(path: "/nonexistent/model.nimp") }) {
-            #expect((error as? NimpError)?.status == .noInput)
+            #expect((error as? NimpError)?.kind == .noInput)
         }
     }
 
@@ -197,7 +197,7 @@ import Testing
         var model = Models.regression()
         model.layers[1].weight.data[2] = .nan
         if let error = #expect(throws: (any Error).self, performing: { try Models.archive(model).encode() }) {
-            #expect((error as? NimpError)?.status == .dataError)
+            #expect((error as? NimpError)?.kind == .dataError)
             #expect("\(error)".contains("layer 1 has a NaN or infinite weight"), "\(error)")
         }
     }

@@ -38,7 +38,7 @@ import Testing
 
     @Test func unknownGeneratorIsUsageError() throws {
         if let error = #expect(throws: (any Error).self, performing: { try SignalGenerator(name: "signal/adrenaline") }) {
-            #expect((error as? NimpError)?.status == .usage)
+            #expect((error as? NimpError)?.kind == .usage)
         }
         #expect(try SignalGenerator(name: "cortisol") == .cortisol)
     }
@@ -57,7 +57,7 @@ import Testing
         let teacher = CommandTeacher(command: "echo 'model file missing' >&2; exit 3")
         if let error = #expect(throws: (any Error).self, performing: { try teacher.run(Matrix(rows: 2, cols: 1)) }) {
             let e = error as? NimpError
-            #expect(e?.status == .dataError)
+            #expect(e?.kind == .dataError)
             #expect(e?.message.contains("status 3") == true, "\(e?.message ?? "")")
             #expect(e?.message.contains("model file missing") == true)
         }
@@ -71,7 +71,7 @@ import Testing
         ] {
             if let error = #expect(throws: (any Error).self, "\(command)", performing: { try CommandTeacher(command: command).run(Matrix(rows: 2, cols: 1)) }) {
                 let e = error as? NimpError
-                #expect(e?.status == .dataError, "\(command)")
+                #expect(e?.kind == .dataError, "\(command)")
                 #expect(e?.message.contains(expected) == true, "\(command): \(e?.message ?? "")")
             }
         }

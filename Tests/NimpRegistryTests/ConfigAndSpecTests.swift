@@ -88,6 +88,22 @@ import Testing
         }
     }
 
+    /// `registry add` and `task add` read --target and the constraint flags through these.
+    @Test func targetsAndConstraintsFromPeople() throws {
+        #expect(try ModelSpec.targets(parsing: ["r2=0.99", "latency_p50_us=2"], task: .regression) == ["r2": 0.99, "latency_p50_us": 2])
+        for (text, words) in [("r2", "expected metric=value, e.g. r2=0.9"), ("r2=high", "expected metric=value"),
+                              ("speed=1", "unknown metric \"speed\""), ("accuracy=0.9", "accuracy is not a metric of a regression model")] {
+            let error = expectNimpError(.usage) { _ = try ModelSpec.targets(parsing: [text], task: .regression) }
+            #expect(error?.message.hasPrefix("target \(text): \(words)") == true, "\(String(describing: error))")
+            #expect(error?.parameters == [.targets])
+        }
+        #expect(try ModelSpec.constraints(["max_parameters": 5000, "max_bytes": nil]) == ["max_parameters": 5000])
+        let negative = expectNimpError(.usage) { _ = try ModelSpec.constraints(["max_latency_p50_us": -3]) }
+        #expect(negative?.message == "max_latency_p50_us -3: expected a positive number")
+        #expect(negative?.parameters == [.constraint("max_latency_p50_us")])
+        #expect(expectNimpError(.usage) { _ = try ModelSpec.constraints(["max_speed": 1]) } != nil)
+    }
+
     @Test func versionNames() {
         #expect(VersionName.file(7) == "v0007.nimp")
         #expect(VersionName.file(12345) == "v12345.nimp")

@@ -57,10 +57,15 @@ import Testing
         let record = LockHolder(pid: dead.processIdentifier, host: LockHolder.hostName, started: Date(), command: "nimp cycle")
         try Data((try JSONCoding.line(record) + "\n").utf8).write(to: URL(fileURLWithPath: t.layout.lock))
         #expect(t.registry.lockHolder()?.isAlive == false)
-        try t.registry.appendHistory(HistoryEntry(.task))
+        var registry = t.registry
+        let sink = CollectingSink()
+        registry.diagnostics = sink
+        try registry.appendHistory(HistoryEntry(.task))
         let entries = try t.registry.history.read().entries
         let takeover = try #require(entries.first { $0.type == .lockTakeover })
         #expect(takeover["previous_pid"] == .int(Int(dead.processIdentifier)))
         #expect(t.registry.lockHolder() == nil)
+        #expect(sink.warnings.count == 1 && sink.warnings[0].hasPrefix("\(t.layout.lock): taken over from pid \(dead.processIdentifier) "),
+                "\(sink.warnings)")
     }
 }

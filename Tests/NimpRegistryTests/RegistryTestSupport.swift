@@ -13,7 +13,7 @@ final class TempRegistry {
 
     init() throws {
         scratch = try TemporaryDirectory("registry-tests")
-        registry = try Registry.create(at: scratch.path + "/reg").registry
+        registry = try Registry.create(at: scratch.path + "/reg", diagnostics: DiscardingSink()).registry
     }
 
     var layout: RegistryLayout { registry.layout }
@@ -48,12 +48,12 @@ enum Fixtures {
     }
 }
 
-/// Runs `body` expecting a NimpError with `status`; returns it.
-func expectNimpError(_ status: ExitStatus, _ body: () throws -> Void) -> NimpError? {
+/// Runs `body` expecting a NimpError of `kind`; returns it.
+func expectNimpError(_ kind: NimpError.Kind, _ body: () throws -> Void) -> NimpError? {
     do {
         try body()
     } catch let error as NimpError {
-        return error.status == status ? error : { print("unexpected status \(error.status): \(error)"); return nil }()
+        return error.kind == kind ? error : { print("unexpected kind \(error.kind): \(error)"); return nil }()
     } catch {
         print("unexpected error \(error)")
         return nil

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NimpIO
 import NimpRegistry
 
 extension CompletionKind {
@@ -42,7 +43,7 @@ enum ModelIDCompletion {
     static func candidates(words: [String], prefix: String, versions: Bool,
                            environment: [String: String] = ProcessInfo.processInfo.environment) -> [String]
     {
-        guard let registry = try? Registry.open(registryPath(words: words, environment: environment)) else { return [] }
+        guard let registry = try? Registry.open(registryPath(words: words, environment: environment), diagnostics: DiscardingSink()) else { return [] }
         if versions, let at = prefix.firstIndex(of: "@") {
             let id = String(prefix[..<at])
             guard registry.hasModel(id) else { return [] }
@@ -56,7 +57,7 @@ enum ModelIDCompletion {
     static func versionNumbers(words: [String], index: Int, prefix: String,
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> [String]
     {
-        guard let registry = try? Registry.open(registryPath(words: words, environment: environment)) else { return [] }
+        guard let registry = try? Registry.open(registryPath(words: words, environment: environment), diagnostics: DiscardingSink()) else { return [] }
         let before = words.prefix(max(0, min(index, words.count)))
         guard let id = before.last(where: { !$0.hasPrefix("-") && registry.hasModel($0) }) else { return [] }
         return VersionIndex(layout: registry.layout, model: id).archiveFiles().keys.sorted()

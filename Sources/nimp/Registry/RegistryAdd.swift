@@ -95,19 +95,20 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         if let problem = ModelID.problem(id) { throw ValidationError("invalid model id \(String(reflecting: id)): \(problem)") }
         guard evalFraction > 0 && evalFraction < 1 else { throw ValidationError("--eval-fraction must be between 0 and 1") }
         guard auditFraction >= 0 && auditFraction < 1 else { throw ValidationError("--audit-fraction must be at least 0 and below 1") }
-        if let maxLatencyP50, !(maxLatencyP50 > 0) { throw ValidationError("--max-latency-p50-us must be positive") }
         let sources = [generator, teacherCommand, files].compactMap { $0 }
         guard sources.count <= 1 else { throw ValidationError("give at most one of --generator, --teacher-command, --files") }
     }
 
     func execute() throws {
         outputOptions.apply()
+        let constraints = try ModelSpec.constraints(["max_parameters": maxParameters.map(Double.init), "max_bytes": maxBytes.map(Double.init),
+                                                     "max_latency_p50_us": maxLatencyP50])
         let reg = try registry.open(wait: lock.wait)
         let archive = try ModelArchive.read(path: model)
         if reg.hasModel(id) && data == nil && generator == nil && teacherCommand == nil {
             try addVersion(reg, archive)
         } else {
-            try addModel(reg, archive)
+            try addModel(reg, archive, constraints: constraints)
         }
     }
 
@@ -121,13 +122,9 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         ])))
     }
 
-    private func addModel(_ reg: NimpRegistry.Registry, _ archive: ModelArchive) throws {
-        let targets = try parsedTargets(for: archive.manifest.task)
+    private func addModel(_ reg: NimpRegistry.Registry, _ archive: ModelArchive, constraints: [String: Double]) throws {
+        let targets = try ModelSpec.targets(parsing: self.targets, task: archive.manifest.task)
         let sets = try datasets(archive)
-        var constraints: [String: Double] = [:]
-        if let maxParameters { constraints["max_parameters"] = Double(maxParameters) }
-        if let maxBytes { constraints["max_bytes"] = Double(maxBytes) }
-        if let maxLatencyP50 { constraints["max_latency_p50_us"] = maxLatencyP50 }
         let declaration = ModelDeclaration(task: archive.manifest.task, source: source(), targets: targets,
                                            constraints: constraints, description: description)
         let added = try ModelAddition(id: id, archive: archive, origin: model)
@@ -208,11 +205,12 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         if let task, task != archive.model.task {
             throw NimpError.usage("--task \(task.rawValue), but \(model) is a \(archive.model.task.rawValue)")
         }
-        return try DatasetIO.load(path: path, for: contract(archive), target: targetColumns)
+        return try DatasetIO.load(path: path, for: contract(archive), target: targetColumns, diagnostics: Console.sink)
     }
 
     /// Safetensors files that already fit the model are stored byte for byte (their sha256
-    /// stays the user's); others are stored as the model reads them.
+    /// stays the user's); others are stored as the model reads them. (Read again quietly:
+    /// `dataset` was read from it, warnings and all.)
     private func bytes(of path: String, _ dataset: Dataset) throws -> Data {
         if DatasetFormat.infer(path: path) == .safetensors, targetColumn.isEmpty,
            let stored = try? DatasetIO.load(path: path), stored.featureNames == dataset.featureNames, stored.targetNames == dataset.targetNames,
@@ -225,25 +223,5 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         if let teacherCommand { return DataSource(.command(teacherCommand), samples: samples, features: features) }
         if let files { return DataSource(.files(files), target: targetColumns.isEmpty ? nil : targetColumns) }
         return nil
-    }
-
-    private func parsedTargets(for task: Task) throws -> [String: Double] {
-        var result: [String: Double] = [:]
-        for text in targets {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
-                throw NimpError.usage("--target \(text): expected metric=value, e.g. r2=0.99")
-            }
-            guard ModelSpec.metricNames.contains(parts[0]) else {
-                throw NimpError.usage("--target \(text): unknown metric \(String(reflecting: parts[0]))",
-                                      hint: "metrics: " + ModelSpec.metricNames.sorted().joined(separator: ", "))
-            }
-            if MetricKind.quality.contains(parts[0]), !ModelSpec.qualityMetrics(task).contains(parts[0]) {
-                throw NimpError.usage("--target \(text): \(parts[0]) is not a metric of \(model), a \(task.rawValue) model",
-                                      hint: "its quality metrics: " + ModelSpec.qualityMetrics(task).sorted().joined(separator: ", "))
-            }
-            result[parts[0]] = value
-        }
-        return result
     }
 }

@@ -24,7 +24,7 @@ struct RegistryInit: NimpCommand, WaitsForLock {
 
     func execute() throws {
         outputOptions.apply()
-        let (opened, created) = try NimpRegistry.Registry.create(at: registry.path, lockWait: lock.wait)
+        let (opened, created) = try NimpRegistry.Registry.create(at: registry.path, lockWait: lock.wait, diagnostics: Console.sink)
         Console.info(created ? "initialized registry \(opened.root)" : "\(opened.root): already a registry")
         if examples {
             try seedExamples(into: opened)

@@ -13,7 +13,7 @@ struct RegistryOptions: ParsableArguments {
 
     /// Opens the existing registry (exit 66 when there is none).
     func open(wait: TimeInterval = 0) throws -> NimpRegistry.Registry {
-        try NimpRegistry.Registry.open(path, lockWait: wait)
+        try NimpRegistry.Registry.open(path, lockWait: wait, diagnostics: Console.sink)
     }
 }
 

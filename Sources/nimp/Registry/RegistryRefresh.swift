@@ -47,7 +47,7 @@ struct RegistryRefresh: NimpCommand, WaitsForLock {
         let contract = DataContract(model: archive.model, owner: "the champion of \(id)")
         let target = targetColumn.flatMap { ColumnChoice.names($0) ?? [] }
         func read(_ path: String) throws -> (Data, Int) {
-            let set = try DatasetIO.load(path: path, for: contract, target: target)
+            let set = try DatasetIO.load(path: path, for: contract, target: target, diagnostics: Console.sink)
             return (DatasetIO.encode(set, format: .safetensors), set.count)
         }
         let newEval: (Data, Int)
@@ -71,6 +71,6 @@ struct RegistryRefresh: NimpCommand, WaitsForLock {
     }
 
     private func refreshes() throws -> Int {
-        try NimpRegistry.Registry.open(registry.path).history.read().entries.count { $0.type == .refresh && $0.model == id }
+        try registry.open().history.read().entries.count { $0.type == .refresh && $0.model == id }
     }
 }

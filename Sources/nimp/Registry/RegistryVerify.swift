@@ -29,6 +29,6 @@ struct RegistryVerify: NimpCommand {
         for problem in problems { try Console.line(problem) }
         Console.info("verified \(report.models) models, \(report.versions) versions, \(report.dataFiles) datasets, "
             + "\(report.historyLines) history lines: \(problems.isEmpty ? "clean" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")")
-        if !problems.isEmpty { throw ExitCode(ExitStatus.dataError.rawValue) }
+        if !problems.isEmpty { throw ExitCode(ExitStatus.code(for: .dataError)) }
     }
 }
