@@ -5,6 +5,8 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     case dataError = 65
     case noInput = 66
+    /// A service the command needs is unavailable: the registry's filesystem does not lock across hosts.
+    case unavailable = 69
     case cannotCreate = 73
     case ioError = 74
     case tempFail = 75
