@@ -24,8 +24,16 @@ public struct LockHolder: Codable, Equatable, Sendable {
     /// whether its lease runs (nil when it recorded none).
     public var isAlive: Bool? {
         guard pid > 0 else { return nil }
-        if host == LockHolder.hostName { return kill(pid, 0) == 0 || errno == EPERM }
+        if host == LockHolder.hostName { return LockHolder.processRuns(pid) }
         return leaseRuns(at: Date())
+    }
+
+    /// Whether process `pid` of this host runs. A zombie (killed, not yet reaped by its
+    /// parent) does not: its lock is already gone.
+    static func processRuns(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[close...].dropFirst(2).first != "Z"
     }
 
     func leaseRuns(at now: Date) -> Bool? {
@@ -157,7 +165,7 @@ public final class RegistryLock: @unchecked Sendable {
     }
 
     static func judge(_ previous: LockHolder?, now: Date, host: String = LockHolder.hostName, pid: Int32 = getpid(),
-                      isRunning: (Int32) -> Bool = { kill($0, 0) == 0 || errno == EPERM }) -> Verdict
+                      isRunning: (Int32) -> Bool = LockHolder.processRuns) -> Verdict
     {
         guard let p = previous, !(p.pid == pid && p.host == host) else { return .free }
         if p.host == host, !isRunning(p.pid) { return .stale(Takeover(holder: p, reason: "which ended without releasing it")) }

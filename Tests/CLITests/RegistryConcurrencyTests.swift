@@ -63,7 +63,7 @@ import Testing
     @Test func staleLockOfADeadProcessIsTakenOverAndLogged() throws {
         let reg = f.makeRegistry("reg")
         f.ok(reg, ["add", "m", f.model2])
-        // A holder killed while holding the lock: its record stays, its flock is gone.
+        // A holder killed while holding the lock: its record stays, its lock is gone.
         let killed = f.registry(reg, ["promote", "m", "2"], env: ["NIMP_FAILPOINT": "promote.begin"])
         #expect(killed.status == 137)
         let status = jsonObject(f.ok(reg, ["status"]))

@@ -85,6 +85,23 @@ import Testing
         #expect(t.registry.lockHolder() == nil)
     }
 
+    /// Killed but not yet reaped by its parent: its lock is gone, its lease still runs.
+    @Test func aZombieHolderIsTakenOver() throws {
+        let t = try TempRegistry()
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("30"), nil]
+        defer { argv.forEach { free($0) } }
+        #expect(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
+        defer { waitpid(pid, nil, 0) }
+        kill(pid, SIGKILL)
+        for _ in 0..<500 where LockHolder.processRuns(pid) { usleep(10_000) }
+        #expect(kill(pid, 0) == 0 && !LockHolder.processRuns(pid))
+        try leave(LockHolder(pid: pid, host: LockHolder.hostName, started: Date(), command: "nimp cycle", expires: Date().addingTimeInterval(60)), in: t)
+        try t.registry.appendHistory(HistoryEntry(.task))
+        let takeover = try #require(try t.registry.history.read().entries.first { $0.type == .lockTakeover })
+        #expect(takeover["previous_pid"] == .int(Int(pid)))
+    }
+
     @Test func recordsAreJudgedByHostPidAndLease() {
         let now = Date()
         func holder(_ host: String, pid: Int32 = 7, expires: TimeInterval?) -> LockHolder {
