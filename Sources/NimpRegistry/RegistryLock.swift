@@ -106,7 +106,8 @@ public final class RegistryLock: @unchecked Sendable {
     /// lock fails at once with exit 75; otherwise waits up to `wait` seconds. Exit 69
     /// when the registry is on a mount whose locks do not span hosts (`SharedStorage`).
     /// `onAcquire` runs once the lock is taken (not when nested), with the previous
-    /// holder when it died without releasing the lock. `lease` is shorter in tests.
+    /// holder when it died or its lease expired without releasing the lock. A timer
+    /// renews the lease every `lease / 3` until release; `lease` is shorter in tests.
     public static func withLock<T>(_ layout: RegistryLayout, wait: TimeInterval, lease: TimeInterval = defaultLease,
                                    onAcquire: (Takeover?) throws -> Void, _ body: () throws -> T) throws -> T
     {
