@@ -47,7 +47,7 @@ public enum AtomicFile {
         try Failpoint.hit(failpoint + ".rename", file: path)
         if exclusive {
             // link(2) fails if the target exists: no archive is ever replaced.
-            guard link(tmp, path) == 0 else {
+            guard link(tmp, path) == 0 || isSameFile(tmp, path) else {
                 let e = errno
                 throw NimpError(e == EEXIST ? .cannotCreate : .ioError, "\(path): cannot create: \(String(cString: strerror(e)))")
             }
@@ -58,6 +58,15 @@ public enum AtomicFile {
         done = true
         try Failpoint.hit(failpoint + ".fsync-dir", file: dir)
         try syncDirectory(dir)
+    }
+
+    /// Whether a failed link(2) made the link after all: over NFS a retransmitted link
+    /// can report EEXIST for its own success (open(2), "O_EXCL"). Keeps errno.
+    static func isSameFile(_ a: String, _ b: String) -> Bool {
+        let e = errno
+        defer { errno = e }
+        var sa = stat(), sb = stat()
+        return e == EEXIST && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     static func writeInPlace(_ data: Data, to path: String) throws {

@@ -13,7 +13,7 @@ public struct BrainState: Sendable {
     public var lastCycle: HistoryEntry?
     public var cycles: Int
     public var lastEntry: HistoryEntry?
-    /// The recorded lock holder, and whether it still runs (nil: unknown, another host).
+    /// The recorded lock holder, and whether it still runs (on another host: whether its lease runs).
     public var lock: (holder: LockHolder, alive: Bool?)?
     public var signals: [String: Double]
     public var config: RegistryConfig
@@ -38,6 +38,7 @@ public struct BrainState: Sendable {
                 "started": .string(lock.holder.started), "command": .string(lock.holder.command),
             ]
             l["alive"] = lock.alive.map { .bool($0) } ?? .null
+            l["expires"] = lock.holder.expires.map { .string($0) } ?? .null
             o["lock"] = .object(l)
         } else {
             o["lock"] = .null

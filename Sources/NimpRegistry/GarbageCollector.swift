@@ -73,38 +73,29 @@ extension Registry {
         }
     }
 
-    /// Removes in a way that can be undone until the end: files are first moved into
-    /// trash directories (temporaries: a killed gc's trash is emptied by the next
-    /// writer), then the indexes are rewritten and the history line appended, then the
-    /// trash is emptied. An error before that puts everything back.
+    /// Removes in a way that can be undone until the end: files are first renamed to
+    /// temporaries in their own directory (a rename within one directory is the one
+    /// every filesystem, NFS and Lustre included, does atomically; a killed gc's
+    /// temporaries are removed by the next writer), then the indexes are rewritten and
+    /// the history line appended, then the temporaries removed. An error before that
+    /// puts everything back.
     private func removeAll(_ plan: [(id: String, removed: [VersionSummary], kept: [VersionSummary])], orphans: [String], keep: Int,
                            report: inout GCReport) throws
     {
         var moved: [(from: String, to: String)] = []
-        var trashes: [String] = []
         var indexBackups: [(path: String, data: Data?)] = []
         let historySize = history.file.size()
-        func trash(in dir: String) throws -> String {
-            let path = Temporaries.name(for: dir + "/gc")
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-            trashes.append(path)
-            return path
-        }
-        func move(_ path: String, into dir: String) throws {
+        func moveAside(_ path: String) throws {
             try Failpoint.hit("gc.move", file: path)
-            let target = dir + "/" + URL(fileURLWithPath: path).lastPathComponent
+            let target = Temporaries.name(for: path)
             guard rename(path, target) == 0 else { throw NimpError.io(path, "cannot move aside: \(String(cString: strerror(errno)))") }
             moved.append((path, target))
         }
         do {
             for item in plan {
-                let dir = try trash(in: layout.versions(item.id))
-                for s in item.removed { try move(layout.archive(item.id, s.version), into: dir) }
+                for s in item.removed { try moveAside(layout.archive(item.id, s.version)) }
             }
-            if !orphans.isEmpty {
-                let dir = try trash(in: layout.data)
-                for path in orphans { try move(path, into: dir) }
-            }
+            for path in orphans { try moveAside(path) }
             for item in plan {
                 let index = VersionIndex(layout: layout, model: item.id)
                 indexBackups.append((index.file.path, try JSONLinesFile.readIfPresent(index.file.path)))
@@ -117,15 +108,14 @@ extension Registry {
             try Failpoint.hit("gc.commit", file: layout.root)
         } catch {
             for (from, to) in moved.reversed() { rename(to, from) }
-            for trash in trashes { rmdir(trash) }
             for (path, data) in indexBackups {
                 if let data { try? AtomicFile.write(data, to: path, failpoint: "gc.undo") } else { unlink(path) }
             }
             history.file.truncate(to: historySize)
             throw error
         }
-        for trash in trashes { try? FileManager.default.removeItem(atPath: trash) }
-        for dir in Set(trashes.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }) { try AtomicFile.syncDirectory(dir) }
+        for (_, to) in moved { unlink(to) }
+        for dir in Set(moved.map { URL(fileURLWithPath: $0.to).deletingLastPathComponent().path }).sorted() { try AtomicFile.syncDirectory(dir) }
     }
 
     /// For each model, the versions gc must keep whatever their age, with the reason.

@@ -53,6 +53,8 @@ public struct Registry: Sendable {
                               diagnostics: any DiagnosticSink) throws -> (registry: Registry, created: Bool) {
         let registry = Registry(root: path ?? defaultPath(), lockWait: lockWait, diagnostics: diagnostics)
         let layout = registry.layout
+        // Before creating anything: the lock below would refuse, leaving empty directories.
+        try SharedStorage.check(layout.root)
         var created = false
         for dir in [layout.root, layout.models, layout.data] where !FileManager.default.fileExists(atPath: dir) {
             do {
@@ -81,17 +83,20 @@ public struct Registry: Sendable {
     /// Runs `body` holding the registry lock. A lock left by a dead holder is taken
     /// over and logged; leftovers of dead writers are removed.
     public func withLock<T>(_ body: () throws -> T) throws -> T {
-        try RegistryLock.withLock(layout, wait: lockWait, onAcquire: { previous in
-            if let previous {
-                try history.append(HistoryEntry(.lockTakeover, fields: [
+        try RegistryLock.withLock(layout, wait: lockWait, diagnostics: diagnostics, onAcquire: { takeover in
+            if let takeover {
+                let previous = takeover.holder
+                var fields: [String: JSONValue] = [
                     "previous_pid": .int(Int(previous.pid)), "previous_host": .string(previous.host),
                     "previous_started": .string(previous.started), "previous_command": .string(previous.command),
-                    "message": .string("the previous holder ended without releasing the lock; taken over"),
-                ]), failpoint: "history.takeover")
-                diagnostics.warn("\(layout.lock): taken over from \(previous.summary), which ended without releasing it")
+                    "message": .string("taken over from the previous holder, \(takeover.reason)"),
+                ]
+                if let expires = previous.expires { fields["previous_expires"] = .string(expires) }
+                try history.append(HistoryEntry(.lockTakeover, fields: fields), failpoint: "history.takeover")
+                diagnostics.warn("\(layout.lock): taken over from \(previous.summary), \(takeover.reason)")
             }
             Temporaries.clean(in: layout.writableDirectories(models: (try? modelDirectories()) ?? []))
-            if previous != nil { try recoverChampionHistory() }
+            if takeover != nil { try recoverChampionHistory() }
         }, body)
     }
 

@@ -147,6 +147,10 @@ import Testing
         #expect(report.removedData.count == 1)
         #expect(VersionIndex(layout: t.layout, model: "m").archiveFiles().keys.sorted() == [1, 2, 4, 6])
         #expect(try t.registry.history.read().entries.last?.type == .gc)
+        // Moved aside within their own directories, then removed: nothing left behind.
+        for dir in [t.layout.versions("m"), t.layout.data] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.hasPrefix(".") }, "\(dir)")
+        }
         #expect(t.registry.verify().isClean)
         #expect(try t.registry.rollback("m", reason: "r").to == 4)
     }

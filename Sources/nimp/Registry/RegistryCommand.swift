@@ -7,7 +7,8 @@ struct RegistryCommand: ParsableCommand {
         abstract: "Keep models, versions, champions and history in a registry directory.",
         discussion: """
             The registry is $NIMP_REGISTRY, else ./nimp-registry, or --registry DIR. Writers take \
-            the registry lock (exit 75 when another command holds it; --wait SECONDS waits). \
+            the registry lock (exit 75 when another command holds it; --wait SECONDS waits; \
+            exit 69 on a mount whose locks do not span hosts). \
             Listings print a table on a terminal and JSON lines otherwise.
             """,
         subcommands: [

@@ -10,7 +10,7 @@ struct RegistryStatus: NimpCommand {
         abstract: "Show the brain state: models, champions, last cycle, lock holder, signals, machine, settings.",
         discussion: """
             One JSON object (indented on a terminal): registry, models, versions, champions, \
-            cycles, queued (tasks from `nimp task add`), last_cycle, last_entry, lock (pid, host, started, command, alive), signals, \
+            cycles, queued (tasks from `nimp task add`), last_cycle, last_entry, lock (pid, host, started, command, expires, alive), signals, \
             config, machine (load_average, memory_available_bytes, disk_free_bytes under the registry).
             """)
 
