@@ -83,7 +83,7 @@ extension Registry {
         var moved: [(from: String, to: String)] = []
         var trashes: [String] = []
         var indexBackups: [(path: String, data: Data?)] = []
-        let historySize = history.file.size()
+        let historyMark = try history.mark()
         func trash(in dir: String) throws -> String {
             let path = Temporaries.name(for: dir + "/gc")
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
@@ -121,7 +121,7 @@ extension Registry {
             for (path, data) in indexBackups {
                 if let data { try? AtomicFile.write(data, to: path, failpoint: "gc.undo") } else { unlink(path) }
             }
-            history.file.truncate(to: historySize)
+            history.undo(to: historyMark)
             throw error
         }
         for trash in trashes { try? FileManager.default.removeItem(atPath: trash) }

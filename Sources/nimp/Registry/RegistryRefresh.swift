@@ -71,6 +71,6 @@ struct RegistryRefresh: NimpCommand, WaitsForLock {
     }
 
     private func refreshes() throws -> Int {
-        try NimpRegistry.Registry.open(registry.path).history.read().entries.count { $0.type == .refresh && $0.model == id }
+        try NimpRegistry.Registry.open(registry.path).historySummary().summary.models[id]?.refreshes ?? 0
     }
 }
