@@ -151,7 +151,7 @@ public enum Cycle {
     /// The plan, without the lock and without changing the registry: printed (`--plan`)
     /// or written as task files (`nimp cycle plan`).
     public static func plan(_ registry: Registry, options: CycleOptions, writeTo destination: PlanDestination) throws -> Result {
-        let context = try CycleContext.sense(registry)
+        let context = try CycleContext.sense(registry, record: false)
         if !options.force, let reason = skipReason(context, now: Date()) { return skipped(context, reason: reason, start: Date()) }
         let assessed = try Assessor.assess(registry, context: context, record: false, latencySamples: options.latencySamples)
         for m in assessed where m.spec.source?.canGenerate == true && m.evalDecisions >= context.config.gateRefreshDecisions {
@@ -237,9 +237,10 @@ public enum Cycle {
         var refreshed: [String] = []
         for id in try registry.modelIDs() {
             guard let spec = try? registry.spec(id), spec.source?.canGenerate == true else { continue }
-            let decisions = Registry.gateDecisions(brain.history, model: id, evalSha256: spec.eval.sha256).decisions
+            let past = brain.summary.models[id] ?? ModelHistory()
+            let decisions = past.decisions(onEval: spec.eval.sha256).decisions
             guard decisions >= brain.config.gateRefreshDecisions else { continue }
-            let refreshes = brain.history.count { $0.type == .refresh && $0.model == id }
+            let refreshes = past.refreshes
             do {
                 let fresh = try HeldOutSets.regenerateEval(registry, id: id, spec: spec, refresh: refreshes + 1)
                 try registry.replaceHeldOut(id, eval: DatasetIO.encode(fresh, format: .safetensors), audit: nil,
@@ -273,12 +274,12 @@ public enum Cycle {
 
     static func runLocked(_ registry: Registry, options: CycleOptions) throws -> Result {
         let start = Date()
-        var context = try CycleContext.sense(registry)
+        var context = try CycleContext.sense(registry, record: true)
         if !options.force, let reason = skipReason(context, now: start) { return skipped(context, reason: reason, start: start) }
-        if try SlurmCycle.settleInFlight(registry) { context = try CycleContext.sense(registry) }
+        if try SlurmCycle.settleInFlight(registry) { context = try CycleContext.sense(registry, record: true) }
         removeKilledCycles(registry)
         let refreshed = try refreshEvalSets(registry, context: context)
-        if !refreshed.isEmpty { context = try CycleContext.sense(registry) }
+        if !refreshed.isEmpty { context = try CycleContext.sense(registry, record: true) }
         let assessed = try Assessor.assess(registry, context: context, record: true, latencySamples: options.latencySamples)
         var planOptions = CyclePlanOptions()
         planOptions.budgetSeconds = options.budgetSeconds
@@ -333,8 +334,9 @@ public enum Cycle {
         var gateOptions = CycleGate.Options()
         gateOptions.latencySamples = options.latencySamples
         gateOptions.reporter = options.reporter
+        // The plan was made now: none of its tasks can have been gated before.
         var result = try CycleGate.gateLocked(registry, context: context, items: items, models: assessed.count, plateaus: plan.plateaus,
-                                              options: gateOptions, assessed: assessed, start: start, recordEmpty: true)
+                                              options: gateOptions, assessed: assessed, start: start, recordEmpty: true, freshPlan: true)
         result.summary.evalRefreshed = refreshed
         result.summary.evalSpent = plan.summary.evalSpent
         result.plan = plan.tasks.map(\.planned)
@@ -380,6 +382,8 @@ public enum Cycle {
         try Failpoint.hit("cycle.record", file: registry.root)
         try registry.writeSignals(file)
         try registry.history.append(HistoryEntry(.cycle, fields: try cycleFields(summary)), failpoint: "cycle.history")
+        // Saved now, so the next cycle reads no history at all.
+        try registry.recordHistorySummary()
         try reporter?.cycleRecorded(summary, outcomes: outcomes,
                                     champions: assessed.map { ChampionMetrics(model: $0.id, version: $0.championVersion, metrics: $0.assessment.metrics) })
         return Result(summary: summary, plan: [], outcomes: outcomes)

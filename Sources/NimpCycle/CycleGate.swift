@@ -30,7 +30,7 @@ public enum CycleGate {
     /// Gate results on their own (`nimp cycle gate`): takes the lock.
     public static func run(_ registry: Registry, inputs: [String], options: Options) throws -> Cycle.Result {
         try registry.withLock {
-            let context = try CycleContext.sense(registry)
+            let context = try CycleContext.sense(registry, record: true)
             _ = try Cycle.refreshEvalSets(registry, context: context)
             var items: [GateItem] = [], plans: [CyclePlan.Header] = [], dirs: [String] = []
             let targets = inputs.isEmpty ? pendingPlanDirectories(registry) : inputs
@@ -75,19 +75,28 @@ public enum CycleGate {
 
     /// Removes a plan directory inside the registry once every task in it has a history line.
     static func removeIfDone(_ dir: String, registry: Registry) {
-        guard let header = try? CyclePlan.readHeader(dir), let history = try? registry.history.read().entries else { return }
-        let decided = Set(history.filter { $0.type == .task }.compactMap { $0["task_id"]?.string })
-        guard header.tasks.allSatisfy(decided.contains) else { return }
+        guard let header = try? CyclePlan.readHeader(dir),
+              let decided = try? gated(header.tasks, since: header.created, registry: registry),
+              header.tasks.allSatisfy(decided.contains) else { return }
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// The tasks among `ids` that history says were gated. Their lines were written after
+    /// the plan was made (`since`, less a day for clocks that disagree), so only the
+    /// segments since then are read, and only lines that name one of them are parsed.
+    static func gated(_ ids: [String], since: Date?, registry: Registry) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let entries = try registry.history.read(since: since?.addingTimeInterval(-86400), types: [.task], matching: ids).entries
+        return Set(entries.compactMap { $0["task_id"]?.string }).intersection(ids)
     }
 
     /// Gates `items`; the caller holds the lock. `models` and `plateaus` come from the plan.
     static func gateLocked(_ registry: Registry, context: CycleContext, items: [GateItem], models: Int?, plateaus: Int,
-                           options: Options, assessed known: [AssessedModel] = [], start: Date = Date(), recordEmpty: Bool = false) throws -> Cycle.Result {
+                           options: Options, assessed known: [AssessedModel] = [], start: Date = Date(), recordEmpty: Bool = false,
+                           freshPlan: Bool = false) throws -> Cycle.Result {
         var context = context
         let config = context.config
         let threshold = context.signals.promotionThreshold(configured: config.performanceThreshold)
-        let decided = Set(context.history.filter { $0.type == .task }.compactMap { $0["task_id"]?.string })
         var outcomes: [TaskOutcome] = [], problems: [NimpError] = []
         var assessed = Dictionary(uniqueKeysWithValues: known.map { ($0.id, $0) })
         let evaluatedBefore = known.filter(\.evaluatedNow).count
@@ -112,7 +121,8 @@ public enum CycleGate {
                 continue
             }
             let task = loaded.task
-            guard !decided.contains(task.id), !outcomes.contains(where: { $0.taskID == task.id }) else {
+            let gatedBefore = try !freshPlan && gated([task.id], since: task.plannedAt, registry: registry).contains(task.id)
+            guard !gatedBefore, !outcomes.contains(where: { $0.taskID == task.id }) else {
                 registry.diagnostics.info("\(task.id): gated before; skipped")
                 continue
             }

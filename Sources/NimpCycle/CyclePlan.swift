@@ -44,6 +44,8 @@ public struct CyclePlan: Sendable {
     /// What a gate needs from plan.json: the model and plateau counts for the signals.
     struct Header {
         var id: String
+        /// When the plan was made (nil in a hand-made plan.json): its tasks were gated after.
+        var created: Date?
         var models: Int
         var plateaus: Int
         var evaluated: Int
@@ -59,7 +61,8 @@ public struct CyclePlan: Sendable {
         guard let v = try o.int("format_version"), (1...formatVersion).contains(v) else { throw o.fail("format_version", "expected 1 to \(formatVersion)") }
         let tasks = try o.strings("tasks") ?? []
         guard tasks.allSatisfy(TaskID.isValid) else { throw o.fail("tasks", "expected task ids (letters, digits, '.', '_', '-')") }
-        return Header(id: try o.requiredString("id"), models: try o.int("models") ?? 0, plateaus: try o.int("plateaus") ?? 0,
+        return Header(id: try o.requiredString("id"), created: try o.string("created").flatMap(RegistryTime.parse),
+                      models: try o.int("models") ?? 0, plateaus: try o.int("plateaus") ?? 0,
                       evaluated: try o.int("evaluated") ?? 0, tasks: tasks, byCycle: try o.bool("by_cycle") ?? false)
     }
 }

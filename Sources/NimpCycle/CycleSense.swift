@@ -4,18 +4,21 @@ import NimpIO
 import NimpOperators
 import NimpRegistry
 
-/// What a cycle reads before it plans: config, signals, history and the machine.
+/// What a cycle reads before it plans: config, signals, the summary of history (never
+/// history itself) and the machine.
 struct CycleContext {
     var config: RegistryConfig
     var signals: SignalState
     var signalsFile: SignalsFile
     var environment: EnvironmentState
     var machine: MachineState
-    var history: [HistoryEntry]
-    var lastCycle: HistoryEntry?
+    var summary: HistorySummary
     var iteration: Int
 
-    static func sense(_ registry: Registry) throws -> CycleContext {
+    var lastCycle: HistoryEntry? { summary.lastCycle }
+
+    /// `record`: the caller holds the lock, and the summary is saved if it moved.
+    static func sense(_ registry: Registry, record: Bool) throws -> CycleContext {
         let config = try registry.config()
         let file = try registry.signals()
         var state = SignalState()
@@ -25,18 +28,17 @@ struct CycleContext {
         if case .object(let reward)? = file.extra["reward"] {
             for (k, v) in reward { if let n = v.double { state.reward[k] = n } }
         }
-        let read = try registry.history.read()
-        for problem in read.problems { registry.diagnostics.warn(problem.description) }
-        let cycles = read.entries.filter { $0.type == .cycle }
+        let (summary, problems) = record ? try registry.recordHistorySummary() : try registry.historySummary()
+        for problem in problems { registry.diagnostics.warn(problem.description) }
         let machine = MachineState.read(path: registry.root)
         let env = EnvironmentState(
             loadPerCore: (machine.loadAverage?.first ?? 0) / Double(max(1, machine.cpus)),
             memoryAvailableFraction: machine.memoryAvailableBytes.flatMap { a in machine.memoryTotalBytes.map { Double(a) / Double(max(1, $0)) } } ?? 1,
             diskFreeBytes: machine.diskFreeBytes.map(Double.init) ?? .infinity)
         // Bounded: a hand-edited or hostile history line must not overflow the count.
-        let lastIteration = max(0, min(cycles.last?["iteration"]?.int ?? cycles.count, Int(Int32.max)))
+        let lastIteration = max(0, min(summary.lastCycle?["iteration"]?.int ?? summary.cycles, Int(Int32.max)))
         return CycleContext(config: config, signals: state, signalsFile: file, environment: env, machine: machine,
-                          history: read.entries, lastCycle: cycles.last, iteration: lastIteration + 1)
+                            summary: summary, iteration: lastIteration + 1)
     }
 
     /// Environment → winning genome, remembered in signals.json.
@@ -76,7 +78,6 @@ enum Assessor {
     /// stores fresh measurements in the cache.
     static func assess(_ registry: Registry, context brain: CycleContext, ids: [String]? = nil, record: Bool, latencySamples: Int) throws -> [AssessedModel] {
         var models: [AssessedModel] = []
-        let byModel = Dictionary(grouping: brain.history.filter { $0.model != nil }, by: { $0.model! })
         for id in try ids ?? registry.modelIDs() {
             do {
                 let spec = try registry.spec(id)
@@ -111,26 +112,22 @@ enum Assessor {
                         }
                     }
                 }
-                let entries = byModel[id] ?? []
-                let gains = entries.filter { $0.type == .task && $0["task_type"]?.string == TaskType.training.rawValue }
-                    .compactMap { $0["gain"]?.double }
+                let past = brain.summary.models[id] ?? ModelHistory()
+                let gains = past.recentGains(TaskType.training.rawValue)
                 let summary = try champion.flatMap { try registry.versions(id).summary($0) }
                 // Only a champion a cycle trained records the registry's training set; one
                 // added from outside was trained on data we cannot compare with.
-                let trainedByCycle = entries.contains { $0.type == .task && $0["candidate"]?.int == champion && champion != nil }
+                let trainedByCycle = champion.map(past.cycleVersions.contains) ?? false
                 let fresh = trainedByCycle && (summary.map { $0.datasetSha256 != nil && $0.datasetSha256 != spec.train.sha256 } ?? false)
-                let idle = entries.last.map { Date().timeIntervalSince($0.time) }
+                let idle = past.lastTime.map { Date().timeIntervalSince($0) }
                 var rejections: [TaskType: Int] = [:]
-                for type in ImprovementKinds.types {
-                    let outcomes = entries.filter { $0.type == .task && $0["task_type"]?.string == type.rawValue }.map { $0["promoted"]?.bool ?? false }
-                    rejections[type] = outcomes.reversed().prefix { !$0 }.count
-                }
+                for type in ImprovementKinds.types { rejections[type] = past.rejections(type.rawValue) }
                 let assessment = ModelAssessment(
                     id: id, task: spec.task, evalSHA256: spec.eval.sha256, championVersion: champion, metrics: metrics,
                     targets: spec.targets, constraints: spec.constraints, genome: spec.genome,
                     recentTrainingGains: Array(gains.suffix(PlanningContext.plateauLength)), freshData: fresh, idleSeconds: idle,
                     recentRejections: rejections)
-                let gated = Registry.gateDecisions(entries, model: id, evalSha256: spec.eval.sha256)
+                let gated = past.decisions(onEval: spec.eval.sha256)
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,
                                             assessment: assessment, evaluatedNow: evaluatedNow, audit: audit,
                                             evalDecisions: gated.decisions, evalPromotions: gated.promotions,

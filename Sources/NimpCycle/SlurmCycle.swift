@@ -98,14 +98,14 @@ public enum SlurmCycle {
         return try registry.withLock {
             let start = Date()
             let client = Slurm()
-            var context = try CycleContext.sense(registry)
+            var context = try CycleContext.sense(registry, record: true)
             if !options.force, let reason = Cycle.skipReason(context, now: start) {
                 return .finished(Cycle.skipped(context, reason: reason, start: start))
             }
             let settled = try settleInFlight(registry, client: client)
             Cycle.removeKilledCycles(registry)
             let refreshed = try Cycle.refreshEvalSets(registry, context: context)
-            if settled || !refreshed.isEmpty { context = try CycleContext.sense(registry) }
+            if settled || !refreshed.isEmpty { context = try CycleContext.sense(registry, record: true) }
             let assessed = try Assessor.assess(registry, context: context, record: true, latencySamples: options.latencySamples)
             var planOptions = CyclePlanOptions()
             planOptions.budgetSeconds = options.budgetSeconds

@@ -18,6 +18,12 @@ public enum AtomicFile {
             // /dev/null, a FIFO, /dev/stdout: there is nothing to replace, just write.
             return try writeInPlace(data, to: path)
         }
+        try write(to: path, failpoint: failpoint, exclusive: exclusive, mode: mode) { fd in try writeAll(data, to: fd, path: path) }
+    }
+
+    /// As `write(_:to:)`, with `fill` writing the contents into the temporary file's
+    /// descriptor (a stream too large to hold in memory).
+    public static func write(to path: String, failpoint: String, exclusive: Bool = false, mode: mode_t = 0o644, fill: (Int32) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         counter += 1
@@ -39,7 +45,7 @@ public enum AtomicFile {
             if !done { unlink(tmp) }
         }
         try Failpoint.hit(failpoint + ".write", file: tmp)
-        try writeAll(data, to: fd, path: path)
+        try fill(fd)
         try Failpoint.hit(failpoint + ".fsync", file: tmp)
         guard fsync(fd) == 0 else { throw NimpError.io(path, "fsync failed: \(String(cString: strerror(errno)))") }
         close(fd)

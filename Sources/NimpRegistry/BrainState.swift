@@ -67,11 +67,10 @@ extension Registry {
         let holder = lockHolder()
         let queue = attempt { try queuedTasks() }
         warnings += queue?.problems ?? []
+        let summary = attempt { try historySummary().summary }
         var state = BrainState(
             registry: root, models: ids.count, versions: versions, champions: champions,
-            lastCycle: attempt { try history.last(.cycle) } ?? nil,
-            cycles: countHistoryLines(type: .cycle),
-            lastEntry: attempt { try history.read(limit: 1).entries.last } ?? nil,
+            lastCycle: summary?.lastCycle, cycles: summary?.cycles ?? 0, lastEntry: summary?.lastEntry,
             lock: holder.map { ($0, $0.isAlive) },
             signals: attempt { try signals().levels } ?? [:],
             config: attempt { try config() } ?? RegistryConfig(),
@@ -79,27 +78,5 @@ extension Registry {
             warnings: warnings)
         state.queued = queue?.tasks ?? []
         return state
-    }
-
-    /// Lines of history of one type, counted without decoding them.
-    func countHistoryLines(type: HistoryKind) -> Int {
-        guard let data = try? JSONLinesFile.readIfPresent(layout.history) else { return 0 }
-        let needle = Array("\"type\":\"\(type.rawValue)\"".utf8)
-        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            guard bytes.count >= needle.count else { return 0 }
-            var count = 0
-            var i = 0
-            let last = bytes.count - needle.count
-            while i <= last {
-                if bytes[i] == needle[0] {
-                    var j = 1
-                    while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
-                    if j == needle.count { count += 1; i += needle.count; continue }
-                }
-                i += 1
-            }
-            return count
-        }
     }
 }

@@ -84,7 +84,7 @@ extension Registry {
     {
         var moved: [(from: String, to: String)] = []
         var indexBackups: [(path: String, data: Data?)] = []
-        let historySize = history.file.size()
+        let historyMark = try history.mark()
         func moveAside(_ path: String) throws {
             try Failpoint.hit("gc.move", file: path)
             let target = Temporaries.name(for: path)
@@ -111,7 +111,7 @@ extension Registry {
             for (path, data) in indexBackups {
                 if let data { try? AtomicFile.write(data, to: path, failpoint: "gc.undo") } else { unlink(path) }
             }
-            history.file.truncate(to: historySize)
+            history.undo(to: historyMark)
             throw error
         }
         for (_, to) in moved { unlink(to) }

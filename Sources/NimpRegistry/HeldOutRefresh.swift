@@ -32,18 +32,4 @@ extension Registry {
             return spec
         }
     }
-
-    /// Gate decisions (promoted or rejected tasks) taken on the eval set with this sha256,
-    /// and how many of them promoted.
-    public static func gateDecisions(_ entries: [HistoryEntry], model: String, evalSha256: String) -> (decisions: Int, promotions: Int) {
-        var decisions = 0, promotions = 0
-        for e in entries where e.type == .task && e.model == model && e["eval_sha256"]?.string == evalSha256 {
-            switch e["outcome"]?.string {
-            case "promoted": decisions += 1; promotions += 1
-            case "rejected": decisions += 1
-            default: break
-            }
-        }
-        return (decisions, promotions)
-    }
 }

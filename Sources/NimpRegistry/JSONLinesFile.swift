@@ -108,6 +108,29 @@ public struct JSONLinesFile: Sendable {
         return torn
     }
 
+    /// The last line when it has no newline (an interrupted write); the file is read
+    /// only when it is torn, to number the line.
+    public func tornTail() throws -> LineProblem? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var last: UInt8 = 0x0A
+        var st = stat()
+        let torn = fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, off_t(st.st_size - 1)) == 1 && last != 0x0A
+        close(fd)
+        return torn ? try read().torn : nil
+    }
+
+    /// Cuts a last line that has no newline; returns it.
+    @discardableResult
+    public func cutTornTail() throws -> String? {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let cut = try cutTornTail(fd)
+        if cut != nil { _ = fsync(fd) }
+        return cut
+    }
+
     /// Truncates the file back to `size` bytes (undoing an append whose operation
     /// failed later); best effort.
     public func truncate(to size: Int) {

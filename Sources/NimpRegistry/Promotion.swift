@@ -88,18 +88,16 @@ extension Registry {
     /// champion.log entry and the pointer agree) but whose history line it did not live
     /// to write gets that line now, with the change's own time and `"recovered": true`.
     func recoverChampionHistory() throws {
-        var recorded: [HistoryEntry]?
+        var recorded: HistorySummary?
         var missing: [HistoryEntry] = []
         for id in (try? modelDirectories()) ?? [] where !id.hasPrefix(".") {
             let store = champions(id)
             guard let pointer = try? store.current(), let log = try? store.log.read(),
                   let last = log.lines.last.flatMap({ ChampionChange.parse($0.text) }), last.to == pointer
             else { continue }
-            if recorded == nil { recorded = try history.read(types: [.promote, .rollback, .add]).entries }
-            let found = recorded!.contains { entry in
-                entry.model == id && entry.time >= last.time && (entry["to"]?.int == last.to || entry["champion"]?.int == last.to)
-            }
-            guard !found else { continue }
+            // The summary knows each model's last recorded champion change, without reading history.
+            if recorded == nil { recorded = try historySummary().summary }
+            if let change = recorded!.models[id]?.champion, change.time >= last.time, change.version == last.to { continue }
             var entry = HistoryEntry(last.action == .promote ? .promote : .rollback, model: id, time: last.time)
             entry["from"] = last.from.map { .int($0) } ?? .null
             entry["to"] = .int(last.to)

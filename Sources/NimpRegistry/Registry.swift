@@ -211,7 +211,7 @@ public struct Registry: Sendable {
 
     // MARK: History and signals
 
-    public var history: History { History(path: layout.history) }
+    public var history: History { History(layout: layout) }
 
     /// Appends history entries under the lock.
     public func appendHistory(_ entries: [HistoryEntry]) throws {

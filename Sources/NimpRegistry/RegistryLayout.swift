@@ -5,6 +5,7 @@ import NimpCore
 ///
 /// ```
 /// REGISTRY/config.json  history.jsonl  signals.json  lock  data/
+/// REGISTRY/history/YYYY-MM.NNN.jsonl.gz  state/history.json
 /// REGISTRY/models/ID/{model.json, champion, champion.log, versions/{vNNNN.nimp, index.jsonl}}
 /// ```
 public struct RegistryLayout: Sendable, Equatable {
@@ -17,6 +18,11 @@ public struct RegistryLayout: Sendable, Equatable {
 
     public var config: String { root + "/config.json" }
     public var history: String { root + "/history.jsonl" }
+    /// Older segments of history.
+    public var historySegments: String { root + "/history" }
+    /// What a cycle needs from history, kept up to date so that no cycle reads history.
+    public var state: String { root + "/state" }
+    public var historySummary: String { state + "/history.json" }
     public var signals: String { root + "/signals.json" }
     public var lock: String { root + "/lock" }
     public var data: String { root + "/data" }
@@ -37,7 +43,7 @@ public struct RegistryLayout: Sendable, Equatable {
 
     /// Every directory a writer may leave temporaries in.
     public func writableDirectories(models ids: [String]) -> [String] {
-        [root, data, models] + ids.flatMap { [model($0), versions($0)] }
+        [root, data, models, historySegments, state] + ids.flatMap { [model($0), versions($0)] }
     }
 }
 

@@ -20,7 +20,8 @@ public struct VerifyReport: Sendable {
 }
 
 extension Registry {
-    /// Checks everything: config.json, signals.json, every line of history.jsonl, and
+    /// Checks everything: config.json, signals.json, every line of every history segment,
+    /// the summary of history in state/history.json against history itself, and
     /// for every model its model.json, its datasets' sha256, every archive in full
     /// (checksums, manifest, identity), the champion pointer and log, and the index
     /// against the archives. Never takes the lock and never changes anything.
@@ -48,16 +49,39 @@ extension Registry {
         return report
     }
 
+    /// Every line of every segment, and the summary: brought up to date, it must equal a
+    /// summary built from all of history. Missing or unreadable, it is a cache the next
+    /// reader builds again (a warning); saying something else than history is damage
+    /// nothing would repair (a problem).
     private func verifyHistory(_ report: inout VerifyReport) {
         do {
-            let contents = try history.file.read()
-            report.historyLines = contents.lines.count
-            for (number, text) in contents.lines {
-                if case .failure(let reason) = HistoryEntry.parse(text) {
-                    report.problem(LineProblem(file: layout.history, line: number, message: reason.reason))
-                }
+            // The summary first: history can only grow after it. A writer may append while
+            // verify reads, so both are read again until they end at the same line.
+            var stored: HistorySummary?
+            do {
+                stored = try HistorySummary.read(path: layout.historySummary)
+            } catch let error as NimpError {
+                report.warnings.append("\(error.message) (a summary of history; the next cycle builds it again)")
             }
-            if let torn = contents.torn { report.problem(torn) }
+            for attempt in 1...3 {
+                guard let (rebuilt, scan) = try history.scan(into: HistorySummary(), { $0.apply($1) }) else { return }
+                let current = try stored.map { try history.scan(after: $0.position, into: $0) { $0.apply($1) } }
+                if let current, let current, current.scan.end != scan.end, attempt < 3 { continue }
+                report.historyLines = scan.lines
+                for problem in scan.problems { report.problem(problem) }
+                guard let current else { return }
+                guard let current else {
+                    report.warnings.append("\(layout.historySummary): not at a place in history (was history rewritten?); the next cycle builds it again")
+                    return
+                }
+                let differences = current.scan.end == scan.end ? current.state.differences(from: rebuilt) : []
+                if !differences.isEmpty {
+                    report.problem(layout.historySummary, "disagrees with history on " + differences.prefix(5).joined(separator: ", ")
+                                   + (differences.count > 5 ? " and \(differences.count - 5) more" : "")
+                                   + "; remove it and the next cycle builds it again from history")
+                }
+                return
+            }
         } catch let error as NimpError {
             report.problem(error)
         } catch {}

@@ -91,9 +91,13 @@ public struct RegistryReportData: Sendable {
     /// and listed in `problems`.
     public static func read(_ registry: Registry, now: Date = Date()) throws -> RegistryReportData {
         var problems: [String] = []
-        let history = try registry.history.read()
-        problems += history.problems.map(\.description)
-        let taskEntries = Dictionary(grouping: history.entries.filter { $0.type == .task && $0.model != nil }, by: { $0.model! })
+        // Every segment, in order; only the task and cycle lines are kept.
+        let scan = try registry.history.scan(into: [HistoryEntry]()) { kept, e in
+            if e.type == .cycle || (e.type == .task && e.model != nil) { kept.append(e) }
+        }
+        let entries = scan?.state ?? []
+        problems += (scan?.scan.problems ?? []).map(\.description)
+        let taskEntries = Dictionary(grouping: entries.filter { $0.type == .task }, by: { $0.model! })
         var models: [ReportModel] = []
         for listing in try registry.list(warn: { problems.append($0) }) {
             do {
@@ -102,7 +106,7 @@ public struct RegistryReportData: Sendable {
                 problems.append("skipping model \(listing.id): \(error.message)")
             }
         }
-        let cycles = history.entries.filter { $0.type == .cycle }.compactMap { e -> ReportCycle? in
+        let cycles = entries.filter { $0.type == .cycle }.compactMap { e -> ReportCycle? in
             guard let n = e["iteration"]?.int, e["status"]?.string != "skipped" else { return nil }
             return ReportCycle(iteration: n, totalGain: e["total_gain"]?.double ?? 0, promoted: e["promoted"]?.int ?? 0,
                                rejected: e["rejected"]?.int ?? 0, failed: e["failed"]?.int ?? 0, time: e.time)

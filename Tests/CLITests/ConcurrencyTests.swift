@@ -55,7 +55,7 @@ import Testing
         // verify reads without the lock while writers add and promote versions.
         let verify = runNimp(["registry", "verify", "--registry", reg])
         if verify.status != 0 { log.problem("verify → \(verify.status): \(verify.stdout)") }
-        let history = FileManager.default.contents(atPath: reg + "/history.jsonl") ?? Data()
+        let history = historyData(reg)
         for line in history.split(separator: 0x0A).dropLast() where (try? JSONSerialization.jsonObject(with: Data(line))) == nil {
             log.problem("history line is not JSON: \(String(decoding: line.prefix(120), as: UTF8.self))")
         }
@@ -120,7 +120,7 @@ import Testing
 
         // Nothing lost: every completed cycle has its line, with distinct increasing
         // iterations; every promote/rollback that changed the champion has its line, once.
-        let history = FileManager.default.contents(atPath: reg + "/history.jsonl") ?? Data()
+        let history = historyData(reg)
         #expect(history.last == 0x0A, "history ends with a torn line")
         let lines = history.split(separator: 0x0A).map { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] }
         #expect(lines.allSatisfy { $0 != nil }, "a history line is not a JSON object (interleaved writes?)")

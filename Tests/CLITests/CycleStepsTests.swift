@@ -23,7 +23,7 @@ final class CycleStepsTests {
     }
 
     func history(_ reg: String) -> [[String: Any]] {
-        jsonLines((try? String(contentsOfFile: reg + "/history.jsonl", encoding: .utf8)) ?? "")
+        jsonLines(String(decoding: historyData(reg), as: UTF8.self))
     }
 
     func files(_ dir: String) -> [String] {

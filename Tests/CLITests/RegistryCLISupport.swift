@@ -90,6 +90,30 @@ func snapshot(_ root: String) -> [String: Data] {
     return files
 }
 
+/// All of a registry's history as one text, oldest first: the older segments
+/// (history/YYYY-MM.NNN.jsonl.gz, decompressed; a plain .jsonl where its rotation is
+/// unfinished), then history.jsonl. A test that compares history before and after does
+/// not fail when a month ends between the two.
+func historyData(_ root: String) -> Data {
+    let dir = root + "/history"
+    var files: [String: String] = [:]
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") {
+        let stem = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+        if files[stem] == nil || !name.hasSuffix(".gz") { files[stem] = name }
+    }
+    var data = Data()
+    for stem in files.keys.sorted() {
+        let path = dir + "/" + files[stem]!
+        if path.hasSuffix(".gz") {
+            guard let reader = try? GzipReader(path: path) else { continue }
+            while let chunk = try? reader.read(upTo: 1 << 20) { data += chunk }
+        } else {
+            data += FileManager.default.contents(atPath: path) ?? Data()
+        }
+    }
+    return data + (FileManager.default.contents(atPath: root + "/history.jsonl") ?? Data())
+}
+
 /// Temporary files and staging directories anywhere under `root`.
 func temporaries(_ root: String) -> [String] {
     guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }

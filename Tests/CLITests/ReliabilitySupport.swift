@@ -75,7 +75,7 @@ struct RegistryState {
             }
             appendOnly["models/\(id)/champion.log"] = FileManager.default.contents(atPath: root + "/models/\(id)/champion.log") ?? Data()
         }
-        appendOnly["history.jsonl"] = FileManager.default.contents(atPath: root + "/history.jsonl") ?? Data()
+        appendOnly["history.jsonl"] = historyData(root)
     }
 
     /// The changes of champion.log written since this state was taken that took effect
@@ -124,7 +124,7 @@ struct RegistryState {
         f.expect(verify.status == 0, "\(label): verify → \(verify.status)\n\(verify.stdout)\(verify.stderr)", sourceLocation: sourceLocation)
         // 2. The previous champion is intact and loadable; the current one too, and a
         //    change of champion (a promotion or a rollback) was recorded.
-        let history = FileManager.default.contents(atPath: reg + "/history.jsonl") ?? Data()
+        let history = historyData(reg)
         let historyText = String(decoding: history, as: UTF8.self)
         for (id, before) in champions {
             let old = Self.archive(reg, id, before.version)
@@ -146,7 +146,7 @@ struct RegistryState {
         // 3. History and champion logs only grew, every complete line is JSON, and only the
         //    last line can be torn (never after the next command, which repairs it).
         for (relative, before) in appendOnly {
-            let now = FileManager.default.contents(atPath: reg + "/" + relative) ?? Data()
+            let now = relative == "history.jsonl" ? history : FileManager.default.contents(atPath: reg + "/" + relative) ?? Data()
             f.expect(now.starts(with: before), "\(label): \(relative) lost or changed lines", sourceLocation: sourceLocation)
             var lines = now.split(separator: 0x0A, omittingEmptySubsequences: false)
             let torn = lines.last.map { !$0.isEmpty } ?? false

@@ -67,6 +67,18 @@ import Testing
         }
     }
 
+    /// A model's best peer is the best other model on its eval set: the best one's is the
+    /// second best; equal errors go to the later id, as when every model was compared.
+    @Test func theBestPeerIsTheBestOtherModelOnTheSameEvalSet() {
+        let models = [assessment("a", r2: 0.9), assessment("b", r2: 0.99), assessment("c", r2: 0.95), assessment("d", r2: 0.95),
+                      assessment("x", r2: 0.999, eval: "e2")]
+        let context = PlanningContext(models: models, signals: SignalState(), environment: calm, threshold: 0.1)
+        #expect(context.bestPeer(of: models[0])?.id == "b")
+        #expect(context.bestPeer(of: models[1])?.id == "d", "the best model's peer is the next one, the later of two equal")
+        #expect(context.bestPeer(of: models[4]) == nil, "alone on its eval set")
+        #expect(PlanningContext.plateauLength <= ModelHistory.gainsKept, "the summary keeps the gains a plateau needs")
+    }
+
     @Test func modelsWithoutTargetsStopAtAPlateauAndSayWhy() {
         let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
         let flat = assessment("flat", r2: 0.8, targets: [:], gains: [0.01, 0.02])

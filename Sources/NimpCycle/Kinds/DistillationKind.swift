@@ -15,14 +15,12 @@ public struct DistillationKind: ImprovementKind {
     public func propose(_ a: ModelAssessment, _ context: PlanningContext) -> [Proposal] {
         let q = a.qualityMetric
         guard let value = a.metrics[q] else { return [] }
-        let peers = context.models.filter { $0.id != a.id && $0.evalSHA256 == a.evalSHA256 && $0.task == a.task }
-        guard let best = peers.compactMap({ p in p.metrics[q].map { (p, $0) } })
-            .max(by: { (MetricKind.error(q, $0.1), $1.0.id) > (MetricKind.error(q, $1.1), $0.0.id) }) else { return [] }
-        let gain = MetricKind.relativeGain(q, old: value, new: best.1)
+        guard let best = context.bestPeer(of: a) else { return [] }
+        let gain = MetricKind.relativeGain(q, old: value, new: best.value)
         guard gain >= context.threshold else { return [] }
         let text = String(format: "%@ has %@ %.4g vs %.4g on the same eval set (sha256 %@…): relative gain %.3f",
-                          best.0.id, q, best.1, value, String(a.evalSHA256.prefix(12)), gain)
-        return [Proposal(metric: q, gap: min(1, gain), reasons: [text], teacher: best.0.id, triggers: ["better_peer"])]
+                          best.id, q, best.value, value, String(a.evalSHA256.prefix(12)), gain)
+        return [Proposal(metric: q, gap: min(1, gain), reasons: [text], teacher: best.id, triggers: ["better_peer"])]
     }
 
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {

@@ -41,7 +41,7 @@ public struct Proposal: Sendable {
 
 /// What every kind may read when it proposes: the other models, signals, machine, threshold.
 public struct PlanningContext: Sendable {
-    public var models: [ModelAssessment]
+    public var models: [ModelAssessment] { didSet { bestPeers = Self.bestPeers(models) } }
     public var signals: SignalState
     public var environment: EnvironmentState
     public var threshold: Double
@@ -55,6 +55,45 @@ public struct PlanningContext: Sendable {
         self.environment = environment
         self.threshold = threshold
         self.environmentGenomes = environmentGenomes
+        bestPeers = Self.bestPeers(models)
+    }
+
+    /// Models compared with each other: the same eval set, task and quality metric.
+    struct PeerGroup: Hashable {
+        var eval: String
+        var task: Task
+        var metric: String
+    }
+
+    /// The two best models of each group, best first. Two, so a model's best peer is
+    /// found without scanning every model for every model (a registry of 1,000 models on
+    /// one eval set would otherwise compare a million pairs a plan).
+    private(set) var bestPeers: [PeerGroup: [(id: String, value: Double)]] = [:]
+
+    static func bestPeers(_ models: [ModelAssessment]) -> [PeerGroup: [(id: String, value: Double)]] {
+        let metrics = Set(models.map(\.qualityMetric))
+        var best: [PeerGroup: [(id: String, value: Double)]] = [:]
+        for p in models {
+            for q in metrics {
+                guard let value = p.metrics[q] else { continue }
+                var top = best[PeerGroup(eval: p.evalSHA256, task: p.task, metric: q), default: []]
+                top.append((p.id, value))
+                top.sort { isBetter($0, than: $1, q) }
+                best[PeerGroup(eval: p.evalSHA256, task: p.task, metric: q)] = Array(top.prefix(2))
+            }
+        }
+        return best
+    }
+
+    /// Lower error is better; between equal errors, the later id (a fixed order, so plans repeat).
+    static func isBetter(_ a: (id: String, value: Double), than b: (id: String, value: Double), _ metric: String) -> Bool {
+        let ea = MetricKind.error(metric, a.value), eb = MetricKind.error(metric, b.value)
+        return ea < eb || (ea == eb && a.id > b.id)
+    }
+
+    /// The best other model on `a`'s eval set, task and quality metric, with its value.
+    public func bestPeer(of a: ModelAssessment) -> (id: String, value: Double)? {
+        bestPeers[PeerGroup(eval: a.evalSHA256, task: a.task, metric: a.qualityMetric)]?.first { $0.id != a.id }
     }
 
     /// Training gains below the threshold this many times in a row make a plateau.

@@ -71,6 +71,6 @@ struct RegistryRefresh: NimpCommand, WaitsForLock {
     }
 
     private func refreshes() throws -> Int {
-        try registry.open().history.read().entries.count { $0.type == .refresh && $0.model == id }
+        try registry.open().historySummary().summary.models[id]?.refreshes ?? 0
     }
 }
