@@ -148,7 +148,9 @@ public enum SlurmCycle {
         if let p = submission.partition { common.append("--partition=\(p)") }
         common += submission.sbatchArguments
         let spec = ranges(indices) + (submission.arrayLimit.map { "%\($0)" } ?? "")
-        var taskArgs = ["--array=\(spec)", "--job-name=nimp-\(submission.plan.prefix(5))-tasks", "--output=\(dir)/slurm/task-%A_%a.log", "--requeue"]
+        var taskArgs = ["--array=\(spec)", "--job-name=nimp-\(submission.plan.prefix(5))-tasks", "--output=\(dir)/slurm/task-%A_%a.log", "--requeue",
+                        // A requeued element writes to the same log: keep the first run's lines.
+                        "--open-mode=append"]
         if let t = submission.time { taskArgs.append("--time=\(t)") }
         let array = try client.submit(script: dir + "/slurm/task.sh", arguments: common + taskArgs)
         submission.arrays.append(.init(job: array, indices: indices, submitted: RegistryTime.string(Date())))
