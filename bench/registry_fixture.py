@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Grows a registry for the scale benchmarks (bench/scale) from one added model.
 
-    python bench/registry_fixture.py REGISTRY MODELS VERSIONS
+    python bench/registry_fixture.py REGISTRY MODELS VERSIONS [DIGITS]
 
-REGISTRY must hold model m0001 with one version (`nimp registry add m0001 ...`). Its
-directory is copied to m0002 ... mMODELS, each archive's manifest id rewritten (same
+REGISTRY must hold model m0001 with one version (`nimp registry add m0001 ...`; with
+DIGITS 5, m00001). Its directory is copied to m0002 ... mMODELS, each archive's manifest id rewritten (same
 length, so the tar stays valid) and its index line given the new sha256; then every
 model gets versions 2 ... VERSIONS, archives rebuilt with the manifest's version number.
 `nimp registry verify` finds the result clean.
@@ -41,13 +41,15 @@ def with_version(arch, version):
 
 def main():
     reg, models, versions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    src = os.path.join(reg, "models", "m0001")
+    digits = int(sys.argv[4]) if len(sys.argv) > 4 else 4
+    first_id = "m" + "1".zfill(digits)
+    src = os.path.join(reg, "models", first_id)
     arch = open(os.path.join(src, "versions", "v0001.nimp"), "rb").read()
     index = json.loads(open(os.path.join(src, "versions", "index.jsonl")).readline())
-    old = b'"id" : "m0001"'
+    old = f'"id" : "{first_id}"'.encode()
     assert arch.count(old) == 1, "expected one id field in the manifest"
     for i in range(1, models + 1):
-        mid = f"m{i:04d}"
+        mid = "m" + str(i).zfill(digits)
         dst = os.path.join(reg, "models", mid)
         if i > 1:
             if os.path.exists(dst):

@@ -50,7 +50,9 @@ public enum CycleGate {
             }
             let models = plans.isEmpty ? nil : plans.map(\.models).max()
             let plateaus = plans.map(\.plateaus).max() ?? 0
-            let result = try gateLocked(registry, context: context, items: items, models: models, plateaus: plateaus, options: options)
+            let earlier = try gatedEarlier(items, plans: plans, registry: registry)
+            let result = try gateLocked(registry, context: context, items: items, models: models, plateaus: plateaus, options: options,
+                                        earlier: earlier)
             for dir in dirs where absolute(dir).hasPrefix(absolute(registry.layout.cycles) + "/") { removeIfDone(dir, registry: registry) }
             return result
         }
@@ -86,14 +88,33 @@ public enum CycleGate {
     /// segments since then are read, and only lines that name one of them are parsed.
     static func gated(_ ids: [String], since: Date?, registry: Registry) throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        let entries = try registry.history.read(since: since?.addingTimeInterval(-86400), types: [.task], matching: ids).entries
-        return Set(entries.compactMap { $0["task_id"]?.string }).intersection(ids)
+        let wanted = Set(ids)
+        let entries = try registry.history.read(since: since?.addingTimeInterval(-86400), types: [.task], taskIDs: wanted).entries
+        return Set(entries.compactMap { $0["task_id"]?.string })
+    }
+
+    /// Which of the items' tasks history says were gated, from one read of history (the
+    /// plans' task ids, and each loose result's), not one read per item.
+    static func gatedEarlier(_ items: [GateItem], plans: [CyclePlan.Header], registry: Registry) throws -> Earlier {
+        var asked = Set(plans.flatMap(\.tasks))
+        var since = plans.map(\.created).reduce(Optional(Date.distantFuture)) { a, b in b.flatMap { b in a.map { min($0, b) } } }
+        for case .result(let path) in items where !asked.contains(TaskResult.taskID(fromFileName: path) ?? "") {
+            guard let task = try? load(.result(path)).task else { continue }
+            asked.insert(task.id)
+            since = since.map { min($0, task.plannedAt) }
+        }
+        return Earlier(asked: asked, gated: try gated(Array(asked), since: since == .distantFuture ? nil : since, registry: registry))
+    }
+
+    struct Earlier {
+        var asked: Set<String> = []
+        var gated: Set<String> = []
     }
 
     /// Gates `items`; the caller holds the lock. `models` and `plateaus` come from the plan.
     static func gateLocked(_ registry: Registry, context: CycleContext, items: [GateItem], models: Int?, plateaus: Int,
                            options: Options, assessed known: [AssessedModel] = [], start: Date = Date(), recordEmpty: Bool = false,
-                           freshPlan: Bool = false) throws -> Cycle.Result {
+                           freshPlan: Bool = false, earlier: Earlier = Earlier()) throws -> Cycle.Result {
         var context = context
         let config = context.config
         let threshold = context.signals.promotionThreshold(configured: config.performanceThreshold)
@@ -108,6 +129,19 @@ public enum CycleGate {
             assessed[id] = m
             return m
         }
+        // Task lines of results not promoted go to history in batches: one append (and
+        // fsync) per line made a gate over 10,000 results spend most of its time there. A
+        // kill loses at most a batch, and those results are gated again next time.
+        var unwritten: [HistoryEntry] = []
+        func flush() throws {
+            guard !unwritten.isEmpty else { return }
+            try registry.history.append(unwritten, failpoint: "gate.task-history")
+            unwritten.removeAll()
+        }
+        func record(_ entry: HistoryEntry) throws {
+            unwritten.append(entry)
+            if unwritten.count >= 512 { try flush() }
+        }
         let progress = ProgressBar("gate", total: items.count, unit: "results", start: start)
         defer { registry.diagnostics.endProgress() }
         for (n, item) in items.enumerated() {
@@ -121,7 +155,8 @@ public enum CycleGate {
                 continue
             }
             let task = loaded.task
-            let gatedBefore = try !freshPlan && gated([task.id], since: task.plannedAt, registry: registry).contains(task.id)
+            let gatedBefore = try !freshPlan && (earlier.asked.contains(task.id) ? earlier.gated.contains(task.id)
+                                                   : gated([task.id], since: task.plannedAt, registry: registry).contains(task.id))
             guard !gatedBefore, !outcomes.contains(where: { $0.taskID == task.id }) else {
                 registry.diagnostics.info("\(task.id): gated before; skipped")
                 continue
@@ -131,12 +166,12 @@ public enum CycleGate {
                                     gain: 0, reason: "stale: model \(task.model) is no longer in the registry", seconds: 0, evalSha256: task.spec.eval.sha256)
                 o.provenance(task, loaded.result)
                 outcomes.append(o)
-                try registry.history.append(Cycle.taskEntry(o, iteration: context.iteration), failpoint: "gate.task-history")
+                try record(Cycle.taskEntry(o, iteration: context.iteration))
                 continue
             }
             let outcome = try decide(task, result: loaded.result, item: item, dir: loaded.dir, model: model, registry: registry,
                                      threshold: threshold, confidence: config.promotionConfidence, iteration: context.iteration,
-                                     latencySamples: options.latencySamples)
+                                     latencySamples: options.latencySamples, record: record)
             registry.diagnostics.info("\(task.model) \(task.type.rawValue): \(outcome.status.rawValue): \(outcome.reason)")
             outcomes.append(outcome)
             if outcome.status == .promoted {
@@ -148,9 +183,11 @@ public enum CycleGate {
                 assessed[task.model] = nil
             }
             if let q = task.queued {
+                try flush()
                 try registry.dequeue(q, reason: "cycle \(context.iteration) ran it: \(outcome.status.rawValue)")
             }
         }
+        try flush()
         registry.diagnostics.progress(progress, completed: items.count)
         if outcomes.isEmpty, !recordEmpty {
             // Nothing decided: no cycle line, and the signals stay as they are.
@@ -192,7 +229,8 @@ public enum CycleGate {
     }
 
     static func decide(_ task: CycleTask, result: TaskResult?, item: GateItem, dir: String, model: AssessedModel, registry: Registry,
-                       threshold: Double, confidence: Double, iteration: Int, latencySamples: Int) throws -> TaskOutcome {
+                       threshold: Double, confidence: Double, iteration: Int, latencySamples: Int,
+                       record: (HistoryEntry) throws -> Void) throws -> TaskOutcome {
         let start = Date()
         var outcome = TaskOutcome(task: task.planned, status: .failed, parent: model.championVersion, candidate: nil,
                                   before: model.assessment.metrics, after: [:], gain: 0, reason: "", seconds: 0,
@@ -282,7 +320,7 @@ public enum CycleGate {
             outcome.reason = ([e.message] + notes).joined(separator: "; ")
         }
         if outcome.seconds == 0 { outcome.seconds = (result?.seconds ?? 0) + Date().timeIntervalSince(start) }
-        try registry.history.append(Cycle.taskEntry(outcome, iteration: iteration), failpoint: "gate.task-history")
+        try record(Cycle.taskEntry(outcome, iteration: iteration))
         return outcome
     }
 }

@@ -155,7 +155,8 @@ enum CyclePlanning {
         }
         plan.directory = dir
         for (task, path) in zip(plan.tasks, plan.taskPaths) {
-            try AtomicFile.write(try task.encoded(), to: path, failpoint: "plan.task")
+            // The directory holds no plan yet: no temporary of a dead writer to look for.
+            try AtomicFile.write(try task.encoded(), to: path, failpoint: "plan.task", cleanStale: false)
         }
         try AtomicFile.write(try JSONCoding.pretty(plan.json), to: dir + "/plan.json", failpoint: "plan.file")
     }

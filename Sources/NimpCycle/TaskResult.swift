@@ -104,6 +104,12 @@ public struct TaskResult: Sendable, Equatable {
     }
 
     public static func fileName(_ taskID: String) -> String { taskID + ".result.json" }
+
+    /// The task id a result file's name gives (a hint: the file says which task it is).
+    static func taskID(fromFileName path: String) -> String? {
+        let name = (path as NSString).lastPathComponent
+        return name.hasSuffix(".result.json") ? String(name.dropLast(".result.json".count)) : nil
+    }
     public static func candidateName(_ taskID: String) -> String { taskID + ".nimp" }
 }
 

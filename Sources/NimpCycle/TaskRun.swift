@@ -60,7 +60,7 @@ public enum TaskRun {
             let archive = try kind.run(inputs)
             let bytes = try archive.encode()
             let name = TaskResult.candidateName(task.id)
-            try AtomicFile.write(bytes, to: dir + "/" + name, failpoint: "task.candidate")
+            try AtomicFile.write(bytes, to: dir + "/" + name, failpoint: "task.candidate", cleanStale: false)
             result.status = .candidate
             result.candidate = name
             result.candidateSHA256 = SHA256.hex(bytes)
@@ -80,7 +80,8 @@ public enum TaskRun {
         result.seconds = Date().timeIntervalSince(start)
         result.cpuSeconds = processCPUSeconds() - cpu
         result.finishedAt = Date()
-        try AtomicFile.write(try JSONCoding.pretty(result.json), to: resultPath, failpoint: "task.result")
+        // removeLeftovers cleaned this task's temporaries already.
+        try AtomicFile.write(try JSONCoding.pretty(result.json), to: resultPath, failpoint: "task.result", cleanStale: false)
         return Outcome(result: result, path: resultPath, reused: false)
     }
 
@@ -88,7 +89,7 @@ public enum TaskRun {
     /// only this task's own temporaries, since other tasks' writers may run on other hosts.
     static func removeLeftovers(of id: String, in dir: String) {
         let mine = [TaskResult.fileName(id), TaskResult.candidateName(id)].map { "." + $0 + ".tmp-" }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where mine.contains(where: name.hasPrefix) {
+        for name in AtomicFile.names(in: dir, startingWith: "." + id + ".") where mine.contains(where: name.hasPrefix) {
             unlink(dir + "/" + name)
         }
     }

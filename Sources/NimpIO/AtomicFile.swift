@@ -12,25 +12,30 @@ public enum AtomicFile {
     /// (`NAME.create`, `NAME.write`, `NAME.fsync`, `NAME.rename`, `NAME.fsync-dir`).
     /// With `exclusive`, fails with exit 73 when `path` already exists (archives are
     /// never overwritten).
-    public static func write(_ data: Data, to path: String, failpoint: String = "atomic", exclusive: Bool = false, mode: mode_t = 0o644) throws {
+    /// `cleanStale: false` skips looking for a dead writer's temporary of this file, for a
+    /// caller that writes many files into one directory and cleaned it once itself (each
+    /// look reads the whole directory).
+    public static func write(_ data: Data, to path: String, failpoint: String = "atomic", exclusive: Bool = false, mode: mode_t = 0o644,
+                             cleanStale: Bool = true) throws {
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
             // /dev/null, a FIFO, /dev/stdout: there is nothing to replace, just write.
             return try writeInPlace(data, to: path)
         }
-        try write(to: path, failpoint: failpoint, exclusive: exclusive, mode: mode) { fd in try writeAll(data, to: fd, path: path) }
+        try write(to: path, failpoint: failpoint, exclusive: exclusive, mode: mode, cleanStale: cleanStale) { fd in try writeAll(data, to: fd, path: path) }
     }
 
     /// As `write(_:to:)`, with `fill` writing the contents into the temporary file's
     /// descriptor (a stream too large to hold in memory).
-    public static func write(to path: String, failpoint: String, exclusive: Bool = false, mode: mode_t = 0o644, fill: (Int32) throws -> Void) throws {
+    public static func write(to path: String, failpoint: String, exclusive: Bool = false, mode: mode_t = 0o644, cleanStale: Bool = true,
+                             fill: (Int32) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         counter += 1
         let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(counter)"
         // A writer killed before its rename (`train -o` outside a registry) left its
         // temporary here: the next write of the same file removes it.
-        removeStaleTemporaries(of: url.lastPathComponent, in: dir)
+        if cleanStale { removeStaleTemporaries(of: url.lastPathComponent, in: dir) }
         try Failpoint.hit(failpoint + ".create", file: tmp)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
@@ -108,12 +113,32 @@ public enum AtomicFile {
     /// Removes `.NAME.tmp-PID-N` files in `dir` whose writer is no longer running.
     static func removeStaleTemporaries(of name: String, in dir: String) {
         let prefix = "." + name + ".tmp-"
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-        for candidate in names where candidate.hasPrefix(prefix) {
+        for candidate in names(in: dir, startingWith: prefix) {
             let parts = candidate.dropFirst(prefix.count).split(separator: "-")
             guard parts.count == 2, let pid = Int32(parts[0]), Int(parts[1]) != nil, pid != getpid() else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + candidate) }
         }
+    }
+
+    /// The names in `dir` that start with `prefix` (none when it cannot be read), compared
+    /// as bytes: a results directory of a large cycle holds tens of thousands of names.
+    public static func names(in dir: String, startingWith prefix: String) -> [String] {
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        let want = Array(prefix.utf8CString.dropLast())
+        var found: [String] = []
+        while let entry = readdir(d) {
+            let matches = withUnsafeBytes(of: &entry.pointee.d_name) { raw -> Bool in
+                let name = raw.bindMemory(to: CChar.self)
+                guard want.count < name.count else { return false }
+                for i in want.indices where name[i] != want[i] { return false }
+                return true
+            }
+            if matches {
+                found.append(withUnsafeBytes(of: &entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) })
+            }
+        }
+        return found
     }
 
     /// Removes temporaries left by writers that are no longer running; returns their names.

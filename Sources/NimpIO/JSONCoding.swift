@@ -73,7 +73,7 @@ public enum JSONCoding {
     public static func decodeChecked<T: Decodable>(_ type: T.Type, from data: Data, value: JSONValue, file: String,
                                                    place: String? = nil, path: String = "", hint: String? = nil) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: data)
+            return try JSONValueDecoder.decode(type, from: value)
         } catch let error as DecodingError {
             let (key, what) = explain(error, in: value, path: path)
             let at = [place, key].compactMap { $0 }

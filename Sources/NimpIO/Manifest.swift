@@ -109,8 +109,13 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// rather than a schema error.
     public static func decode(_ data: Data, file: String) throws -> Manifest {
         let value = JSONValue.object(try JSONCoding.parseObject(data, file: file))
-        let header = try JSONCoding.decodeChecked(FormatHeader.self, from: data, value: value, file: file,
-                                                  hint: "manifest.json must be a JSON object with \"format\" and \"format_version\"")
+        // Read from the parsed value when it is well formed; the decoder explains it when not.
+        let header = if let format = value["format"]?.string, let version = value["format_version"]?.int {
+            FormatHeader(format: format, formatVersion: version)
+        } else {
+            try JSONCoding.decodeChecked(FormatHeader.self, from: data, value: value, file: file,
+                                         hint: "manifest.json must be a JSON object with \"format\" and \"format_version\"")
+        }
         guard header.format == formatName else {
             throw NimpError.data(file, "format", "is \(String(reflecting: header.format)), expected \"\(formatName)\"",
                                  hint: "this is not a nimp model archive")

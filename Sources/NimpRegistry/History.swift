@@ -266,18 +266,24 @@ public struct History: Sendable {
     /// Reads history across its segments, newest last. Damaged lines are skipped and
     /// reported; `limit` keeps the newest matching entries (the current segment is read
     /// from its end, older ones only when it has too few); `since` skips the segments
-    /// that ended before it; `matching` reads only lines that contain one of its strings.
+    /// that ended before it; `taskIDs` reads only the lines of those tasks (a set lookup
+    /// per line, so a gate over thousands of results reads history once).
     public func read(model: String? = nil, since: Date? = nil, types: Set<HistoryKind>? = nil, limit: Int? = nil,
-                     matching: [String]? = nil) throws -> ReadResult {
+                     taskIDs: Set<String>? = nil) throws -> ReadResult {
         let modelBytes = model.map { Array($0.utf8) }
-        let matchBytes = matching?.map { Array($0.utf8) }
+        let taskKey = Array(#""task_id""#.utf8)
         func worthParsing(_ bytes: Data) -> Bool {
             if let modelBytes, !bytes.contains(bytes: modelBytes) { return false }
-            if let matchBytes, !matchBytes.contains(where: { bytes.contains(bytes: $0) }) { return false }
+            if let taskIDs {
+                if let id = bytes.plainStringValue(of: taskKey) { return taskIDs.contains(id) }
+                // No task_id, or one written with escapes: parse to be sure.
+                if !bytes.contains(bytes: taskKey) { return false }
+            }
             return true
         }
         func wanted(_ entry: HistoryEntry) -> Bool {
             if let model, entry.model != model { return false }
+            if let taskIDs, !(entry["task_id"]?.string.map { taskIDs.contains($0) } ?? false) { return false }
             if let types, !types.contains(entry.type) { return false }
             if let since, entry.time < since { return false }
             return true

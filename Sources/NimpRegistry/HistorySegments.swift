@@ -175,18 +175,45 @@ final class HistoryLines {
 
 extension Data {
     /// Whether `needle` occurs in these bytes (memchr and memcmp: history is searched a line at a time).
-    func contains(bytes needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
+    func contains(bytes needle: [UInt8]) -> Bool { firstOffset(of: needle) != nil }
+
+    /// Where `needle` first occurs, from the start of these bytes.
+    func firstOffset(of needle: [UInt8]) -> Int? {
+        guard !needle.isEmpty else { return 0 }
         return withUnsafeBytes { hay in
-            guard hay.count >= needle.count, let base = hay.baseAddress else { return false }
+            guard hay.count >= needle.count, let base = hay.baseAddress else { return nil }
             let last = hay.count - needle.count
             var i = 0
             while i <= last, let p = memchr(base + i, Int32(needle[0]), last - i + 1) {
                 let at = base.distance(to: UnsafeRawPointer(p))
-                if memcmp(base + at, needle, needle.count) == 0 { return true }
+                if memcmp(base + at, needle, needle.count) == 0 { return at }
                 i = at + 1
             }
-            return false
+            return nil
+        }
+    }
+
+    /// The string value of the first `"key"` in a JSON line, without parsing the line; nil
+    /// when the key is absent or its value is not a plain string (the caller then parses).
+    func plainStringValue(of key: [UInt8]) -> String? {
+        guard let at = firstOffset(of: key) else { return nil }
+        return withUnsafeBytes { raw -> String? in
+            let b = raw.bindMemory(to: UInt8.self)
+            var i = at + key.count
+            func skipSpace() { while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
+            skipSpace()
+            guard i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            skipSpace()
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+            let start = i + 1
+            var end = start
+            while end < b.count, b[end] != UInt8(ascii: "\"") {
+                if b[end] == UInt8(ascii: "\\") { return nil }
+                end += 1
+            }
+            guard end < b.count else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
         }
     }
 }

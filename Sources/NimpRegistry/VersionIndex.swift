@@ -164,28 +164,24 @@ public struct VersionIndex: Sendable {
         return Loaded(summaries: summaries, files: files, unindexed: unindexed, stale: stale, problems: problems)
     }
 
-    /// Decodes index lines: all at once as one JSON array (fast), else line by line so
-    /// one damaged line does not hide the others.
+    /// Decodes index lines one by one, so one damaged line does not hide the others.
     static func decode(_ lines: [(number: Int, text: Substring)]) -> [(Int, VersionSummary?)] {
-        let decoder = JSONDecoder()
-        let all = Data(("[" + lines.map(\.text).joined(separator: ",") + "]").utf8)
-        if let rows = try? decoder.decode([IndexLine].self, from: all), rows.count == lines.count {
-            return zip(lines, rows).map { ($0.number, $1.summary) }
-        }
-        return lines.map { line in
-            (line.number, (try? decoder.decode(IndexLine.self, from: Data(line.text.utf8)))?.summary)
-        }
+        lines.map { line in (line.number, decodeLine(IndexLine.self, line.text)?.summary) }
+    }
+
+    static func decodeLine<T: Decodable>(_ type: T.Type, _ text: Substring) -> T? {
+        guard let value = try? JSONValue(parsing: Data(text.utf8)) else { return nil }
+        return try? JSONValueDecoder.decode(type, from: value)
     }
 
     /// The summary of one version, decoding only its line (what listing needs); nil
     /// when the index has no valid line for it, or its archive's size differs.
     public func summary(of version: Int, archiveSize: Int) -> VersionSummary? {
         guard let contents = try? file.read() else { return nil }
-        let decoder = JSONDecoder()
-        let all = Data(("[" + contents.lines.map(\.text).joined(separator: ",") + "]").utf8)
-        guard let keys = try? decoder.decode([IndexKey].self, from: all), keys.count == contents.lines.count,
-              let last = keys.lastIndex(where: { $0.version == version }),
-              let summary = try? decoder.decode(IndexLine.self, from: Data(contents.lines[last].text.utf8)).summary,
+        let keys = contents.lines.map { Self.decodeLine(IndexKey.self, $0.text) }
+        guard !keys.contains(where: { $0 == nil }),
+              let last = keys.lastIndex(where: { $0?.version == version }),
+              let summary = Self.decodeLine(IndexLine.self, contents.lines[last].text)?.summary,
               summary.version == version, summary.size == archiveSize
         else { return nil }
         return summary

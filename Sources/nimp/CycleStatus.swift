@@ -10,10 +10,10 @@ struct CycleStatusCommand: NimpCommand {
         commandName: "status",
         abstract: "Show the cycles in flight: each plan's tasks done, failed, running and pending, with Slurm's job ids.",
         discussion: """
-            Reads the plan directories under REGISTRY/cycles (or those given): a task with a \\
-            result is done (or failed, or timeout); for a plan handed to Slurm, the others are \\
-            pending or running as squeue says, or failed when their job ended without a result \\
-            (the gate job resubmits those, up to max_task_retries). Takes no lock. Prints a \\
+            Reads the plan directories under REGISTRY/cycles (or those given): a task with a \
+            result is done (or failed, or timeout); for a plan handed to Slurm, the others are \
+            pending or running as squeue says, or failed when their job ended without a result \
+            (the gate job resubmits those, up to max_task_retries). Takes no lock. Prints a \
             table on a terminal, else one JSON line per plan.
             """)
 

@@ -18,11 +18,11 @@ struct TaskRunCommand: NimpCommand {
         commandName: "run",
         abstract: "Run one task file and write its candidate and result (no registry lock).",
         discussion: """
-            Reads the task file (from `nimp cycle plan`), the champion and teacher archives it \\
-            names (checked by sha256) and the registry's training data, read-only, and writes \\
-            ID.nimp and ID.result.json atomically, the result last, to -o DIR (default: \\
-            results/ beside the plan's tasks/). Running a task whose result is already there \\
-            does nothing. A task that fails or runs out of its budget still writes a result that \\
+            Reads the task file (from `nimp cycle plan`), the champion and teacher archives it \
+            names (checked by sha256) and the registry's training data, read-only, and writes \
+            ID.nimp and ID.result.json atomically, the result last, to -o DIR (default: \
+            results/ beside the plan's tasks/). Running a task whose result is already there \
+            does nothing. A task that fails or runs out of its budget still writes a result that \
             says so (exit 0); a bad task file is exit 65, a full disk 74.
             """)
 
@@ -61,8 +61,8 @@ struct TaskAdd: NimpCommand, WaitsForLock {
         commandName: "add",
         abstract: "Queue a task for the next cycle, which takes queued tasks before its own.",
         discussion: """
-            The task's targets and constraints apply to its gate on top of the model's own \\
-            (a constraint can only tighten). Prints the queued task's id; `nimp task list` \\
+            The task's targets and constraints apply to its gate on top of the model's own \
+            (a constraint can only tighten). Prints the queued task's id; `nimp task list` \
             shows the queue and `nimp task rm ID` removes one. History records both.
             """)
 

@@ -215,7 +215,7 @@ import Testing
         "model-json.epochs-huge.json": (65, "key \"genome.epochs\"", 0, "m: skipped"),
         "model-json.batch-zero.json": (65, "key \"genome.batch_size\"", 0, "m: skipped"),
         "model-json.learning-rate-negative.json": (65, "key \"genome.learning_rate\"", 0, "m: skipped"),
-        "model-json.learning-rate-overflow.json": (65, "key \"genome\"", 0, "m: skipped"),
+        "model-json.learning-rate-overflow.json": (65, "key \"genome.learning_rate\"", 0, "m: skipped"),
         "model-json.optimizer-unknown.json": (65, "unknown optimizer \"lbfgs\", expected one of: sgd, adam, adamw", 0, "m: skipped"),
         "model-json.samples-huge.json": (65, "key \"data.source.samples\"", 0, "m: skipped"),
         "model-json.sha-not-hex.json": (65, "expected 64 hex digits", 0, "m: skipped"),

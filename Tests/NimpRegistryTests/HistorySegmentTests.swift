@@ -45,9 +45,26 @@ import Testing
         #expect(try h.read(model: "a").entries.count == 1)
         #expect(try h.read(since: Self.time("2030-02-01T00:00:00.000Z")).entries.map(\.model) == ["a", "b"])
         #expect(try h.read(since: Self.time("2030-03-20T00:00:00.000Z")).entries.map(\.model) == ["b"])
-        #expect(try h.read(matching: ["\"b\""]).entries.map(\.model) == ["b"])
         #expect(t.registry.verify().isClean)
         #expect(t.registry.verify().historyLines == 4)
+    }
+
+    @Test func readingByTaskIDFindsThoseTasksAcrossSegmentsWhateverTheirSpacing() throws {
+        let t = try Self.registry()
+        try Self.append(t, .task, model: "a", at: "2030-01-10T00:00:00.000Z", fields: ["task_id": "t-1"])
+        try Self.append(t, .task, model: "b", at: "2030-02-10T00:00:00.000Z", fields: ["task_id": "t-2"])
+        try Self.append(t, .task, model: "c", at: "2030-02-11T00:00:00.000Z", fields: ["task_id": "t-10"])
+        // A line written by hand, spaced and with an escaped id: found by parsing it.
+        let spaced = #"{"time": "2030-02-12T00:00:00.000Z", "type": "task", "model": "d", "task_id" : "t\u002d3"}"#
+        let handle = try #require(FileHandle(forWritingAtPath: t.layout.history))
+        handle.seekToEndOfFile()
+        handle.write(Data((spaced + "\n").utf8))
+        try handle.close()
+        let h = t.registry.history
+        #expect(try h.read(taskIDs: ["t-1", "t-10"]).entries.map(\.model) == ["a", "c"], "t-1 is not a prefix match for t-10")
+        #expect(try h.read(taskIDs: ["t-3"]).entries.map(\.model) == ["d"])
+        #expect(try h.read(taskIDs: ["t-9"]).entries.isEmpty)
+        #expect(try h.read(taskIDs: []).entries.isEmpty)
     }
 
     @Test func aFirstEntryOlderThanTheNewestSegmentTakesItsMonthAndTheNextPart() throws {
