@@ -38,7 +38,7 @@ import Testing
         let steps = try steps(CycleTemplate.path)
         let names = Set(steps.map { String($0.split(separator: "@")[0]) })
         for expected in ["lock.record", "index.rebuild.write", "index.held-out.write", "version.archive.rename", "version.index.write",
-                         "promote.log.write", "promote.pointer.rename", "promote.history.write", "plan.task.rename", "plan.file.rename",
+                         "promote.log.write", "promote.pointer.rename", "promote.history.write", "plan.task.write", "plan.sync", "plan.file.rename",
                          "signals.rename", "cycle.history.write", "textfile.rename", "cycle.done"] {
             #expect(names.contains(expected), "the cycle does not reach \(expected): \(steps)")
         }
