@@ -4,10 +4,8 @@ import NimpCore
 /// Crash-safe file replacement: write a temporary file in the same directory, fsync
 /// it, rename it over the target, fsync the directory. A kill at any point leaves
 /// either the old file or the new one, never a mix; temporaries are named
-/// `.NAME.tmp-PID-N` so `cleanTemporaries` can remove the leftovers of dead writers.
+/// by `TemporaryName`, so `cleanTemporaries` can remove the leftovers of dead writers.
 public enum AtomicFile {
-    nonisolated(unsafe) static var counter = 0
-
     /// Replaces (or creates) `path` with `data`. `failpoint` prefixes the step names
     /// (`NAME.create`, `NAME.write`, `NAME.fsync`, `NAME.rename`, `NAME.fsync-dir`).
     /// With `exclusive`, fails with exit 73 when `path` already exists (archives are
@@ -31,8 +29,7 @@ public enum AtomicFile {
                              fill: (Int32) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
-        counter += 1
-        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(counter)"
+        let tmp = TemporaryName.make(for: path)
         // A writer killed before its rename (`train -o` outside a registry) left its
         // temporary here: the next write of the same file removes it.
         if cleanStale { removeStaleTemporaries(of: url.lastPathComponent, in: dir) }
@@ -141,13 +138,10 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw NimpError.io(dir, "fsync failed: \(String(cString: strerror(errno)))") }
     }
 
-    /// Removes `.NAME.tmp-PID-N` files in `dir` whose writer is no longer running.
+    /// Removes the temporaries of `name` in `dir` whose writer is gone (`TemporaryName`).
     static func removeStaleTemporaries(of name: String, in dir: String) {
-        let prefix = "." + name + ".tmp-"
-        for candidate in names(in: dir, startingWith: prefix) {
-            let parts = candidate.dropFirst(prefix.count).split(separator: "-")
-            guard parts.count == 2, let pid = Int32(parts[0]), Int(parts[1]) != nil, pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + candidate) }
+        for candidate in names(in: dir, startingWith: "." + name + ".tmp-") where TemporaryName.writerIsGone(candidate, in: dir) {
+            unlink(dir + "/" + candidate)
         }
     }
 
@@ -172,14 +166,12 @@ public enum AtomicFile {
         return found
     }
 
-    /// Removes temporaries left by writers that are no longer running; returns their names.
+    /// Removes temporaries whose writer is gone; returns their names.
     @discardableResult
     public static func cleanTemporaries(in dir: String) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         var removed: [String] = []
-        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
-            let parts = name.split(separator: "-")
-            if parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid != getpid(), kill(pid, 0) == 0 { continue }
+        for name in names where TemporaryName.isTemporary(name) && TemporaryName.writerIsGone(name, in: dir) {
             if unlink(dir + "/" + name) == 0 { removed.append(name) }
         }
         return removed

@@ -44,12 +44,8 @@ public struct LockHolder: Codable, Equatable, Sendable {
         "pid \(pid) on \(host) since \(started) (\(command))"
     }
 
-    /// This host's name in lock records: `$NIMP_HOSTNAME` when set (tests pretend to be
-    /// another host with it; so can hosts that share one name), else the system's.
-    public static let hostName: String = {
-        if let name = ProcessInfo.processInfo.environment["NIMP_HOSTNAME"], !name.isEmpty { return name }
-        return ProcessInfo.processInfo.hostName
-    }()
+    /// This host's name in lock records (`ThisHost`).
+    public static var hostName: String { ThisHost.name }
 
     /// The process's own command line, e.g. `nimp registry promote sine 3`.
     public static var currentCommand: String {

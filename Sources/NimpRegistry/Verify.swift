@@ -157,7 +157,7 @@ extension Registry {
         }
         for id in ids {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.versions(id))) ?? []
-            for name in names where VersionName.parseFile(name) == nil && name != "index.jsonl" && !Temporaries.isTemporaryName(name) {
+            for name in names where VersionName.parseFile(name) == nil && name != "index.jsonl" && !TemporaryName.isTemporary(name) {
                 report.warnings.append("\(layout.versions(id))/\(name): not a version archive (versions are named vNNNN.nimp)")
             }
         }
