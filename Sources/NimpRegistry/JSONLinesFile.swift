@@ -63,7 +63,9 @@ public struct JSONLinesFile: Sendable {
 
     static func readIfPresent(_ path: String) throws -> Data? {
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            // Read, not mapped: a writer on another host may cut a torn tail while this
+            // reads without the lock, and a mapped page past the new end is a SIGBUS.
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
             return nil
         } catch {
