@@ -14,7 +14,7 @@ import CBLAS
 import Foundation
 import NimpCore
 
-BLASKernel.reexecWithChosenKernelIfNeeded()
+if let warning = BLASKernel.prepare() { FileHandle.standardError.write(Data("nimp-bench: \(warning)\n".utf8)) }
 
 // MARK: Arguments
 
