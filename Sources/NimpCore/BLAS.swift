@@ -25,7 +25,7 @@ public enum BLAS {
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
-        if hasBLISShapes.load(ordering: .relaxed),
+        if m &* n &* k >= blisMinWork.load(ordering: .relaxed),
            blisShapes.withLock({ $0.contains(GemmShape(m: m, n: n, k: k, transA: transA, transB: transB).key) }) {
             blisGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                      beta: beta, c: c, ldc: ldc)
@@ -74,12 +74,14 @@ public enum BLAS {
     // MARK: Dispatch
 
     private static let blisShapes = Mutex<Set<Int>>([])
-    private static let hasBLISShapes = Atomic<Bool>(false)
+    /// The least m·n·k among `blisShapes`: smaller products skip the lookup, whose cost
+    /// is a sizeable part of a product of a few thousand FLOPs.
+    private static let blisMinWork = Atomic<Int>(Int.max)
 
     /// From now on `gemm` runs these shapes on BLIS and every other on OpenBLAS.
     public static func useBLIS(for shapes: [GemmShape]) {
         blisShapes.withLock { $0 = Set(shapes.map(\.key)) }
-        hasBLISShapes.store(!shapes.isEmpty, ordering: .relaxed)
+        blisMinWork.store(shapes.map { $0.m * $0.n * $0.k }.min() ?? Int.max, ordering: .relaxed)
     }
 
     /// Whether libblis.so.4 could be opened.

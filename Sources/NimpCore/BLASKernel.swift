@@ -108,6 +108,11 @@ public enum BLASKernel {
 
     private static let state = Mutex(State(source: .noCache(path: nil), blisShapes: []))
 
+    /// The kernel `BLAS.gemm` uses at `shape` in this process.
+    public static func kernel(for shape: GemmShape) -> GemmKernel {
+        state.withLock { $0.blisShapes.contains(shape) } ? .blis : .openblas
+    }
+
     /// The kernel cache file in use, nil when there is none.
     public static var cachePath: String? {
         if case .cache(let path, _) = state.withLock({ $0.source }) { return path }

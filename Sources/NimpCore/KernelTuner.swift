@@ -6,8 +6,11 @@ import Foundation
 /// `OPENBLAS_CORETYPE` set, told to measure); BLIS runs in this process.
 public enum KernelTuner {
     /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 5 timed runs of
-    /// about 4 ms each, through `BLAS.gemm(using:)` (so with its thread rule).
-    public static func measure(_ shapes: [GemmShape], kernel: GemmKernel) -> [GemmShape: Double] {
+    /// about 4 ms each, through `BLAS.gemm(using:)` (so with its thread rule), or through
+    /// `BLAS.gemm`'s dispatch when `kernel` is nil. One-thread products are timed in CPU
+    /// time of the calling thread, which other processes on a shared machine disturb far
+    /// less than wall-clock time; two-thread products in wall-clock time.
+    public static func measure(_ shapes: [GemmShape], kernel: GemmKernel?) -> [GemmShape: Double] {
         var rates: [GemmShape: Double] = [:]
         var rng = RNG(seed: 18)
         for shape in shapes {
@@ -19,14 +22,20 @@ public enum KernelTuner {
                 b.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
                         func call() {
-                            BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
-                                      a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
+                            if let kernel {
+                                BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
+                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
+                            } else {
+                                BLAS.gemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
+                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
+                            }
                         }
+                        let clock = m * n * k >= BLAS.twoThreadWork ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID
                         call(); call()
-                        let once = max(1e-7, seconds(call))
+                        let once = max(1e-7, seconds(clock, call))
                         let calls = max(1, min(100_000, Int(0.004 / once)))
                         var bestTime = Double.infinity
-                        for _ in 0..<5 { bestTime = min(bestTime, seconds { for _ in 0..<calls { call() } }) }
+                        for _ in 0..<5 { bestTime = min(bestTime, seconds(clock) { for _ in 0..<calls { call() } }) }
                         rates[shape] = shape.flops * Double(calls) / bestTime / 1e9
                     }
                 }
@@ -35,11 +44,11 @@ public enum KernelTuner {
         return rates
     }
 
-    private static func seconds(_ body: () -> Void) -> Double {
+    private static func seconds(_ clock: clockid_t, _ body: () -> Void) -> Double {
         var t0 = timespec(), t1 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t0)
+        clock_gettime(clock, &t0)
         body()
-        clock_gettime(CLOCK_MONOTONIC, &t1)
+        clock_gettime(clock, &t1)
         return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) * 1e-9
     }
 

@@ -10,6 +10,9 @@
 //   nimp-bench sgemm M N K [--threads 1|2] [--repeat 3]
 //   nimp-bench sgemm-b [--repeat 3]        the sgemm calls of one train-B step, alone
 //   nimp-bench check                       the running kernel against a naive matmul
+//   nimp-bench tune                        `nimp tune` for the workloads' shapes: every candidate's
+//                                          rate per shape; writes the kernel cache
+//   nimp-bench gemm-shapes                 each shape's rate through nimp's dispatch (the cache's choice)
 import CBLAS
 import Foundation
 import NimpCore
@@ -307,6 +310,35 @@ func check() {
     if worst >= 1e-4 { exit(1) }
 }
 
+/// `nimp tune` at the workloads' shapes (`GemmShape.reference`): one line per shape with
+/// every candidate's rate, and the kernel cache written for the processes after this one.
+func tune() {
+    let shapes = GemmShape.reference
+    let tuning: KernelTuning
+    do {
+        tuning = try KernelTuner.tune(shapes: shapes, childArguments: ["tune-measure"]) {
+            FileHandle.standardError.write(Data("nimp-bench: \($0)\n".utf8))
+        }
+        guard let path = KernelCache.path() else { fail("neither XDG_CACHE_HOME nor HOME is set") }
+        try KernelCache.store(tuning, path: path)
+    } catch { fail("tune: \(error)") }
+    for shape in shapes {
+        let best = tuning.best(at: shape)
+        report(["workload": "gemm candidates", "shape": shape.description, "rates": tuning.rates[shape] ?? [:],
+                "best": best?.candidate ?? "-", "best_gflops": best?.rate ?? 0, "coretype": tuning.coreType ?? "-"])
+    }
+}
+
+/// Each workload shape through `BLAS.gemm` as nimp runs it (the cache's choice applied).
+func gemmShapes() {
+    let rates = KernelTuner.measure(GemmShape.reference, kernel: nil)
+    for shape in GemmShape.reference {
+        let kernel = BLASKernel.kernel(for: shape)
+        report(["workload": "gemm shape", "shape": shape.description, "gflops": rates[shape]!,
+                "uses": kernel == .blis ? "blis" : BLASKernel.coreName])
+    }
+}
+
 switch arguments.first {
 case "train":
     guard arguments.count >= 2 else { fail("usage: nimp-bench train A|B|C") }
@@ -316,5 +348,9 @@ case "predict-batch": predictBatch()
 case "sgemm": sgemm()
 case "sgemm-b": sgemmB()
 case "check": check()
-default: fail("usage: nimp-bench train A|B|C | predict-one | predict-batch | sgemm M N K | sgemm-b | check")
+case "tune": tune()
+case "tune-measure":
+    do { print(try KernelTuner.childReport(shapeArguments: Array(arguments.dropFirst())), terminator: "") } catch { fail("\(error)") }
+case "gemm-shapes": gemmShapes()
+default: fail("usage: nimp-bench train A|B|C | predict-one | predict-batch | sgemm M N K | sgemm-b | check | tune | gemm-shapes")
 }
