@@ -275,12 +275,13 @@ def ort_predict_one(args):
 
 def ort_predict_batch(args):
     sess = ort_session(args.threads)
-    xb = np.random.default_rng(3).standard_normal((1024, 10), dtype=np.float32)
-    for _ in range(100):
+    n = args.batch
+    xb = np.random.default_rng(3).standard_normal((n, 10), dtype=np.float32)
+    for _ in range(max(1, 100 * 1024 // n)):
         sess.run(None, {"x": xb})
     wall, cpu = best(args.repeat, lambda: [sess.run(None, {"x": xb}) for _ in range(args.rounds)])
-    report("onnxruntime", {"workload": "predict A batch 1024", "threads": args.threads,
-                           "wall_per_s": 1024 * args.rounds / wall, "cpu_per_s": 1024 * args.rounds / cpu})
+    report("onnxruntime", {"workload": f"predict A batch {n}", "threads": args.threads,
+                           "wall_per_s": n * args.rounds / wall, "cpu_per_s": n * args.rounds / cpu})
 
 
 def numpy_predict_one(args):
@@ -397,6 +398,11 @@ def table(path, header):
         share = tb["gflops_cpu"] / sb["gflops_cpu"]
         print(f"| train B vs its own sgemm calls alone, GFLOP/s | {gf(tb['gflops_cpu'])} ({gf(tb['gflops_wall'])}) of "
               f"{gf(sb['gflops_cpu'])} ({gf(sb['gflops_wall'])}) = {share:.0%} | – | – | – | – | – | ≥ 60% | {met(share >= 0.6)} |")
+    batches = sorted({int(r["workload"].rsplit(" ", 1)[1]) for r in rows if r["workload"].startswith("predict A batch ")} - {1024})
+    for n in batches:
+        nb, ob = get("nimp", f"predict A batch {n}"), get("onnxruntime", f"predict A batch {n}")
+        print(f"| predict A, batch {n:,}, samples/s | {cell(nb)} | – | – | {cell(ob)} | – | "
+              f"{ratio(nb, ob)} ÷ onnxruntime | – | – |")
     gemm_table(rows)
     print()
     print("Peak RSS (MiB) of each measuring process:")
@@ -455,6 +461,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--calls", type=int, default=20000)
     ap.add_argument("--rounds", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=1024, help="rows per call (onnxruntime predict-batch)")
     args = ap.parse_args()
     dispatch = {
         ("torch", "train-A"): lambda: torch_train("A", args),

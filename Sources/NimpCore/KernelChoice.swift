@@ -34,7 +34,7 @@ public struct GemmShape: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The sgemm calls of an MLP with these widths ([inputs, hidden..., outputs]) as
     /// `Network` issues them: one training step at `batch` rows (forward NT, weight
     /// gradients TN, input gradients NN but for the first layer) and the forward pass
-    /// of batched prediction in chunks of `predictRows`.
+    /// of batched prediction in chunks of `predictRows` (NN, on transposed weights).
     public static func of(widths: [Int], batch: Int, predictRows: Int = Model.predictChunk) -> [GemmShape] {
         var shapes: [GemmShape] = []
         for l in 0..<max(0, widths.count - 1) {
@@ -42,7 +42,7 @@ public struct GemmShape: Hashable, Sendable, Comparable, CustomStringConvertible
             shapes.append(GemmShape(m: batch, n: fanOut, k: fanIn, transA: false, transB: true))
             shapes.append(GemmShape(m: fanOut, n: fanIn, k: batch, transA: true, transB: false))
             if l > 0 { shapes.append(GemmShape(m: batch, n: fanIn, k: fanOut, transA: false, transB: false)) }
-            if predictRows != batch { shapes.append(GemmShape(m: predictRows, n: fanOut, k: fanIn, transA: false, transB: true)) }
+            shapes.append(GemmShape(m: predictRows, n: fanOut, k: fanIn, transA: false, transB: false))
         }
         return Array(Set(shapes)).sorted()
     }

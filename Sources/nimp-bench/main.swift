@@ -6,7 +6,7 @@
 //
 //   nimp-bench train A|B|C [--epochs 5] [--samples 65536] [--repeat 3]
 //   nimp-bench predict-one [--calls 200000]
-//   nimp-bench predict-batch [--batch 1024] [--repeat 3]
+//   nimp-bench predict-batch [--batch 1024] [--chunk 1024] [--rounds 10000] [--repeat 3]
 //   nimp-bench sgemm M N K [--threads 1|2] [--repeat 3]
 //   nimp-bench sgemm-b [--repeat 3]        the sgemm calls of one train-B step, alone
 //   nimp-bench check                       the running kernel against a naive matmul
@@ -193,8 +193,9 @@ func predictOne() {
 
 func predictBatch() {
     let batch = option("batch", 1024), repeats = option("repeat", 3), rounds = option("rounds", 10000)
+    let chunk = option("chunk", Model.predictChunk)
     let model = Workload.named("A").model(seed: 1)
-    let predictor = BatchPredictor(model, maxBatch: batch)
+    let predictor = BatchPredictor(model, maxBatch: min(batch, chunk))  // rows per pass, as Model.predict chunks
     var rng = RNG(seed: 3)
     let x = (0..<(batch * model.inputs)).map { _ in rng.normal() }
     var out = [Float](repeating: 0, count: batch * model.outputs)

@@ -117,11 +117,12 @@ import Testing
     @Test func shapesOfAnMLP() {
         let shapes = GemmShape.of(widths: [64, 256, 256, 10], batch: 128)
         #expect(shapes.count == 11)
+        #expect(GemmShape.of(widths: [10, 64, 1], batch: 1024).count == 7)  // the predict chunk's forward is NN
         #expect(shapes.contains(GemmShape(m: 128, n: 256, k: 64, transA: false, transB: true)))
         #expect(shapes.contains(GemmShape(m: 256, n: 256, k: 128, transA: true, transB: false)))
         #expect(shapes.contains(GemmShape(m: 128, n: 256, k: 256, transA: false, transB: false)))
         #expect(!shapes.contains(GemmShape(m: 128, n: 64, k: 256, transA: false, transB: false)))  // no input gradient of the inputs
-        #expect(shapes.contains(GemmShape(m: 1024, n: 10, k: 256, transA: false, transB: true)))
+        #expect(shapes.contains(GemmShape(m: 1024, n: 10, k: 256, transA: false, transB: false)))
         #expect(GemmShape(dims: "128x256x64", trans: "NT") == shapes.first { $0.description == "128x256x64 NT" })
         #expect(GemmShape(dims: "128x256", trans: "NT") == nil)
         #expect(GemmShape(dims: "0x1x1", trans: "NT") == nil)
