@@ -416,7 +416,7 @@ def table(path, header):
 
 def gemm_table(rows):
     """nimp's GEMM shapes: the rate through nimp's dispatch against every candidate `nimp-bench
-    tune` measured just before (single thread, GFLOP/s per CPU-second of the thread, best of 5)."""
+    tune` measured just before (single thread, GFLOP/s per CPU-second of the thread, best of 15)."""
     candidates = {r["shape"]: r for r in rows if r.get("workload") == "gemm candidates"}
     used = [r for r in rows if r.get("workload") == "gemm shape"]
     if not used:
@@ -429,7 +429,7 @@ def gemm_table(rows):
     print()
     core = next(iter(candidates.values()), {}).get("coretype", "–")
     print(f"nimp's GEMM shapes (workloads A, B, C: training steps and batch-1024 prediction), one thread, "
-          f"GFLOP/s per CPU-second of the calling thread, best of 5 runs of about 4 ms. "
+          f"GFLOP/s per CPU-second of the calling thread, best of 15 runs of about 1 ms. "
           f"Candidates measured by `nimp-bench tune`; nimp ran OpenBLAS {core} with BLIS at the shapes it won by more than 5%. "
           f"Goal: nimp within 90% of the best candidate at every shape.")
     print()

@@ -5,8 +5,8 @@ import Foundation
 /// is fixed per process, so each runs in a child process (this executable again, with
 /// `OPENBLAS_CORETYPE` set, told to measure); BLIS runs in this process.
 public enum KernelTuner {
-    /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 5 timed runs of
-    /// about 4 ms each, through `BLAS.gemm(using:)` (so with its thread rule), or through
+    /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 15 timed runs of
+    /// about 1 ms each (short runs, so that some escape preemption on a shared machine), through `BLAS.gemm(using:)` (so with its thread rule), or through
     /// `BLAS.gemm`'s dispatch when `kernel` is nil. One-thread products are timed in CPU
     /// time of the calling thread, which other processes on a shared machine disturb far
     /// less than wall-clock time; two-thread products in wall-clock time.
@@ -33,9 +33,9 @@ public enum KernelTuner {
                         let clock = m * n * k >= BLAS.twoThreadWork ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID
                         call(); call()
                         let once = max(1e-7, seconds(clock, call))
-                        let calls = max(1, min(100_000, Int(0.004 / once)))
+                        let calls = max(1, min(100_000, Int(0.001 / once)))
                         var bestTime = Double.infinity
-                        for _ in 0..<5 { bestTime = min(bestTime, seconds(clock) { for _ in 0..<calls { call() } }) }
+                        for _ in 0..<15 { bestTime = min(bestTime, seconds(clock) { for _ in 0..<calls { call() } }) }
                         rates[shape] = shape.flops * Double(calls) / bestTime / 1e9
                     }
                 }
