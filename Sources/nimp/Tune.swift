@@ -16,7 +16,7 @@ struct Tune: NimpCommand {
             $XDG_CACHE_HOME/nimp/kernels-CPU-HASH.txt (default ~/.cache/nimp), one file per CPU \
             model and library versions. Every later nimp process runs the OpenBLAS core type \
             with the least time over all cached shapes and BLIS at the shapes where BLIS beat \
-            it. No other command tunes: without a cache nimp uses the core type the CPU flags \
+            it by more than 5%. No other command tunes: without a cache nimp uses the core type the CPU flags \
             suggest (nimp cycle says so). `nimp --version` shows the choice; a corrupt cache \
             is ignored with a warning until nimp tune rewrites it.
             """)
