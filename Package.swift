@@ -20,13 +20,15 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // BLIS's bli_ API, opened at run time (libblis.so.4, libblis4), not linked: see shim.h.
+        .systemLibrary(name: "CBLIS"),
         .systemLibrary(
             name: "CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
 
         // MARK: Libraries
         // Engine: matrices, layers, losses, optimizers, training, metrics.
-        .target(name: "NimpCore", dependencies: ["CBLAS"]),
+        .target(name: "NimpCore", dependencies: ["CBLAS", "CBLIS"]),
         // File formats: safetensors, datasets (CSV, JSONL), model archives.
         .target(
             name: "NimpIO",

@@ -173,13 +173,13 @@ _nimp() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|task|registry|help)
+    gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|task|registry|tune|help)
         # Offer subcommand argument completions
         "_nimp_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict export import optimize distill evolve cycle task registry help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'gen-data train evaluate predict export import optimize distill evolve cycle task registry tune help' -- "${cur}"))
         ;;
     esac
 }
@@ -1541,6 +1541,29 @@ _nimp_registry_report() {
         ;;
     '--output'|'-o')
         __nimp_add_completions -o plusdirs -fX '!*.@(html)'
+        return
+        ;;
+    esac
+}
+
+_nimp_tune() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--batch-size)
+    __nimp_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--batch-size')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
         return
         ;;
     esac

@@ -102,6 +102,8 @@ function __nimp_parse_tokens -S
             case 'report'
                 __nimp_parse_subcommand 0 'registry=' 'o/output=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             end
+        case 'tune'
+            __nimp_parse_subcommand -r 1 'batch-size=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'help'
             __nimp_parse_subcommand -r 1 'version'
         end
@@ -171,6 +173,7 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp" -eq
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp" -eq 1' -fa 'cycle' -d 'Run one improvement cycle over the registry (the job to run from cron).'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp" -eq 1' -fa 'task' -d 'Run one task of a cycle, or queue tasks for the next one.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp" -eq 1' -fa 'registry' -d 'Keep models, versions, champions and history in a registry directory.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp" -eq 1' -fa 'tune' -d 'Measure which GEMM kernel is fastest at each of nimp\'s shapes on this CPU; cache the choice.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" generator' -l 'generator' -d 'A built-in generator.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" input' -l 'input' -d 'Import a CSV or JSON-lines file.' -rF
@@ -566,4 +569,10 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry report" v verbose' -l 'verbose' -s 'v' -d 'More detail on stderr.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry report" version' -l 'version' -d 'Show the version.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry report" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_positional "nimp tune" -ge 1' -fa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'nimp\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp tune" batch-size' -l 'batch-size' -d 'Training batch size of the models\' shapes.' -rfka ''
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp tune" q quiet' -l 'quiet' -s 'q' -d 'Only errors and warnings on stderr.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp tune" v verbose' -l 'verbose' -s 'v' -d 'More detail on stderr.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp tune" version' -l 'version' -d 'Show the version.'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp tune" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp help" version' -l 'version' -d 'Show the version.'

@@ -62,13 +62,14 @@ _nimp() {
             'cycle:Run one improvement cycle over the registry (the job to run from cron).'
             'task:Run one task of a cycle, or queue tasks for the next one.'
             'registry:Keep models, versions, champions and history in a registry directory.'
+            'tune:Measure which GEMM kernel is fastest at each of nimp'\''s shapes on this CPU; cache the choice.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|task|registry|help)
+        gen-data|train|evaluate|predict|export|import|optimize|distill|evolve|cycle|task|registry|tune|help)
             "_nimp_${words[1]}" && ret=0
             ;;
         esac
@@ -876,6 +877,21 @@ _nimp_registry_report() {
     local -ar arg_specs=(
         '--registry[The registry directory (default\: $NIMP_REGISTRY, else ./nimp-registry).]:dir:_files -/'
         '(--output -o)'{--output,-o}'[Write the page here (default\: stdout).]:report.html:_files -g '\''*.html'\'''
+        '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
+        '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_nimp_tune() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:model.nimp:_files -g '\''*.nimp'\'''
+        '--batch-size[Training batch size of the models'\'' shapes.]:batch-size:'
         '(--quiet -q)'{--quiet,-q}'[Only errors and warnings on stderr.]'
         '(--verbose -v)'{--verbose,-v}'[More detail on stderr.]'
         '--version[Show the version.]'

@@ -1,8 +1,11 @@
 import CBLAS
+import CBLIS
+import Foundation
 import Synchronization
 
-/// Dense matrix products, row-major throughout. `gemm` goes to OpenBLAS's `cblas_sgemm`;
-/// `naiveGemm` is the plain triple loop kept beside it as the oracle for tests.
+/// Dense matrix products, row-major throughout. `gemm` goes to OpenBLAS's `cblas_sgemm`,
+/// or to BLIS's `bli_sgemm` for the shapes `nimp tune` measured faster there (`useBLIS`);
+/// `naiveGemm` is the plain triple loop kept beside them as the oracle for tests.
 ///
 /// Transposes are never materialised: `transA`/`transB` are passed to sgemm as flags.
 public enum BLAS {
@@ -22,9 +25,74 @@ public enum BLAS {
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
+        if m &* n &* k >= blisMinWork.load(ordering: .relaxed),
+           blisShapes.withLock({ $0.contains(GemmShape(m: m, n: n, k: k, transA: transA, transB: transB).key) }) {
+            blisGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c, ldc: ldc)
+            return
+        }
+        openblasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c, ldc: ldc)
+    }
+
+    /// `gemm` on the given library, whatever the dispatch table says (tuning, tests).
+    public static func gemm(using kernel: GemmKernel, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        switch kernel {
+        case .openblas: openblasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        case .blis: blisGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    @inline(__always)
+    static func openblasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         useThreads(forWork: m &* n &* k)
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// BLIS takes general strides, so row-major is row stride `ld`, column stride 1.
+    /// Without BLIS the product runs on OpenBLAS.
+    static func blisGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard let blis = BLISLibrary.shared else {
+            return openblasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                beta: beta, c: c, ldc: ldc)
+        }
+        useBLISThreads(forWork: m &* n &* k, blis)
+        var alpha = alpha, beta = beta
+        blis.sgemm(transA ? NIMP_BLI_TRANSPOSE : NIMP_BLI_NO_TRANSPOSE, transB ? NIMP_BLI_TRANSPOSE : NIMP_BLI_NO_TRANSPOSE,
+                   Int64(m), Int64(n), Int64(k), &alpha, UnsafeMutablePointer(mutating: a), Int64(lda), 1,
+                   UnsafeMutablePointer(mutating: b), Int64(ldb), 1, &beta, c, Int64(ldc), 1)
+    }
+
+    // MARK: Dispatch
+
+    private static let blisShapes = Mutex<Set<Int>>([])
+    /// The least m·n·k among `blisShapes`: smaller products skip the lookup, whose cost
+    /// is a sizeable part of a product of a few thousand FLOPs.
+    private static let blisMinWork = Atomic<Int>(Int.max)
+
+    /// From now on `gemm` runs these shapes on BLIS and every other on OpenBLAS.
+    public static func useBLIS(for shapes: [GemmShape]) {
+        blisShapes.withLock { $0 = Set(shapes.map(\.key)) }
+        blisMinWork.store(shapes.map { $0.m * $0.n * $0.k }.min() ?? Int.max, ordering: .relaxed)
+    }
+
+    /// Whether libblis.so.4 could be opened.
+    public static var blisAvailable: Bool { BLISLibrary.shared != nil }
+
+    /// BLIS's version and the sub-configuration it chose for this CPU, e.g. "0.9.0 skx".
+    public static var blisVersion: String {
+        guard let blis = BLISLibrary.shared else { return "unavailable" }
+        let version = blis.version().map { String(cString: $0) } ?? "unknown"
+        let arch = blis.archString(blis.archQueryID()).map { String(cString: $0) } ?? "unknown"
+        return "\(version) \(arch)"
     }
 
     /// The reference for `gemm`: the same contract, a triple loop with Double accumulation.
@@ -79,6 +147,7 @@ public enum BLAS {
     // MARK: Threads
 
     private static let currentThreads = Atomic<Int>(0)
+    private static let currentBLISThreads = Atomic<Int>(0)
     /// The most threads BLAS may use: 2 on this project's machines, 1 on a single core.
     public static let maxThreads = min(2, max(1, Int(openblas_get_num_procs())))
 
@@ -91,4 +160,35 @@ public enum BLAS {
             openblas_set_num_threads(Int32(wanted))
         }
     }
+
+    /// The same rule for BLIS, whose thread count is its own.
+    @inline(__always)
+    static func useBLISThreads(forWork work: Int, _ blis: BLISLibrary) {
+        let wanted = work >= twoThreadWork ? maxThreads : 1
+        if currentBLISThreads.load(ordering: .relaxed) != wanted {
+            currentBLISThreads.store(wanted, ordering: .relaxed)
+            blis.setNumThreads(Int64(wanted))
+        }
+    }
+}
+
+/// libblis.so.4 opened with RTLD_LOCAL, so its cblas_* never shadow OpenBLAS's, and the
+/// bli_ functions nimp calls.
+struct BLISLibrary: @unchecked Sendable {
+    let sgemm: nimp_bli_sgemm_fn
+    let setNumThreads: nimp_bli_set_num_threads_fn
+    let version: nimp_bli_version_fn
+    let archQueryID: nimp_bli_arch_query_id_fn
+    let archString: nimp_bli_arch_string_fn
+
+    static let shared: BLISLibrary? = {
+        guard let handle = dlopen("libblis.so.4", RTLD_NOW | RTLD_LOCAL) else { return nil }
+        func symbol<T>(_ name: String, _ type: T.Type) -> T? { dlsym(handle, name).map { unsafeBitCast($0, to: type) } }
+        guard let sgemm = symbol("bli_sgemm", nimp_bli_sgemm_fn.self),
+              let threads = symbol("bli_thread_set_num_threads", nimp_bli_set_num_threads_fn.self),
+              let version = symbol("bli_info_get_version_str", nimp_bli_version_fn.self),
+              let archID = symbol("bli_arch_query_id", nimp_bli_arch_query_id_fn.self),
+              let archString = symbol("bli_arch_string", nimp_bli_arch_string_fn.self) else { return nil }
+        return BLISLibrary(sgemm: sgemm, setNumThreads: threads, version: version, archQueryID: archID, archString: archString)
+    }()
 }

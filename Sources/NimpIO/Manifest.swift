@@ -240,10 +240,13 @@ extension Manifest {
         /// ISO 8601, UTC, e.g. `2025-01-31T12:00:00Z`.
         public var createdAt: String
         public var parameters: [String: String]?
+        /// The GEMM kernels of the process that made the model (`BLASKernel.summary`): with
+        /// the seed, what reproduces its weights bit for bit. Absent in older archives.
+        public var kernels: String?
 
         public init(operation: String, parent: Int? = nil, parentSha256: String? = nil, teacher: String? = nil,
                     datasetSha256: String? = nil, seed: UInt64? = nil, commandLine: [String] = [],
-                    createdAt: String = Lineage.now(), parameters: [String: String]? = nil) {
+                    createdAt: String = Lineage.now(), parameters: [String: String]? = nil, kernels: String? = nil) {
             self.parent = parent
             self.parentSha256 = parentSha256
             self.operation = operation
@@ -253,6 +256,7 @@ extension Manifest {
             self.commandLine = commandLine
             self.createdAt = createdAt
             self.parameters = parameters
+            self.kernels = kernels
         }
 
         /// The current time as ISO 8601 UTC with whole seconds.
@@ -261,7 +265,7 @@ extension Manifest {
         }
 
         enum CodingKeys: String, CodingKey {
-            case parent, operation, teacher, seed, parameters
+            case parent, operation, teacher, seed, parameters, kernels
             case parentSha256 = "parent_sha256"
             case datasetSha256 = "dataset_sha256"
             case commandLine = "command_line"
@@ -278,6 +282,7 @@ extension Manifest {
             commandLine = try c.decode([String].self, forKey: .commandLine)
             createdAt = try c.decode(String.self, forKey: .createdAt)
             parameters = try c.decodeIfPresent([String: String].self, forKey: .parameters)
+            kernels = try c.decodeIfPresent(String.self, forKey: .kernels)
             if let text = try? c.decodeIfPresent(String.self, forKey: .seed) {
                 guard let value = UInt64(text) else {
                     throw DecodingError.dataCorruptedError(forKey: .seed, in: c, debugDescription: "expected an unsigned 64-bit integer")
@@ -300,6 +305,7 @@ extension Manifest {
             try c.encode(commandLine, forKey: .commandLine)
             try c.encode(createdAt, forKey: .createdAt)
             try c.encodeIfPresent(parameters, forKey: .parameters)
+            try c.encodeIfPresent(kernels, forKey: .kernels)
             if let seed {
                 if seed < 1 << 53 { try c.encode(seed, forKey: .seed) } else { try c.encode(String(seed), forKey: .seed) }
             }

@@ -105,7 +105,8 @@ public enum Distiller {
                               seed: request.seed, commandLine: request.commandLine,
                               parameters: ["hidden": request.hidden.map(String.init).joined(separator: ","),
                                            "temperature": "\(request.temperature)", "alpha": "\(request.alpha)",
-                                           "augment": "\(request.augment)", "epochs": "\(request.epochs)"])
+                                           "augment": "\(request.augment)", "epochs": "\(request.epochs)"],
+                              kernels: BLASKernel.summary)
         let genome = Genome(hidden: request.hidden, activation: request.activation, learningRate: request.learningRate,
                             batchSize: request.batchSize, optimizer: request.optimizer, epochs: request.epochs)
         let manifest = Manifest(model: result.model, lineage: lineage, id: request.id ?? request.teacher.manifest.id,

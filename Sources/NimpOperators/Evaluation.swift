@@ -10,6 +10,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var throughputPerSecond: Double
     public var parameters: Int
     public var bytes: Int
+    /// The GEMM kernels that ran the batched predictions (`BLASKernel.summary`).
+    public var kernels: String?
 
     /// The flat JSON object `nimp evaluate` prints: quality keys plus speed and size.
     public func json() throws -> JSONValue {
@@ -19,6 +21,7 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         o["throughput_per_s"] = .number(throughputPerSecond)
         o["parameters"] = .int(parameters)
         o["bytes"] = .int(bytes)
+        if let kernels { o["kernels"] = .string(kernels) }
         return .object(o)
     }
 
@@ -69,7 +72,8 @@ public enum Evaluator {
         let (p50, p99) = singleSampleLatency(model, data: data, samples: latencySamples)
         let throughput = batchedThroughput(model, data: data, seconds: throughputSeconds)
         return EvaluationReport(quality: quality, latencyP50Microseconds: p50, latencyP99Microseconds: p99,
-                                throughputPerSecond: throughput, parameters: model.parameterCount, bytes: archiveBytes)
+                                throughputPerSecond: throughput, parameters: model.parameterCount, bytes: archiveBytes,
+                                kernels: BLASKernel.summary)
     }
 
     public static func singleSampleLatency(_ model: Model, data: Dataset, samples: Int) -> (p50: Double, p99: Double) {

@@ -180,7 +180,8 @@ public enum Evolution {
             datasetSha256: request.datasetSHA256, seed: request.seed, commandLine: request.commandLine,
             parameters: ["population": "\(request.population)", "generations": "\(reports.count)",
                          "cost": request.cost.rawValue, "cost_weight": "\(request.costWeight)",
-                         "fitness": "\(best.fitness)", "budget_seconds": request.budgetSeconds.map { "\($0)" } ?? "none"])
+                         "fitness": "\(best.fitness)", "budget_seconds": request.budgetSeconds.map { "\($0)" } ?? "none"],
+            kernels: BLASKernel.summary)
         archive.manifest.id = request.id ?? parent?.manifest.id
         archive.manifest.genome = best.genome
         archive.manifest.metrics["fitness"] = best.fitness

@@ -231,7 +231,8 @@ public enum ModelOptimizer {
         let lineage = Manifest.Lineage(operation: request.operation, parent: parent.manifest.version,
                                        parentSha256: parent.sha256.isEmpty ? nil : parent.sha256,
                                        datasetSha256: request.datasetSHA256, seed: request.seed,
-                                       commandLine: request.commandLine, parameters: parameters)
+                                       commandLine: request.commandLine, parameters: parameters,
+                                       kernels: BLASKernel.summary)
         var genome = parent.manifest.genome
         genome?.hidden = model.hidden
         let metrics = held.map { evaluateQuality(model, on: $0).metrics } ?? [:]

@@ -72,7 +72,8 @@ public enum TrainingJob {
         let parent = request.initial ?? request.replaces
         let lineage = Manifest.Lineage(operation: request.initial == nil ? "train" : "continue",
                                        parent: parent?.manifest.version, parentSha256: parent?.sha256,
-                                       datasetSha256: request.datasetSHA256, seed: request.seed, commandLine: request.commandLine)
+                                       datasetSha256: request.datasetSHA256, seed: request.seed, commandLine: request.commandLine,
+                                       kernels: BLASKernel.summary)
         let manifest = Manifest(model: result.model, lineage: lineage, id: request.id ?? request.initial?.manifest.id,
                                 genome: g, metrics: metrics, pruning: request.initial?.manifest.pruning)
         let archive = ModelArchive(model: result.model, manifest: manifest, metricsJSONL: try encodeJSONLines(result.epochs))

@@ -6,15 +6,18 @@
 //
 //   nimp-bench train A|B|C [--epochs 5] [--samples 65536] [--repeat 3]
 //   nimp-bench predict-one [--calls 200000]
-//   nimp-bench predict-batch [--batch 1024] [--repeat 3]
+//   nimp-bench predict-batch [--batch 1024] [--chunk 1024] [--rounds 10000] [--repeat 3]
 //   nimp-bench sgemm M N K [--threads 1|2] [--repeat 3]
 //   nimp-bench sgemm-b [--repeat 3]        the sgemm calls of one train-B step, alone
 //   nimp-bench check                       the running kernel against a naive matmul
+//   nimp-bench tune                        `nimp tune` for the workloads' shapes: every candidate's
+//                                          rate per shape; writes the kernel cache
+//   nimp-bench gemm-shapes                 each shape's rate through nimp's dispatch (the cache's choice)
 import CBLAS
 import Foundation
 import NimpCore
 
-BLASKernel.reexecWithChosenKernelIfNeeded()
+if let warning = BLASKernel.prepare() { FileHandle.standardError.write(Data("nimp-bench: \(warning)\n".utf8)) }
 
 // MARK: Arguments
 
@@ -190,8 +193,9 @@ func predictOne() {
 
 func predictBatch() {
     let batch = option("batch", 1024), repeats = option("repeat", 3), rounds = option("rounds", 10000)
+    let chunk = option("chunk", Model.predictChunk)
     let model = Workload.named("A").model(seed: 1)
-    let predictor = BatchPredictor(model, maxBatch: batch)
+    let predictor = BatchPredictor(model, maxBatch: min(batch, chunk))  // rows per pass, as Model.predict chunks
     var rng = RNG(seed: 3)
     let x = (0..<(batch * model.inputs)).map { _ in rng.normal() }
     var out = [Float](repeating: 0, count: batch * model.outputs)
@@ -307,6 +311,35 @@ func check() {
     if worst >= 1e-4 { exit(1) }
 }
 
+/// `nimp tune` at the workloads' shapes (`GemmShape.reference`): one line per shape with
+/// every candidate's rate, and the kernel cache written for the processes after this one.
+func tune() {
+    let shapes = GemmShape.reference
+    let tuning: KernelTuning
+    do {
+        tuning = try KernelTuner.tune(shapes: shapes, childArguments: ["tune-measure"]) {
+            FileHandle.standardError.write(Data("nimp-bench: \($0)\n".utf8))
+        }
+        guard let path = KernelCache.path() else { fail("neither XDG_CACHE_HOME nor HOME is set") }
+        try KernelCache.store(tuning, path: path)
+    } catch { fail("tune: \(error)") }
+    for shape in shapes {
+        let best = tuning.best(at: shape)
+        report(["workload": "gemm candidates", "shape": shape.description, "rates": tuning.rates[shape] ?? [:],
+                "best": best?.candidate ?? "-", "best_gflops": best?.rate ?? 0, "coretype": tuning.coreType ?? "-"])
+    }
+}
+
+/// Each workload shape through `BLAS.gemm` as nimp runs it (the cache's choice applied).
+func gemmShapes() {
+    let rates = KernelTuner.measure(GemmShape.reference, kernel: nil)
+    for shape in GemmShape.reference {
+        let kernel = BLASKernel.kernel(for: shape)
+        report(["workload": "gemm shape", "shape": shape.description, "gflops": rates[shape]!,
+                "uses": kernel == .blis ? "blis" : BLASKernel.coreName])
+    }
+}
+
 switch arguments.first {
 case "train":
     guard arguments.count >= 2 else { fail("usage: nimp-bench train A|B|C") }
@@ -316,5 +349,9 @@ case "predict-batch": predictBatch()
 case "sgemm": sgemm()
 case "sgemm-b": sgemmB()
 case "check": check()
-default: fail("usage: nimp-bench train A|B|C | predict-one | predict-batch | sgemm M N K | sgemm-b | check")
+case "tune": tune()
+case "tune-measure":
+    do { print(try KernelTuner.childReport(shapeArguments: Array(arguments.dropFirst())), terminator: "") } catch { fail("\(error)") }
+case "gemm-shapes": gemmShapes()
+default: fail("usage: nimp-bench train A|B|C | predict-one | predict-batch | sgemm M N K | sgemm-b | check | tune | gemm-shapes")
 }

@@ -61,7 +61,9 @@ struct CycleRun: NimpCommand {
             each other model got no task, and changes nothing. With --executor slurm, writes the \
             task files under REGISTRY/cycles, submits one Slurm job array (one `nimp task run` \
             per element) and a gate job after it, prints their job ids as one JSON line and \
-            exits; while that cycle is in flight, another `nimp cycle` exits 75.
+            exits; while that cycle is in flight, another `nimp cycle` exits 75. The cycle never \
+            measures kernels: it uses the cache `nimp tune` writes, or the CPU flags' choice \
+            and says so.
             """)
 
     @OptionGroup var registry: RegistryOptions
@@ -113,6 +115,10 @@ struct CycleRun: NimpCommand {
 
     func execute() throws {
         outputOptions.apply()
+        // Tuning never runs inside the cycle's budget: the cache, else the flags' choice.
+        if BLASKernel.cachePath == nil, !plan {
+            Console.info("no measured kernel choice for this CPU: tasks run OpenBLAS \(BLASKernel.coreName) as its flags suggest; `nimp tune` measures (seconds, once, outside the cycle)")
+        }
         let opened = try registry.open()
         var options = CycleOptions()
         options.jobs = jobs

@@ -12,13 +12,20 @@ struct Nimp: ParsableCommand {
             self-improvement loop.
             """,
         version: NimpVersion.description,
-        subcommands: [GenData.self, Train.self, Evaluate.self, Predict.self, Export.self, Import.self, Optimize.self, Distill.self, Evolve.self, CycleCommand.self, TaskCommand.self, RegistryCommand.self]
+        subcommands: [GenData.self, Train.self, Evaluate.self, Predict.self, Export.self, Import.self, Optimize.self, Distill.self, Evolve.self, CycleCommand.self, TaskCommand.self, RegistryCommand.self, Tune.self]
     )
 }
 
 enum NimpVersion {
     static let number = "0.1.0"
     static var description: String {
-        "nimp \(number)\nOpenBLAS kernel: \(BLASKernel.coreName) (\(BLASKernel.choiceDescription))\n\(BLASKernel.configuration)"
+        """
+        nimp \(number)
+        OpenBLAS kernel: \(BLASKernel.coreName) (\(BLASKernel.choiceDescription))
+        \(BLASKernel.configuration)
+        BLIS \(BLAS.blisVersion)
+        Kernels: \(BLASKernel.summary)
+        Kernel cache: \(BLASKernel.cachePath ?? "none (run nimp tune)")
+        """
     }
 }

@@ -1,0 +1,309 @@
+import Foundation
+
+/// One sgemm call's shape as `BLAS.gemm` sees it: C [m, n] = op(A) · op(B), k inner.
+/// Written `128x256x64 NT` (m×n×k, then N or T for A and for B).
+public struct GemmShape: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var m: Int, n: Int, k: Int
+    public var transA: Bool, transB: Bool
+
+    public init(m: Int, n: Int, k: Int, transA: Bool, transB: Bool) {
+        self.m = m; self.n = n; self.k = k
+        self.transA = transA; self.transB = transB
+    }
+
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    public var trans: String { (transA ? "T" : "N") + (transB ? "T" : "N") }
+    public var description: String { "\(m)x\(n)x\(k) \(trans)" }
+
+    /// One Int per shape for the dispatch table (dimensions below 2^20).
+    var key: Int { ((m << 20 | n) << 20 | k) << 2 | (transA ? 2 : 0) | (transB ? 1 : 0) }
+
+    /// Parses `description`'s two words; nil when they are not a shape.
+    public init?(dims: Substring, trans: Substring) {
+        let parts = dims.split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 3, let m = Int(parts[0]), let n = Int(parts[1]), let k = Int(parts[2]),
+              [m, n, k].allSatisfy({ (1..<(1 << 20)).contains($0) }),
+              trans.count == 2, trans.allSatisfy({ $0 == "N" || $0 == "T" }) else { return nil }
+        self.init(m: m, n: n, k: k, transA: trans.first == "T", transB: trans.last == "T")
+    }
+
+    public static func < (a: GemmShape, b: GemmShape) -> Bool {
+        (a.m, a.n, a.k, a.trans) < (b.m, b.n, b.k, b.trans)
+    }
+
+    /// The sgemm calls of an MLP with these widths ([inputs, hidden..., outputs]) as
+    /// `Network` issues them: one training step at `batch` rows (forward NT, weight
+    /// gradients TN, input gradients NN but for the first layer) and the forward pass
+    /// of batched prediction in chunks of `predictRows` (NN, on transposed weights).
+    public static func of(widths: [Int], batch: Int, predictRows: Int = Model.predictChunk) -> [GemmShape] {
+        var shapes: [GemmShape] = []
+        for l in 0..<max(0, widths.count - 1) {
+            let fanIn = widths[l], fanOut = widths[l + 1]
+            shapes.append(GemmShape(m: batch, n: fanOut, k: fanIn, transA: false, transB: true))
+            shapes.append(GemmShape(m: fanOut, n: fanIn, k: batch, transA: true, transB: false))
+            if l > 0 { shapes.append(GemmShape(m: batch, n: fanIn, k: fanOut, transA: false, transB: false)) }
+            shapes.append(GemmShape(m: predictRows, n: fanOut, k: fanIn, transA: false, transB: false))
+        }
+        return Array(Set(shapes)).sorted()
+    }
+
+    /// The benchmark workloads of `bench/run` (A, B, C): what `nimp tune` measures when
+    /// given no model.
+    public static let referenceWorkloads: [(name: String, widths: [Int], batch: Int)] = [
+        ("A", [10, 64, 64, 1], 256), ("B", [64, 256, 256, 10], 128), ("C", [10, 64, 64, 1], 32),
+    ]
+
+    public static var reference: [GemmShape] {
+        Array(Set(referenceWorkloads.flatMap { of(widths: $0.widths, batch: $0.batch) })).sorted()
+    }
+}
+
+/// Where a product runs: OpenBLAS (the process's core type) or BLIS.
+public enum GemmKernel: String, Sendable {
+    case openblas, blis
+}
+
+/// The result of `nimp tune`: single-thread GFLOP/s of every candidate at every shape, for
+/// one CPU and one pair of library versions, and the choice that follows from them.
+///
+/// Stored as a small text file (see `encoded()`), one per CPU and library versions, under
+/// `$XDG_CACHE_HOME/nimp` (default `~/.cache/nimp`).
+public struct KernelTuning: Equatable, Sendable {
+    /// What the measurements are only valid for.
+    public struct Identity: Equatable, Sendable {
+        public var cpu: String
+        /// The CPU flags that decide which kernels can run (avx, avx2, fma, avx512*).
+        public var flags: [String]
+        public var openblas: String
+        public var blis: String
+
+        public init(cpu: String, flags: [String], openblas: String, blis: String) {
+            self.cpu = cpu; self.flags = flags; self.openblas = openblas; self.blis = blis
+        }
+
+        /// This machine's and this process's libraries.
+        public static var current: Identity {
+            let flags = BLASKernel.cpuFlags()
+            let relevant = ["avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"].filter { flags.contains(Substring($0)) }
+            // The configuration names the running core type, which is what varies between candidates.
+            let core = BLASKernel.coreName
+            let openblas = BLASKernel.configuration.split(separator: " ").filter { $0 != core }.joined(separator: " ")
+            return Identity(cpu: BLASKernel.cpuModel(), flags: relevant, openblas: openblas, blis: BLAS.blisVersion)
+        }
+
+        /// The cache file's name: readable CPU, then a hash of everything else.
+        public var fileName: String {
+            var slug = ""
+            for c in cpu.lowercased() {
+                if c.isASCII && (c.isLetter || c.isNumber) { slug.append(c) } else if !slug.isEmpty && slug.last != "-" { slug.append("-") }
+            }
+            while slug.last == "-" { slug.removeLast() }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+            for byte in [cpu, flags.joined(separator: " "), openblas, blis].joined(separator: "\n").utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+            return "kernels-\(slug.prefix(40).isEmpty ? "cpu" : String(slug.prefix(40)))-\(String(hash >> 32, radix: 16)).txt"
+        }
+    }
+
+    public static let formatLine = "nimp-kernels 1"
+
+    public var identity: Identity
+    /// ISO 8601 UTC.
+    public var measuredAt: String
+    /// OpenBLAS core types measured, then `blis`, in the file's column order.
+    public var candidates: [String]
+    /// GFLOP/s per shape, per candidate (absent: the candidate could not run).
+    public var rates: [GemmShape: [String: Double]]
+
+    public init(identity: Identity, measuredAt: String, candidates: [String], rates: [GemmShape: [String: Double]]) {
+        self.identity = identity; self.measuredAt = measuredAt; self.candidates = candidates; self.rates = rates
+    }
+
+    public var coreTypes: [String] { candidates.filter { $0 != GemmKernel.blis.rawValue } }
+
+    /// How much faster BLIS must have measured to take a shape: closer rates are within
+    /// the noise of a shared machine, and a choice that flips between runs would change
+    /// results from one `nimp tune` to the next.
+    public static let blisMargin = 1.05
+
+    /// Seconds of one call of every shape, with BLIS taking the shapes `kernel` gives it.
+    private func stepSeconds(core: String) -> Double? {
+        var total = 0.0
+        for (shape, r) in rates {
+            guard let open = r[core] else { return nil }
+            let blis = r[GemmKernel.blis.rawValue] ?? 0
+            total += shape.flops / (blis > open * Self.blisMargin ? blis : open)
+        }
+        return total
+    }
+
+    /// The OpenBLAS core type for the process: the least time for one call of every shape,
+    /// with BLIS taking the shapes where it beats that core type.
+    public var coreType: String? {
+        coreTypes.compactMap { c in stepSeconds(core: c).map { (c, $0) } }.min { $0.1 < $1.1 }?.0
+    }
+
+    /// The kernel for `shape` when OpenBLAS runs `core`: BLIS where it was measured
+    /// faster by `blisMargin`, OpenBLAS elsewhere (also at shapes not measured).
+    public func kernel(for shape: GemmShape, core: String) -> GemmKernel {
+        guard let r = rates[shape], let b = r[GemmKernel.blis.rawValue], let o = r[core] else { return .openblas }
+        return b > o * Self.blisMargin ? .blis : .openblas
+    }
+
+    /// The shapes BLIS takes when OpenBLAS runs `core`.
+    public func blisShapes(core: String) -> [GemmShape] {
+        rates.keys.filter { kernel(for: $0, core: core) == .blis }.sorted()
+    }
+
+    /// The best candidate at `shape` and its rate.
+    public func best(at shape: GemmShape) -> (candidate: String, rate: Double)? {
+        rates[shape]?.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }.map { ($0.key, $0.value) }
+    }
+
+    // MARK: Text file
+
+    /// The file's text: a comment, `key value` lines, one `shape` line per shape with the
+    /// kernel used and each candidate's GFLOP/s (`-`: could not run).
+    public func encoded() -> String {
+        let core = coreType ?? "-"
+        var lines = [
+            "# nimp's GEMM kernel choice for this CPU, written by `nimp tune`. Rates are single-thread",
+            "# GFLOP/s. Delete this file or run `nimp tune` again to re-measure.",
+            Self.formatLine,
+            "cpu \(identity.cpu)",
+            "cpu_flags \(identity.flags.joined(separator: " "))",
+            "openblas \(identity.openblas)",
+            "blis \(identity.blis)",
+            "measured \(measuredAt)",
+            "openblas_coretype \(core)",
+            "candidates \(candidates.joined(separator: " "))",
+            "# shape m×n×k A/B-transposed, kernel used, then GFLOP/s per candidate",
+        ]
+        for shape in rates.keys.sorted() {
+            let values = candidates.map { c in rates[shape]![c].map { String(format: "%.2f", $0) } ?? "-" }
+            lines.append((["shape", "\(shape.m)x\(shape.n)x\(shape.k)", shape.trans, kernel(for: shape, core: core).rawValue] + values)
+                .joined(separator: " "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Parses `encoded()`'s text; `file` names it in errors. Rates are re-read, the
+    /// choices recomputed from them (the `openblas_coretype` and kernel words are for people).
+    public static func decode(_ text: String, file: String) throws -> KernelTuning {
+        var fields: [String: String] = [:]
+        var candidates: [String]?
+        var rates: [GemmShape: [String: Double]] = [:]
+        var sawFormat = false
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            let place = "line \(index + 1)"
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if !sawFormat {
+                guard line == formatLine else {
+                    throw NimpError.data(file, place, "expected \"\(formatLine)\", found \(String(reflecting: String(line.prefix(40))))",
+                                         hint: "not a nimp kernel cache, or from a newer nimp; run `nimp tune` to rewrite it")
+                }
+                sawFormat = true
+                continue
+            }
+            let words = line.split(separator: " ")
+            let key = String(words[0]), rest = words.dropFirst().joined(separator: " ")
+            switch key {
+            case "cpu", "cpu_flags", "openblas", "blis", "measured", "openblas_coretype":
+                fields[key] = rest
+            case "candidates":
+                let names = words.dropFirst().map(String.init)
+                guard !names.isEmpty, Set(names).count == names.count else {
+                    throw NimpError.data(file, place, "expected distinct candidate names after \"candidates\"")
+                }
+                candidates = names
+            case "shape":
+                guard let candidates else { throw NimpError.data(file, place, "a shape line before the \"candidates\" line") }
+                guard words.count == 4 + candidates.count, let shape = GemmShape(dims: words[1], trans: words[2]),
+                      GemmKernel(rawValue: String(words[3])) != nil else {
+                    throw NimpError.data(file, place, "expected \"shape MxNxK NT|NN|TN|TT openblas|blis\" and \(candidates.count) rates")
+                }
+                var r: [String: Double] = [:]
+                for (c, word) in zip(candidates, words.dropFirst(4)) where word != "-" {
+                    guard let v = Double(word), v.isFinite, v > 0 else {
+                        throw NimpError.data(file, place, "rate of \(c) is \(String(reflecting: String(word))), expected a positive number or -")
+                    }
+                    r[c] = v
+                }
+                guard rates.updateValue(r, forKey: shape) == nil else { throw NimpError.data(file, place, "shape \(shape) appears twice") }
+            default:
+                throw NimpError.data(file, place, "unknown key \(String(reflecting: key))")
+            }
+        }
+        guard sawFormat else { throw NimpError.data(file, nil, "expected \"\(formatLine)\"; the file is empty") }
+        for key in ["cpu", "openblas", "blis", "measured"] where fields[key] == nil {
+            throw NimpError.data(file, nil, "missing the \"\(key)\" line")
+        }
+        guard let candidates else { throw NimpError.data(file, nil, "missing the \"candidates\" line") }
+        let identity = Identity(cpu: fields["cpu"]!, flags: (fields["cpu_flags"] ?? "").split(separator: " ").map(String.init),
+                                openblas: fields["openblas"]!, blis: fields["blis"]!)
+        return KernelTuning(identity: identity, measuredAt: fields["measured"]!, candidates: candidates, rates: rates)
+    }
+}
+
+/// The kernel cache: where `nimp tune` writes and every command reads.
+public enum KernelCache {
+    /// `$XDG_CACHE_HOME/nimp`, or `~/.cache/nimp`; nil without either variable.
+    public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let x = environment["XDG_CACHE_HOME"], x.hasPrefix("/") { return x + "/nimp" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/nimp" }
+        return nil
+    }
+
+    /// The cache file for this CPU and these libraries.
+    public static func path(for identity: KernelTuning.Identity = .current,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        directory(environment: environment).map { $0 + "/" + identity.fileName }
+    }
+
+    /// What a process found in the cache.
+    public enum Lookup: Sendable {
+        case none(path: String?)
+        case found(KernelTuning, path: String)
+        /// Unreadable, corrupt or for other libraries: the error says which.
+        case unusable(NimpError, path: String)
+    }
+
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> Lookup {
+        let identity = KernelTuning.Identity.current
+        guard let path = path(for: identity, environment: environment) else { return .none(path: nil) }
+        guard FileManager.default.fileExists(atPath: path) else { return .none(path: path) }
+        do {
+            guard let data = FileManager.default.contents(atPath: path) else { throw NimpError.io(path, "cannot read") }
+            let tuning = try KernelTuning.decode(String(decoding: data, as: UTF8.self), file: path)
+            guard tuning.identity == identity else {
+                throw NimpError.data(path, nil, "measured for \(tuning.identity.cpu) with \(tuning.identity.openblas), BLIS \(tuning.identity.blis); this is \(identity.cpu) with \(identity.openblas), BLIS \(identity.blis)")
+            }
+            return .found(tuning, path: path)
+        } catch let error as NimpError {
+            return .unusable(error, path: path)
+        } catch {
+            return .unusable(NimpError.io(path, "\(error)"), path: path)
+        }
+    }
+
+    /// Writes `tuning` atomically (a temporary file renamed over the old one).
+    public static func store(_ tuning: KernelTuning, path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw NimpError.cannotCreate(dir, "cannot create the kernel cache directory: \(error.localizedDescription)")
+        }
+        let temp = path + ".tmp.\(getpid())"
+        guard FileManager.default.createFile(atPath: temp, contents: Data(tuning.encoded().utf8)) else {
+            throw NimpError.cannotCreate(temp, "cannot write the kernel cache")
+        }
+        guard rename(temp, path) == 0 else {
+            let e = String(cString: strerror(errno))
+            unlink(temp)
+            throw NimpError.cannotCreate(path, "cannot replace the kernel cache: \(e)")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import CBLAS
+import Foundation
+
+/// `nimp tune`: times nimp's GEMM shapes on every candidate kernel. An OpenBLAS core type
+/// is fixed per process, so each runs in a child process (this executable again, with
+/// `OPENBLAS_CORETYPE` set, told to measure); BLIS runs in this process.
+public enum KernelTuner {
+    /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 15 timed runs of
+    /// about 1 ms each (short runs, so that some escape preemption on a shared machine), through `BLAS.gemm(using:)` (so with its thread rule), or through
+    /// `BLAS.gemm`'s dispatch when `kernel` is nil. One-thread products are timed in CPU
+    /// time of the calling thread, which other processes on a shared machine disturb far
+    /// less than wall-clock time; two-thread products in wall-clock time.
+    public static func measure(_ shapes: [GemmShape], kernel: GemmKernel?) -> [GemmShape: Double] {
+        var rates: [GemmShape: Double] = [:]
+        var rng = RNG(seed: 18)
+        for shape in shapes {
+            let (m, n, k) = (shape.m, shape.n, shape.k)
+            let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
+            var c = [Float](repeating: 0, count: m * n)
+            let lda = shape.transA ? m : k, ldb = shape.transB ? k : n
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        func call() {
+                            if let kernel {
+                                BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
+                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
+                            } else {
+                                BLAS.gemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
+                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
+                            }
+                        }
+                        let clock = m * n * k >= BLAS.twoThreadWork ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID
+                        call(); call()
+                        let once = max(1e-7, seconds(clock, call))
+                        let calls = max(1, min(100_000, Int(0.001 / once)))
+                        var bestTime = Double.infinity
+                        for _ in 0..<15 { bestTime = min(bestTime, seconds(clock) { for _ in 0..<calls { call() } }) }
+                        rates[shape] = shape.flops * Double(calls) / bestTime / 1e9
+                    }
+                }
+            }
+        }
+        return rates
+    }
+
+    private static func seconds(_ clock: clockid_t, _ body: () -> Void) -> Double {
+        var t0 = timespec(), t1 = timespec()
+        clock_gettime(clock, &t0)
+        body()
+        clock_gettime(clock, &t1)
+        return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) * 1e-9
+    }
+
+    /// A child's whole output: `core NAME`, then `MxNxK TT GFLOPS` per shape.
+    public static func childReport(shapeArguments: [String]) throws -> String {
+        var shapes: [GemmShape] = []
+        for argument in shapeArguments {
+            let words = argument.split(separator: " ")
+            guard words.count == 2, let shape = GemmShape(dims: words[0], trans: words[1]) else {
+                throw NimpError.usage("kernel measurement: \(String(reflecting: argument)) is not a shape like \"128x256x64 NT\"")
+            }
+            shapes.append(shape)
+        }
+        let rates = measure(shapes, kernel: .openblas)
+        return (["core \(BLASKernel.coreName)"] + shapes.map { "\($0) \(rates[$0]!)" }).joined(separator: "\n") + "\n"
+    }
+
+    /// Measures every candidate at `shapes` and returns the tuning. `childArguments` make
+    /// this executable print `childReport` for the shapes appended to them; `note` hears
+    /// about candidates that could not run.
+    public static func tune(shapes: [GemmShape], childArguments: [String], note: (String) -> Void = { _ in }) throws -> KernelTuning {
+        let shapes = Array(Set(shapes)).sorted()
+        var rates: [GemmShape: [String: Double]] = Dictionary(uniqueKeysWithValues: shapes.map { ($0, [:]) })
+        var candidates: [String] = []
+        for core in BLASKernel.candidateCoreTypes(forCPUFlags: BLASKernel.cpuFlags()) {
+            do {
+                let measured = try runChild(core: core, shapes: shapes, arguments: childArguments)
+                candidates.append(core)
+                for (shape, rate) in measured { rates[shape]?[core] = rate }
+            } catch let error as NimpError {
+                note("OpenBLAS \(core) not measured: \(error.message)")
+            }
+        }
+        if BLAS.blisAvailable {
+            for (shape, rate) in measure(shapes, kernel: .blis) { rates[shape]?[GemmKernel.blis.rawValue] = rate }
+            candidates.append(GemmKernel.blis.rawValue)
+        } else {
+            note("BLIS not measured: libblis.so.4 cannot be opened (Debian: apt-get install libblis4)")
+        }
+        guard candidates.contains(where: { $0 != GemmKernel.blis.rawValue }) else {
+            throw NimpError(.unavailable, "no OpenBLAS core type could be measured on this CPU",
+                            hint: "nimp keeps OpenBLAS's own choice; the kernel cache was not written")
+        }
+        return KernelTuning(identity: .current, measuredAt: ISO8601DateFormatter().string(from: Date()),
+                            candidates: candidates, rates: rates)
+    }
+
+    private static func runChild(core: String, shapes: [GemmShape], arguments: [String]) throws -> [GemmShape: Double] {
+        let process = Process()
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments + shapes.map(\.description)
+        var environment = ProcessInfo.processInfo.environment
+        environment[BLASKernel.environmentKey] = core
+        environment[BLASKernel.chosenKey] = core
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw NimpError(.unavailable, "cannot start a measuring process: \(error.localizedDescription)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw NimpError(.unavailable, process.terminationReason == .uncaughtSignal
+                ? "the measuring process died of signal \(process.terminationStatus)"
+                : "the measuring process exited with status \(process.terminationStatus)")
+        }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        guard let first = lines.first, first.hasPrefix("core ") else { throw NimpError(.unavailable, "the measuring process printed no core type") }
+        let running = first.dropFirst(5)
+        guard running.lowercased() == core.lowercased() else {
+            throw NimpError(.unavailable, "OpenBLAS ran \(running) when asked for \(core)")
+        }
+        lines.removeFirst()
+        var result: [GemmShape: Double] = [:]
+        for line in lines {
+            let words = line.split(separator: " ")
+            guard words.count == 3, let shape = GemmShape(dims: words[0], trans: words[1]), let rate = Double(words[2]), rate > 0 else {
+                throw NimpError(.unavailable, "the measuring process printed \(String(reflecting: String(line)))")
+            }
+            result[shape] = rate
+        }
+        guard Set(result.keys) == Set(shapes) else { throw NimpError(.unavailable, "the measuring process left shapes out") }
+        return result
+    }
+}

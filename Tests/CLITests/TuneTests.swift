@@ -1,0 +1,86 @@
+import Foundation
+import NimpCore
+import NimpIO
+import NimpTestSupport
+import Testing
+
+/// `nimp tune` end to end: the cache file, what `--version`, `evaluate` and the manifest
+/// report, and a corrupt cache.
+@Suite(.serialized)
+final class TuneTests {
+    let scratch: TemporaryDirectory
+    /// Every run gets its own cache directory, never the user's.
+    let env: [String: String]
+
+    init() throws {
+        scratch = try TemporaryDirectory("tune")
+        env = ["XDG_CACHE_HOME": scratch.path("cache")]
+    }
+
+    /// nimp without the test's own OPENBLAS_CORETYPE, which would stop nimp choosing.
+    func run(_ args: [String]) -> ProcessResult {
+        runProcess("/usr/bin/env", ["-u", "OPENBLAS_CORETYPE", "-u", "NIMP_OPENBLAS_CHOSEN", nimpBinary.path] + args, env: env)
+    }
+
+    var cachePath: String { KernelCache.path(environment: env)! }
+
+    static let canMeasure = !BLASKernel.candidateCoreTypes(forCPUFlags: BLASKernel.cpuFlags()).isEmpty
+
+    @Test(.enabled(if: canMeasure, "needs a CPU with AVX for an OpenBLAS core type to measure"))
+    func tuneWritesTheCacheAndEveryCommandReportsIt() throws {
+        #expect(run(["gen-data", "--generator", "signal/growth", "--samples", "300", "--seed", "1", "-o", scratch.path("d.safetensors"), "-q"]).status == 0)
+        let before = run(["--version"])
+        #expect(before.stdout.contains("Kernel cache: none (run nimp tune)"), "\(before.stdout)")
+
+        let tuned = run(["tune", "--batch-size", "16", scratch.path("missing.nimp")])
+        #expect(tuned.status == 66, "\(tuned.stderr)")
+        #expect(run(["train", "--data", scratch.path("d.safetensors"), "--hidden", "12", "--epochs", "1", "--batch-size", "16",
+                     "-o", scratch.path("m.nimp"), "-q", "--metrics", "/dev/null"]).status == 0)
+        let tune = run(["tune", scratch.path("m.nimp"), "--batch-size", "16"])
+        #expect(tune.status == 0, "\(tune.stderr)")
+        #expect(tune.stdout.contains("16x12x10 NT") && tune.stdout.contains("OpenBLAS core type:"), "\(tune.stdout)")
+        #expect(tune.stderr.contains("wrote \(cachePath)"), "\(tune.stderr)")
+        let text = try String(contentsOfFile: cachePath, encoding: .utf8)
+        let tuning = try KernelTuning.decode(text, file: cachePath)
+        #expect(tuning.rates.keys.contains(GemmShape(m: 12, n: 10, k: 16, transA: true, transB: false)))
+        #expect(tuning.candidates.last == "blis" && tuning.candidates.count >= 2)
+
+        let version = run(["--version"])
+        #expect(version.stdout.contains("Kernel cache: \(cachePath)"), "\(version.stdout)")
+        #expect(version.stdout.contains("OpenBLAS kernel: \(tuning.coreType!) (measured by nimp tune)"), "\(version.stdout)")
+        #expect(version.stderr.isEmpty, "\(version.stderr)")
+
+        // Training records the kernels in the manifest; evaluate reports them.
+        #expect(run(["train", "--data", scratch.path("d.safetensors"), "--hidden", "12", "--epochs", "1", "--batch-size", "16",
+                     "-o", scratch.path("m2.nimp"), "-q", "--metrics", "/dev/null"]).status == 0)
+        let lineage = try ModelArchive.read(path: scratch.path("m2.nimp")).manifest.lineage
+        #expect(lineage.kernels?.hasPrefix("OpenBLAS \(tuning.coreType!)") == true, "\(String(describing: lineage.kernels))")
+        let evaluate = run(["evaluate", scratch.path("m2.nimp"), "--data", scratch.path("d.safetensors"), "--latency-samples", "20"])
+        let report = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any]
+        #expect((report?["kernels"] as? String)?.hasPrefix("OpenBLAS ") == true, "\(evaluate.stdout)")
+
+        // A second tune keeps the shapes measured before.
+        let again = run(["tune", scratch.path("m.nimp"), "--batch-size", "8"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let merged = try KernelTuning.decode(String(contentsOfFile: cachePath, encoding: .utf8), file: cachePath)
+        #expect(merged.rates.keys.contains(GemmShape(m: 16, n: 12, k: 10, transA: false, transB: true)))
+        #expect(merged.rates.keys.contains(GemmShape(m: 8, n: 12, k: 10, transA: false, transB: true)))
+    }
+
+    @Test func corruptCacheIsIgnoredWithAWarning() throws {
+        try FileManager.default.createDirectory(atPath: (cachePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try "nimp-kernels 1\ncpu x\nshape 1x1x1 NT blis 3\n".write(toFile: cachePath, atomically: true, encoding: .utf8)
+        let version = run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stderr.contains("warning: kernel cache not used: \(cachePath): line 3: a shape line before the \"candidates\" line"),
+                "\(version.stderr)")
+        #expect(version.stderr.contains("run `nimp tune`"))
+        #expect(version.stdout.contains("Kernel cache: none"), "\(version.stdout)")
+        // A cache written for other libraries is not used either.
+        var other = try KernelTuning.decode("nimp-kernels 1\ncpu x\nopenblas o\nblis b\nmeasured now\ncandidates Haswell blis\n", file: "x")
+        other.identity.cpu = "Another CPU"
+        try other.encoded().write(toFile: cachePath, atomically: true, encoding: .utf8)
+        let stale = run(["--version"])
+        #expect(stale.stderr.contains("measured for Another CPU"), "\(stale.stderr)")
+    }
+}

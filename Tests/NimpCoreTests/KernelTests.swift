@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+@testable import NimpCore
+
+/// BLIS beside OpenBLAS (issue 18): numerics of both against the naive loop, the symbols
+/// each library provides, per-shape dispatch, and the kernel cache's text format.
+@Suite(.serialized) struct KernelTests {
+    /// One product on `kernel` (nil: `BLAS.gemm`'s dispatch) into a copy of `c`, with
+    /// leading dimensions wider than the matrices.
+    func product(_ kernel: GemmKernel?, _ shape: GemmShape, alpha: Float, beta: Float, seed: UInt64) -> (Matrix, Matrix) {
+        var rng = RNG(seed: seed)
+        let (m, n, k) = (shape.m, shape.n, shape.k)
+        let a = randomMatrix(shape.transA ? k : m, (shape.transA ? m : k) + 3, &rng)
+        let b = randomMatrix(shape.transB ? n : k, (shape.transB ? k : n) + 1, &rng)
+        let c0 = randomMatrix(m, n + 2, &rng)
+        var fast = c0, slow = c0
+        a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                fast.data.withUnsafeMutableBufferPointer { pc in
+                    if let kernel {
+                        BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: alpha,
+                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: n + 2)
+                    } else {
+                        BLAS.gemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: alpha,
+                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: n + 2)
+                    }
+                }
+                slow.data.withUnsafeMutableBufferPointer { pc in
+                    BLAS.naiveGemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: alpha,
+                                   a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: n + 2)
+                }
+            }
+        }
+        return (fast, slow)
+    }
+
+    @Test(.enabled(if: BLAS.blisAvailable, "needs libblis.so.4 (libblis4)"))
+    func blisAndOpenBLASMatchTheNaiveLoop() {
+        var rng = RNG(seed: 18)
+        for trial in 0..<40 {
+            let shape = GemmShape(m: 1 + rng.int(below: 70), n: 1 + rng.int(below: 70), k: 1 + rng.int(below: 300),
+                                  transA: trial & 1 == 1, transB: trial & 2 == 2)
+            let alpha: Float = trial % 5 == 0 ? -0.5 : 1, beta: Float = trial % 3 == 0 ? 0.25 : 0
+            for kernel in [GemmKernel.blis, .openblas] {
+                let (fast, slow) = product(kernel, shape, alpha: alpha, beta: beta, seed: UInt64(trial))
+                var worst: Float = 0
+                for i in 0..<fast.data.count { worst = max(worst, abs(fast.data[i] - slow.data[i])) }
+                let scale = Float(shape.k) * abs(alpha) + 2
+                #expect(worst <= BLASTests.tolerance(k: shape.k) * scale, "\(kernel) \(shape) alpha \(alpha) beta \(beta)")
+                // The padding columns of C beyond n are untouched.
+                for r in 0..<shape.m { #expect(fast[r, shape.n] == slow[r, shape.n] && fast[r, shape.n + 1] == slow[r, shape.n + 1]) }
+            }
+        }
+    }
+
+    /// The file mapped at `address` in this process (from /proc/self/maps).
+    func library(containing address: UnsafeMutableRawPointer) throws -> String {
+        let a = UInt(bitPattern: address)
+        // /proc files report size 0: read to the end rather than by size.
+        let maps = try #require(FileHandle(forReadingAtPath: "/proc/self/maps")).readDataToEndOfFile()
+        for line in String(decoding: maps, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let range = fields[0].split(separator: "-").compactMap { UInt($0, radix: 16) }
+            if range.count == 2, range[0] <= a, a < range[1] { return fields.count > 5 ? String(fields[5]) : "" }
+        }
+        return ""
+    }
+
+    /// BLIS exports cblas_* and sgemm_ too: nimp's calls must reach OpenBLAS's, and BLIS's
+    /// symbols stay out of the global scope (it is opened RTLD_LOCAL).
+    @Test(.enabled(if: BLAS.blisAvailable, "needs libblis.so.4 (libblis4)"))
+    func cblasSymbolsComeFromOpenBLAS() throws {
+        for name in ["cblas_sgemm", "cblas_sgemv", "sgemm_"] {
+            let symbol = try #require(dlsym(UnsafeMutableRawPointer(bitPattern: 0), name), "\(name) not found")
+            let file = try library(containing: symbol)
+            #expect(file.contains("openblas"), "\(name) resolves to \(file)")
+        }
+        #expect(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "bli_sgemm") == nil)
+        #expect(BLAS.blisVersion.hasPrefix("0.9"))
+    }
+
+    @Test(.enabled(if: BLAS.blisAvailable, "needs libblis.so.4 (libblis4)"))
+    func dispatchSendsListedShapesToBLISBitForBit() {
+        let shape = GemmShape(m: 37, n: 23, k: 19, transA: false, transB: true)
+        defer { BLAS.useBLIS(for: []) }
+        BLAS.useBLIS(for: [shape])
+        let viaDispatch = product(nil, shape, alpha: 1, beta: 0, seed: 3).0
+        #expect(viaDispatch == product(.blis, shape, alpha: 1, beta: 0, seed: 3).0)
+        #expect(viaDispatch == product(nil, shape, alpha: 1, beta: 0, seed: 3).0)
+        BLAS.useBLIS(for: [])
+        #expect(product(nil, shape, alpha: 1, beta: 0, seed: 3).0 == product(.openblas, shape, alpha: 1, beta: 0, seed: 3).0)
+    }
+
+    /// Training with some shapes on BLIS reproduces itself bit for bit for a seed.
+    @Test func trainingOnBLISIsReproducible() throws {
+        defer { BLAS.useBLIS(for: []) }
+        var rng = RNG(seed: 5)
+        let x = randomMatrix(33, 7, &rng), y = randomMatrix(33, 5, &rng)
+        func train() throws -> Model {
+            var init_ = RNG(seed: 2)
+            let m = Model.initialized(task: .regression, inputs: 7, hidden: [13], outputs: 5, activation: .tanh,
+                                      normalizer: .identity(features: 7), featureNames: (0..<7).map { "x\($0)" },
+                                      targetNames: (0..<5).map { "y\($0)" }, rng: &init_)
+            let config = TrainConfig(epochs: 3, batchSize: 11, learningRate: 0.01, optimizer: .adam, seed: 9)
+            return try Trainer(config: config).fit(m, x: x, targets: .values(y), validation: nil) { _ in }.model
+        }
+        BLAS.useBLIS(for: GemmShape.of(widths: [7, 13, 5], batch: 11, predictRows: 11))
+        let first = try train(), second = try train()
+        #expect(first == second)
+        BLAS.useBLIS(for: [])
+        let openblas = try train()
+        for (p, q) in zip(first.layers, openblas.layers) {
+            for (u, v) in zip(p.weight.data, q.weight.data) { #expect(abs(u - v) <= 1e-3 * max(1, abs(v))) }
+        }
+    }
+
+    @Test func shapesOfAnMLP() {
+        let shapes = GemmShape.of(widths: [64, 256, 256, 10], batch: 128)
+        #expect(shapes.count == 11)
+        #expect(GemmShape.of(widths: [10, 64, 1], batch: 1024).count == 7)  // the predict chunk's forward is NN
+        #expect(shapes.contains(GemmShape(m: 128, n: 256, k: 64, transA: false, transB: true)))
+        #expect(shapes.contains(GemmShape(m: 256, n: 256, k: 128, transA: true, transB: false)))
+        #expect(shapes.contains(GemmShape(m: 128, n: 256, k: 256, transA: false, transB: false)))
+        #expect(!shapes.contains(GemmShape(m: 128, n: 64, k: 256, transA: false, transB: false)))  // no input gradient of the inputs
+        #expect(shapes.contains(GemmShape(m: 1024, n: 10, k: 256, transA: false, transB: false)))
+        #expect(GemmShape(dims: "128x256x64", trans: "NT") == shapes.first { $0.description == "128x256x64 NT" })
+        #expect(GemmShape(dims: "128x256", trans: "NT") == nil)
+        #expect(GemmShape(dims: "0x1x1", trans: "NT") == nil)
+        #expect(GemmShape(dims: "1x1x1", trans: "NX") == nil)
+    }
+
+    @Test func candidatesFollowTheFlags() {
+        #expect(BLASKernel.candidateCoreTypes(forCPUFlags: ["avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"])
+                == ["SkylakeX", "Haswell", "Zen", "Sandybridge"])
+        #expect(BLASKernel.candidateCoreTypes(forCPUFlags: ["avx", "avx2", "fma"]) == ["Haswell", "Zen", "Sandybridge"])
+        #expect(BLASKernel.candidateCoreTypes(forCPUFlags: ["sse2"]) == [])
+        #expect(BLASKernel.cpuModel(cpuinfo: "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: avx2\n") == "AMD EPYC 7B13")
+    }
+
+    // MARK: The cache file
+
+    /// The issue's AVX2 EPYC measurements: Haswell loses to BLIS at the NT/NN shapes.
+    var epyc: KernelTuning {
+        func s(_ m: Int, _ n: Int, _ k: Int, _ t: String) -> GemmShape { GemmShape(dims: Substring("\(m)x\(n)x\(k)"), trans: Substring(t))! }
+        return KernelTuning(
+            identity: .init(cpu: "AMD EPYC 7B13 64-Core Processor", flags: ["avx", "avx2", "fma"], openblas: "OpenBLAS 0.3.21", blis: "0.9.0 zen3"),
+            measuredAt: "2026-12-01T03:00:00Z", candidates: ["Haswell", "Sandybridge", "blis"],
+            rates: [s(128, 256, 64, "NT"): ["Haswell": 12.8, "Sandybridge": 19.7, "blis": 24.3],
+                    s(128, 256, 256, "NT"): ["Haswell": 10.1, "Sandybridge": 23.0, "blis": 34.4],
+                    s(128, 256, 256, "NN"): ["Haswell": 10.1, "Sandybridge": 23.3, "blis": 35.6],
+                    s(256, 256, 128, "TN"): ["Haswell": 25.2, "Sandybridge": 24.2, "blis": 34.4],
+                    s(256, 64, 64, "NT"): ["Haswell": 34.1, "Sandybridge": 21.4, "blis": 24.2],
+                    s(64, 64, 256, "TN"): ["Haswell": 30.0, "blis": 29.0]])
+    }
+
+    @Test func choiceFromMeasurements() {
+        let t = epyc
+        // Sandybridge cannot run one shape, so it cannot be the process's core type.
+        #expect(t.coreType == "Haswell")
+        #expect(t.blisShapes(core: "Haswell").map(\.description) == ["128x256x64 NT", "128x256x256 NN", "128x256x256 NT", "256x256x128 TN"])
+        #expect(t.kernel(for: GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true), core: "Haswell") == .openblas)
+        #expect(t.kernel(for: GemmShape(m: 9, n: 9, k: 9, transA: false, transB: true), core: "Haswell") == .openblas)
+        #expect(t.best(at: GemmShape(m: 128, n: 256, k: 64, transA: false, transB: true))! == ("blis", 24.3))
+        // Within 5 %, OpenBLAS keeps the shape.
+        var close = t
+        close.rates[GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true)]!["blis"] = 35.0
+        #expect(close.kernel(for: GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true), core: "Haswell") == .openblas)
+    }
+
+    @Test func cacheTextRoundTrips() throws {
+        let text = epyc.encoded()
+        #expect(text.contains("\nopenblas_coretype Haswell\n"))
+        #expect(text.contains("\nshape 128x256x64 NT blis 12.80 19.70 24.30\n"))
+        #expect(text.contains("\nshape 64x64x256 TN openblas 30.00 - 29.00\n"))
+        #expect(try KernelTuning.decode(text, file: "k.txt") == epyc)
+    }
+
+    @Test func corruptCacheFilesNameTheLine() {
+        let good = epyc.encoded()
+        func error(_ text: String) -> String {
+            do { _ = try KernelTuning.decode(text, file: "k.txt"); return "" } catch { return "\(error)" }
+        }
+        #expect(error("") .contains("k.txt: expected \"nimp-kernels 1\""))
+        #expect(error("nimp-kernels 2\n").contains("k.txt: line 1: expected \"nimp-kernels 1\""))
+        #expect(error(good.replacingOccurrences(of: "12.80", with: "-3")).contains("rate of Haswell is \"-3\""))
+        #expect(error(good.replacingOccurrences(of: " 19.70 24.30", with: " 19.70")).contains("expected \"shape MxNxK"))
+        #expect(error(good.replacingOccurrences(of: "measured ", with: "mesured ")).contains("unknown key \"mesured\""))
+        #expect(error(good.replacingOccurrences(of: "\ncpu AMD", with: "\n# cpu AMD")).contains("missing the \"cpu\" line"))
+        let line = good.split(separator: "\n").first { $0.hasPrefix("shape 128x256x64") }!
+        let dup = error(good + line + "\n")
+        #expect(dup.contains("shape 128x256x64 NT appears twice") && dup.contains("line \(good.split(separator: "\n").count + 1)"))
+    }
+
+    @Test func cacheLocation() {
+        #expect(KernelCache.directory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"]) == "/x/nimp")
+        #expect(KernelCache.directory(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/h"]) == "/h/.cache/nimp")
+        #expect(KernelCache.directory(environment: [:]) == nil)
+        let name = epyc.identity.fileName
+        #expect(name.hasPrefix("kernels-amd-epyc-7b13-64-core-processor-") && name.hasSuffix(".txt"))
+        var other = epyc.identity
+        other.blis = "0.9.1 zen3"
+        #expect(other.fileName != name)
+    }
+}
