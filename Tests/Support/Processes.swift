@@ -27,11 +27,20 @@ public let nimpBinary: URL = {
     return Bundle.main.bundleURL.appendingPathComponent("nimp")
 }()
 
-/// The test's environment without failpoint variables, plus `env`.
+/// A kernel cache no test writes to: a developer's own `nimp tune` must not change
+/// which kernels the tests run on (a test that tunes passes its own XDG_CACHE_HOME).
+let isolatedKernelCache: String = {
+    let dir = NSTemporaryDirectory() + "nimp-tests-kernel-cache-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}()
+
+/// The test's environment without failpoint variables and with an empty kernel cache, plus `env`.
 func nimpEnvironment(_ env: [String: String]) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment
     environment["NIMP_FAILPOINT"] = nil
     environment["NIMP_FAILPOINT_TRACE"] = nil
+    environment["XDG_CACHE_HOME"] = isolatedKernelCache
     for (key, value) in env { environment[key] = value }
     return environment
 }
