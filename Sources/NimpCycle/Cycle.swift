@@ -233,6 +233,7 @@ public enum Cycle {
 
     /// Regenerates the eval set of every model with a generator or teacher command whose
     /// eval set has decided `gate_refresh_decisions` gates. Returns the models refreshed.
+    /// A teacher command in a file others could write ends the cycle (exit 77).
     static func refreshEvalSets(_ registry: Registry, context brain: CycleContext) throws -> [String] {
         var refreshed: [String] = []
         for id in try registry.modelIDs() {
@@ -247,7 +248,7 @@ public enum Cycle {
                                             reason: "the eval set decided \(decisions) gates (gate_refresh_decisions \(brain.config.gateRefreshDecisions))")
                 registry.diagnostics.info("\(id): eval set regenerated after \(decisions) gate decisions")
                 refreshed.append(id)
-            } catch let e as NimpError where e.kind != .ioError {
+            } catch let e as NimpError where e.kind != .ioError && e.kind != .noPermission {
                 registry.diagnostics.warn("\(id): could not regenerate its eval set: \(e.message)")
             }
         }

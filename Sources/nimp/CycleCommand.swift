@@ -61,7 +61,9 @@ struct CycleRun: NimpCommand {
             each other model got no task, and changes nothing. With --executor slurm, writes the \
             task files under REGISTRY/cycles, submits one Slurm job array (one `nimp task run` \
             per element) and a gate job after it, prints their job ids as one JSON line and \
-            exits; while that cycle is in flight, another `nimp cycle` exits 75.
+            exits; while that cycle is in flight, another `nimp cycle` exits 75. A teacher command \
+            that regenerates an eval set runs only from a model.json that nobody but the user \
+            running nimp can write; otherwise the cycle exits 77.
             """)
 
     @OptionGroup var registry: RegistryOptions
