@@ -259,6 +259,7 @@ public enum Cycle {
         var planner = Planner(signals: brain.signals, environment: brain.environment,
                               threshold: brain.signals.promotionThreshold(configured: brain.config.performanceThreshold),
                               maxTasks: brain.config.maxConcurrentTasks)
+        planner.learning = Learning(brain.summary, seed: Learning.seed(iteration: brain.iteration))
         planner.configure(brain.config)
         planner.environmentGenomes = brain.environmentGenomes
         return planner
@@ -318,7 +319,7 @@ public enum Cycle {
         let paths = plan.taskPaths
         let progress = ProgressBar("cycle \(context.iteration)", total: paths.count, unit: "tasks", budgetSeconds: options.budgetSeconds, start: start)
         for (n, task) in plan.tasks.enumerated() {
-            registry.diagnostics.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", context.iteration, n + 1, paths.count,
+            registry.diagnostics.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3g, budget %.0f s)", context.iteration, n + 1, paths.count,
                                 task.type.rawValue, task.model, task.planned.priority, task.budgetSeconds))
         }
         if paths.count > 1, parallel > 1 { registry.diagnostics.info("cycle \(context.iteration): \(min(parallel, paths.count)) task processes at once (\(executor.name))") }

@@ -133,6 +133,8 @@ public struct PlannedTask: Codable, Sendable, Equatable {
     public var triggers: [String]
     /// How the gate will judge the candidate: test, eval rows, confidence, decisions left on the eval set.
     public var gate: String?
+    /// What the learning planner expects of it (nil when the rules alone planned it).
+    public var estimate: GainEstimate? = nil
 }
 
 /// Why a model got no task this cycle, and what would change that (`cycle --plan` prints it).
@@ -157,6 +159,8 @@ public struct Planner: Sendable {
     /// When false (config `signal_driven_priority`), priority is the gap alone.
     public var signalDriven = true
     public var environmentGenomes: [String: Genome] = [:]
+    /// History's record of what each kind gained per CPU-second; nil: the rules alone.
+    public var learning: Learning?
     public static let plateauLength = PlanningContext.plateauLength
     /// A model untouched this long gets a priority boost.
     public static let idleSeconds = 7.0 * 24 * 3600
@@ -175,6 +179,7 @@ public struct Planner: Sendable {
     public mutating func configure(_ config: RegistryConfig) {
         kinds = ImprovementKinds.all.filter { $0.isEnabled(config) }
         signalDriven = config.signalDrivenPriority
+        if !config.learnedPriority { learning = nil }
     }
 
     func context(_ models: [ModelAssessment]) -> PlanningContext {
@@ -191,7 +196,8 @@ public struct Planner: Sendable {
         let idle = a.idleSeconds.map { $0 > Self.idleSeconds } == true
         var options: [PlannedTask] = []
         for kind in kinds {
-            for p in kind.propose(a, context) {
+            // Learning may try what the rules would not yet; the rules' priority stays its prior.
+            for p in kind.propose(a, context) + (learning == nil ? [] : kind.explore(a, context)) {
                 let modulation = signalDriven ? kind.modulation(signals) : 1
                 let rejections = a.recentRejections[kind.type] ?? 0
                 let backoff = pow(Self.rejectionBackoff, Double(rejections))
@@ -203,9 +209,17 @@ public struct Planner: Sendable {
                 }
                 why.append(String(format: "priority %.3f = gap %.3f × signal modulation %.2f%@ (%@)", priority, p.gap, modulation,
                                   boost == 1 ? "" : String(format: " × boost %.2f", boost), signalText))
-                options.append(PlannedTask(model: a.id, type: kind.type, priority: priority, metric: p.metric, gap: p.gap,
-                                           teacher: p.teacher, reasons: why, signals: levels,
-                                           triggers: (idle ? ["idle"] : []) + p.triggers + environment.triggers))
+                var task = PlannedTask(model: a.id, type: kind.type, priority: priority, metric: p.metric, gap: p.gap,
+                                       teacher: p.teacher, reasons: why, signals: levels,
+                                       triggers: (idle ? ["idle"] : []) + p.triggers + environment.triggers)
+                if let learning {
+                    // Ordered by a draw of gain per CPU-second, not by the rules' priority.
+                    let e = learning.estimate(a, kind.type, priority: priority)
+                    task.estimate = e
+                    task.priority = e.sampled
+                    task.reasons.append(Learning.reason(e, kind.type))
+                }
+                options.append(task)
             }
         }
         return options
