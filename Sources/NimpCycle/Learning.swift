@@ -41,16 +41,19 @@ public struct Learning: Sendable {
     public var models: [String: [String: GainStats]]
     public var pools: [String: GainStats]
     public var seed: UInt64
-    /// Mean CPU-seconds of a task of each kind over the registry.
+    /// Mean CPU-seconds of a task of each kind, and of any task, over the registry.
     var cpuPerTask: [String: Double] = [:]
+    var cpuPerAnyTask: Double?
 
     /// Expected gain per task of a priority-1 task before any evidence.
     public static let priorGainPerPriority = 0.1
     /// The prior counts as this many tasks; a pool as at most `poolWeight`.
     public static let priorWeight = 1.0
     public static let poolWeight = 4.0
-    /// CPU-seconds of a task of a kind never run here.
+    /// CPU-seconds of a task in a registry that never ran one.
     public static let defaultCPUSeconds = 60.0
+    /// The least CPU a task is expected to take (a measured 0 is a clock's resolution).
+    public static let minimumCPUSeconds = 0.01
     /// The least spread of one task's gain, so no record looks certain.
     public static let minimumSD = 0.01
 
@@ -65,6 +68,8 @@ public struct Learning: Sendable {
             cpu[type, default: (0, 0)].1 += g.tasks
         }
         cpuPerTask = cpu.compactMapValues { $0.1 > 0 && $0.0 > 0 ? $0.0 / $0.1 : nil }
+        let all = cpu.values.reduce((0.0, 0.0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+        cpuPerAnyTask = all.1 > 0 && all.0 > 0 ? all.0 / all.1 : nil
     }
 
     /// From the summary of history; nil when no task was ever recorded (the rules plan alone).
@@ -73,7 +78,10 @@ public struct Learning: Sendable {
         self.init(models: summary.models.mapValues(\.learned), pools: summary.pools, seed: seed)
     }
 
-    public func estimate(_ a: ModelAssessment, _ type: TaskType, priority: Double) -> GainEstimate {
+    /// `priority`: the rules' priority before `backoff`, the rules' discount for candidates
+    /// not promoted in a row, which scales the posterior: a record says what a kind gains
+    /// when it works, a run of failures that it has stopped working for now.
+    public func estimate(_ a: ModelAssessment, _ type: TaskType, priority: Double, backoff: Double = 1) -> GainEstimate {
         let own = models[a.id]?[type.rawValue] ?? GainStats()
         let features = ModelFeatures(task: a.task, parameters: a.metrics["parameters"])
         var pool = pools[GainStats.pool(features, type.rawValue)] ?? GainStats()
@@ -89,13 +97,13 @@ public struct Learning: Sendable {
         let mean = (w0 * priorGain + wp * poolMean + own.gain) / n
         let square = (w0 * (priorSD * priorSD + priorGain * priorGain) + wp * poolSquare + own.gainSquared) / n
         let sd = max(Self.minimumSD, (max(0, square - mean * mean)).squareRoot()) / n.squareRoot()
-        let c0 = cpuPerTask[type.rawValue] ?? Self.defaultCPUSeconds
+        let c0 = cpuPerTask[type.rawValue] ?? cpuPerAnyTask ?? Self.defaultCPUSeconds
         let poolCPU = pool.tasks > 0 && pool.cpuSeconds > 0 ? pool.cpuSeconds / pool.tasks : c0
-        let cpu = max(1, (w0 * c0 + wp * poolCPU + own.cpuSeconds) / n)
+        let cpu = max(Self.minimumCPUSeconds, (w0 * c0 + wp * poolCPU + own.cpuSeconds) / n)
         var rng = RNG(seed: Self.mix(seed, a.id, type.rawValue))
-        let draw = mean + sd * Double(rng.normal())
-        return GainEstimate(gainPerCPUSecond: mean / cpu, sd: sd / cpu, sampled: draw / cpu, gainPerTask: mean, cpuSecondsPerTask: cpu,
-                            tasks: own.tasks, pooledTasks: pool.tasks, priorGain: priorGain)
+        let draw = (mean + sd * Double(rng.normal())) * backoff
+        return GainEstimate(gainPerCPUSecond: mean * backoff / cpu, sd: sd * backoff / cpu, sampled: draw / cpu, gainPerTask: mean * backoff,
+                            cpuSecondsPerTask: cpu, tasks: own.tasks, pooledTasks: pool.tasks, priorGain: priorGain * backoff)
     }
 
     /// One stream per model and kind, so a draw does not depend on what else is planned.

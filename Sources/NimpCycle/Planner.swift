@@ -196,8 +196,7 @@ public struct Planner: Sendable {
         let idle = a.idleSeconds.map { $0 > Self.idleSeconds } == true
         var options: [PlannedTask] = []
         for kind in kinds {
-            // Learning may try what the rules would not yet; the rules' priority stays its prior.
-            for p in kind.propose(a, context) + (learning == nil ? [] : kind.explore(a, context)) {
+            for p in kind.propose(a, context) {
                 let modulation = signalDriven ? kind.modulation(signals) : 1
                 let rejections = a.recentRejections[kind.type] ?? 0
                 let backoff = pow(Self.rejectionBackoff, Double(rejections))
@@ -214,7 +213,7 @@ public struct Planner: Sendable {
                                        triggers: (idle ? ["idle"] : []) + p.triggers + environment.triggers)
                 if let learning {
                     // Ordered by a draw of gain per CPU-second, not by the rules' priority.
-                    let e = learning.estimate(a, kind.type, priority: priority)
+                    let e = learning.estimate(a, kind.type, priority: p.gap * modulation * boost, backoff: backoff)
                     task.estimate = e
                     task.priority = e.sampled
                     task.reasons.append(Learning.reason(e, kind.type))

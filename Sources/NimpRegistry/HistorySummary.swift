@@ -142,8 +142,9 @@ public struct GainStats: Sendable, Equatable {
     public var gainSquared = 0.0
     public var cpuSeconds = 0.0
 
-    /// Each new task of a model and kind scales the earlier ones by this (memory ≈ 10 tasks).
-    public static let modelForgetting = 0.9
+    /// Each new task of a model and kind scales the earlier ones by this (memory ≈ 5 tasks):
+    /// a model changes as it improves.
+    public static let modelForgetting = 0.8
     /// Pools see many models' tasks: a longer memory (≈ 50 tasks).
     public static let poolForgetting = 0.98
     /// A gain counts at most this much, so one hostile line cannot dominate.

@@ -30,15 +30,6 @@ public struct ArchitectureKind: ImprovementKind {
         return [Proposal(metric: q.metric, gap: q.gap, reasons: reasons, boost: boost, triggers: ["plateau"])]
     }
 
-    /// Before a plateau: search at the fraction of priority training keeps on one.
-    public func explore(_ a: ModelAssessment, _ context: PlanningContext) -> [Proposal] {
-        guard let q = context.qualityGap(a), q.gap > 0, !context.isPlateau(a) else { return [] }
-        return [Proposal(metric: q.metric, gap: q.gap,
-                         reasons: [String(format: "%@ %.4g on held-out data, target %.4g: gap %.3f", q.metric, q.value, q.target, q.gap),
-                                   String(format: "no plateau yet: architecture search at %.2f of its priority, unless its record pays", TrainingKind.plateauFactor)],
-                         boost: TrainingKind.plateauFactor * (context.environment.triggers.contains("high_load") ? 0.5 : 1), triggers: ["explore"])]
-    }
-
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         let busy = context.environment.triggers.contains("high_load")
         let initial = context.environmentGenomes[context.environment.name] ?? model.genome

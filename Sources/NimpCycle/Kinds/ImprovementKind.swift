@@ -139,9 +139,6 @@ public protocol ImprovementKind: Sendable {
     func modulation(_ signals: SignalState) -> Double
     /// Zero or more tasks for one model; the planner keeps the best per model.
     func propose(_ model: ModelAssessment, _ context: PlanningContext) -> [Proposal]
-    /// Tasks the rules do not plan yet but that a record of paying off may earn (the
-    /// learning planner only); their priority is the prior the record moves.
-    func explore(_ model: ModelAssessment, _ context: PlanningContext) -> [Proposal]
     /// What the task file records for this kind (operator settings, genome), fixed at plan time.
     func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue]
     /// Checks a task file's settings when it is read (exit 65 before anything runs).
@@ -155,7 +152,6 @@ extension ImprovementKind {
     public func isEnabled(_ config: RegistryConfig) -> Bool { true }
     public func modulation(_ signals: SignalState) -> Double { 1 + signals.levels.dopamine * (signals.reward[type.rawValue] ?? 0) }
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] { [:] }
-    public func explore(_ model: ModelAssessment, _ context: PlanningContext) -> [Proposal] { [] }
     public func validate(_ settings: TaskSettings) throws {}
 }
 
