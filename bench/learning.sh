@@ -6,11 +6,12 @@
 # once and copied for each planner; each copy runs CYCLES forced cycles. Prints one
 # JSON line per registry and planner: tasks, promotions, the sum of the gains the gate
 # promoted, CPU-seconds of all tasks, and gain per CPU-second; then the ratios.
-#   bench/learning.sh [CYCLES] [nimp binary] [REPEATS]
+#   bench/learning.sh [CYCLES] [nimp binary] [REPEATS] [REGISTRIES (default: "examples wide")]
 set -euo pipefail
 cycles=${1:-30}
 nimp=$(realpath "${2:-.build/release/nimp}")
 repeats=${3:-1}
+registries=${4:-examples wide}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -57,7 +58,7 @@ run() {
               | .gain_per_cpu_second = (if .cpu_seconds > 0 then .gain / .cpu_seconds else 0 end)'
 }
 
-for kind in examples wide; do
+for kind in $registries; do
     for r in $(seq 1 "$repeats"); do
         build "$kind" "$work/base" "$r"
         for planner in learned rules round-robin; do

@@ -44,6 +44,8 @@ public struct Learning: Sendable {
     /// Mean CPU-seconds of a task of each kind, and of any task, over the registry.
     var cpuPerTask: [String: Double] = [:]
     var cpuPerAnyTask: Double?
+    /// `lowReturn` × the registry's held-out gain per CPU-second (nil before any gain).
+    public internal(set) var lowReturnFloor: Double?
 
     /// Expected gain per task of a priority-1 task before any evidence.
     public static let priorGainPerPriority = 0.1
@@ -52,6 +54,8 @@ public struct Learning: Sendable {
     public static let poolWeight = 4.0
     /// CPU-seconds of a task in a registry that never ran one.
     public static let defaultCPUSeconds = 60.0
+    /// A task whose draw is below this fraction of the registry's gain per CPU-second waits.
+    public static let lowReturn = 0.1
     /// The least CPU a task is expected to take (a measured 0 is a clock's resolution).
     public static let minimumCPUSeconds = 0.01
     /// The least spread of one task's gain, so no record looks certain.
@@ -70,6 +74,8 @@ public struct Learning: Sendable {
         cpuPerTask = cpu.compactMapValues { $0.1 > 0 && $0.0 > 0 ? $0.0 / $0.1 : nil }
         let all = cpu.values.reduce((0.0, 0.0)) { ($0.0 + $1.0, $0.1 + $1.1) }
         cpuPerAnyTask = all.1 > 0 && all.0 > 0 ? all.0 / all.1 : nil
+        let gain = pools.values.reduce(0) { $0 + $1.gain }
+        lowReturnFloor = all.0 > 0 && gain > 0 ? Self.lowReturn * gain / all.0 : nil
     }
 
     /// From the summary of history; nil when no task was ever recorded (the rules plan alone).
@@ -119,7 +125,7 @@ public struct Learning: Sendable {
     /// The reason `--plan` gives for a task's place.
     static func reason(_ e: GainEstimate, _ type: TaskType) -> String {
         let record = e.tasks >= 0.5 ? String(format: "%.1f %@ task(s) of this model", e.tasks, type.rawValue) : "no \(type.rawValue) task of this model yet"
-        return String(format: "learned: %@ gains %.3g ± %.2g per CPU-second (%.3g per task over %.0f CPU-s; %@, %.1f pooled from alike models, prior %.3g from the rules); Thompson draw %.3g",
+        return String(format: "learned: %@ gains %.3g ± %.2g per CPU-second (%.3g per task over %.3g CPU-s; %@, %.1f pooled from alike models, prior %.3g from the rules); Thompson draw %.3g",
                       type.rawValue, e.gainPerCPUSecond, e.sd, e.gainPerTask, e.cpuSecondsPerTask, record, e.pooledTasks, e.priorGain, e.sampled)
     }
 }

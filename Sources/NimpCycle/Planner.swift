@@ -227,14 +227,23 @@ public struct Planner: Sendable {
     /// All candidate tasks before the cut, best first: one per model.
     public func candidates(_ models: [ModelAssessment]) -> [PlannedTask] {
         let context = context(models)
-        var tasks: [PlannedTask] = []
-        for a in models {
-            let options = options(a, context)
-            let constrained = options.filter { $0.triggers.contains("constraint") }
-            let pool = constrained.isEmpty ? options : constrained
-            if let best = pool.max(by: { ($0.priority, $1.type.rawValue) < ($1.priority, $0.type.rawValue) }) { tasks.append(best) }
-        }
+        let tasks = models.compactMap { best($0, context) }.filter { !isLowReturn($0) }
         return tasks.sorted { ($0.priority, $1.model) > ($1.priority, $0.model) }
+    }
+
+    /// The model's best option (its constraint task first, if it is over one).
+    func best(_ a: ModelAssessment, _ context: PlanningContext) -> PlannedTask? {
+        let options = options(a, context)
+        let constrained = options.filter { $0.triggers.contains("constraint") }
+        let pool = constrained.isEmpty ? options : constrained
+        return pool.max(by: { ($0.priority, $1.type.rawValue) < ($1.priority, $0.type.rawValue) })
+    }
+
+    /// A learned task whose draw falls short of `Learning.lowReturn` of what the registry's
+    /// tasks return: the CPU goes to nothing rather than to it (a constraint task always runs).
+    func isLowReturn(_ task: PlannedTask) -> Bool {
+        guard let learning, let e = task.estimate, let floor = learning.lowReturnFloor, !task.triggers.contains("constraint") else { return false }
+        return e.sampled < floor
     }
 
     /// How many tasks a cycle runs: max_concurrent_tasks, lowered by cortisol.
@@ -254,6 +263,11 @@ public struct Planner: Sendable {
             let q = a.qualityMetric
             if a.championVersion == nil {
                 return IdleModel(model: a.id, why: "no champion", change: "add a version: `nimp registry add \(a.id) --model FILE`")
+            }
+            if let task = best(a, context), isLowReturn(task), let e = task.estimate, let floor = learning?.lowReturnFloor {
+                return IdleModel(model: a.id, why: String(format: "its best task, %@, is expected to return %.3g held-out gain per CPU-second (draw %.3g), under %.3g, a %g of what this registry's tasks return",
+                                                          task.type.rawValue, e.gainPerCPUSecond, e.sampled, floor, Learning.lowReturn),
+                                 change: "queue one anyway: `nimp task add \(a.id) --kind \(task.type.rawValue)`, or `nimp registry config learned_priority false`")
             }
             if cut.contains(a.id) {
                 return IdleModel(model: a.id, why: "its task was cut: the plan holds \(taskLimit) task(s) (max_concurrent_tasks \(maxTasks), lowered by cortisol) and others had higher priority",

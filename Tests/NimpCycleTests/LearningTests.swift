@@ -63,6 +63,20 @@ import Testing
         #expect(other.first?.estimate?.pooledTasks == 0)
     }
 
+    /// CPU goes to nothing rather than to a task expected to return a small fraction of
+    /// what the registry's tasks return; the model is told why.
+    @Test func aTaskOfLowExpectedReturnWaits() throws {
+        var a = assessment("a"), b = assessment("b", parameters: 100)
+        a.targets = ["r2": 0.99]
+        b.targets = ["r2": 0.99]
+        a.recentRejections = [.training: 10]
+        let p = planner(history("a", .training, tasks: 10, gain: nil) + history("b", .training, tasks: 10, gain: 0.3, parameters: 100))
+        let plan = p.plan([a, b])
+        #expect(plan.map(\.model) == ["b"], "\(plan.map(\.reasons))")
+        let idle = p.explain([a, b], planned: plan, disabled: [])
+        #expect(idle.count == 1 && idle[0].model == "a" && idle[0].why.contains("expected to return"), "\(idle)")
+    }
+
     @Test func withoutHistoryThePlannerPlansAsToday() {
         #expect(Learning(HistorySummary(), seed: 1) == nil)
         var summary = HistorySummary()
