@@ -451,7 +451,7 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add"' -l 'target-column' -d 'Target column of CSV / JSON-lines datasets (repeatable).' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" task' -l 'task' -d 'classification or regression, for CSV / JSON-lines datasets (default: inferred).' -rfka 'regression classification'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" generator' -l 'generator' -d 'New data comes from this built-in generator, e.g. signal/dopamine.' -rfka ''
-complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" teacher-command' -l 'teacher-command' -d 'New data is labelled by this command (JSON lines in, JSON lines out).' -rfka ''
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" teacher-command' -l 'teacher-command' -d 'New data is labelled by this command (JSON lines in, JSON lines out); later runs it only from a model.json no other user can write.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" files' -l 'files' -d 'New data arrives as files matching this glob.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" samples' -l 'samples' -d 'Samples per generated dataset.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" features' -l 'features' -d 'Inputs the teacher command expects.' -rfka ''

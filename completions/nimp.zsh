@@ -619,7 +619,7 @@ _nimp_registry_add() {
         '*--target-column[Target column of CSV / JSON-lines datasets (repeatable).]:column:'
         '--task[classification or regression, for CSV / JSON-lines datasets (default\: inferred).]:task:{__nimp_complete "${___task[@]}"}'
         '--generator[New data comes from this built-in generator, e.g. signal/dopamine.]:name:'
-        '--teacher-command[New data is labelled by this command (JSON lines in, JSON lines out).]:command:'
+        '--teacher-command[New data is labelled by this command (JSON lines in, JSON lines out); later runs it only from a model.json no other user can write.]:command:'
         '--files[New data arrives as files matching this glob.]:glob:'
         '--samples[Samples per generated dataset.]:samples:'
         '--features[Inputs the teacher command expects.]:features:'

@@ -233,6 +233,7 @@ public enum Cycle {
 
     /// Regenerates the eval set of every model with a generator or teacher command whose
     /// eval set has decided `gate_refresh_decisions` gates. Returns the models refreshed.
+    /// A teacher command in a file others could write ends the cycle (exit 77).
     static func refreshEvalSets(_ registry: Registry, context brain: CycleContext) throws -> [String] {
         var refreshed: [String] = []
         for id in try registry.modelIDs() {
@@ -247,7 +248,7 @@ public enum Cycle {
                                             reason: "the eval set decided \(decisions) gates (gate_refresh_decisions \(brain.config.gateRefreshDecisions))")
                 registry.diagnostics.info("\(id): eval set regenerated after \(decisions) gate decisions")
                 refreshed.append(id)
-            } catch let e as NimpError where e.kind != .ioError {
+            } catch let e as NimpError where e.kind != .ioError && e.kind != .noPermission {
                 registry.diagnostics.warn("\(id): could not regenerate its eval set: \(e.message)")
             }
         }
@@ -258,6 +259,7 @@ public enum Cycle {
         var planner = Planner(signals: brain.signals, environment: brain.environment,
                               threshold: brain.signals.promotionThreshold(configured: brain.config.performanceThreshold),
                               maxTasks: brain.config.maxConcurrentTasks)
+        planner.learning = Learning(brain.summary, seed: Learning.seed(iteration: brain.iteration))
         planner.configure(brain.config)
         planner.environmentGenomes = brain.environmentGenomes
         return planner
@@ -317,7 +319,7 @@ public enum Cycle {
         let paths = plan.taskPaths
         let progress = ProgressBar("cycle \(context.iteration)", total: paths.count, unit: "tasks", budgetSeconds: options.budgetSeconds, start: start)
         for (n, task) in plan.tasks.enumerated() {
-            registry.diagnostics.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3f, budget %.0f s)", context.iteration, n + 1, paths.count,
+            registry.diagnostics.info(String(format: "cycle %d: task %d/%d: %@ %@ (priority %.3g, budget %.0f s)", context.iteration, n + 1, paths.count,
                                 task.type.rawValue, task.model, task.planned.priority, task.budgetSeconds))
         }
         if paths.count > 1, parallel > 1 { registry.diagnostics.info("cycle \(context.iteration): \(min(parallel, paths.count)) task processes at once (\(executor.name))") }

@@ -57,6 +57,7 @@ public enum HeldOutSets {
             throw NimpError(.dataError, "\(id): its data cannot be regenerated (no generator, nor a teacher command with its number of features)",
                             hint: "give fresh held-out rows: `nimp registry refresh \(id) --eval FILE`")
         }
+        if case .command = source.kind { try registry.checkTeacherCommand(id) }
         let current = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path), diagnostics: registry.diagnostics)
         var seed: UInt64 = 0xE7A1_5EED
         for b in id.utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }

@@ -133,6 +133,8 @@ public struct PlannedTask: Codable, Sendable, Equatable {
     public var triggers: [String]
     /// How the gate will judge the candidate: test, eval rows, confidence, decisions left on the eval set.
     public var gate: String?
+    /// What the learning planner expects of it (nil when the rules alone planned it).
+    public var estimate: GainEstimate? = nil
 }
 
 /// Why a model got no task this cycle, and what would change that (`cycle --plan` prints it).
@@ -157,6 +159,8 @@ public struct Planner: Sendable {
     /// When false (config `signal_driven_priority`), priority is the gap alone.
     public var signalDriven = true
     public var environmentGenomes: [String: Genome] = [:]
+    /// History's record of what each kind gained per CPU-second; nil: the rules alone.
+    public var learning: Learning?
     public static let plateauLength = PlanningContext.plateauLength
     /// A model untouched this long gets a priority boost.
     public static let idleSeconds = 7.0 * 24 * 3600
@@ -175,6 +179,7 @@ public struct Planner: Sendable {
     public mutating func configure(_ config: RegistryConfig) {
         kinds = ImprovementKinds.all.filter { $0.isEnabled(config) }
         signalDriven = config.signalDrivenPriority
+        if !config.learnedPriority { learning = nil }
     }
 
     func context(_ models: [ModelAssessment]) -> PlanningContext {
@@ -203,9 +208,17 @@ public struct Planner: Sendable {
                 }
                 why.append(String(format: "priority %.3f = gap %.3f × signal modulation %.2f%@ (%@)", priority, p.gap, modulation,
                                   boost == 1 ? "" : String(format: " × boost %.2f", boost), signalText))
-                options.append(PlannedTask(model: a.id, type: kind.type, priority: priority, metric: p.metric, gap: p.gap,
-                                           teacher: p.teacher, reasons: why, signals: levels,
-                                           triggers: (idle ? ["idle"] : []) + p.triggers + environment.triggers))
+                var task = PlannedTask(model: a.id, type: kind.type, priority: priority, metric: p.metric, gap: p.gap,
+                                       teacher: p.teacher, reasons: why, signals: levels,
+                                       triggers: (idle ? ["idle"] : []) + p.triggers + environment.triggers)
+                if let learning {
+                    // Ordered by a draw of gain per CPU-second, not by the rules' priority.
+                    let e = learning.estimate(a, kind.type, priority: p.gap * modulation * boost, backoff: backoff)
+                    task.estimate = e
+                    task.priority = e.sampled
+                    task.reasons.append(Learning.reason(e, kind.type))
+                }
+                options.append(task)
             }
         }
         return options
@@ -214,14 +227,23 @@ public struct Planner: Sendable {
     /// All candidate tasks before the cut, best first: one per model.
     public func candidates(_ models: [ModelAssessment]) -> [PlannedTask] {
         let context = context(models)
-        var tasks: [PlannedTask] = []
-        for a in models {
-            let options = options(a, context)
-            let constrained = options.filter { $0.triggers.contains("constraint") }
-            let pool = constrained.isEmpty ? options : constrained
-            if let best = pool.max(by: { ($0.priority, $1.type.rawValue) < ($1.priority, $0.type.rawValue) }) { tasks.append(best) }
-        }
+        let tasks = models.compactMap { best($0, context) }.filter { !isLowReturn($0) }
         return tasks.sorted { ($0.priority, $1.model) > ($1.priority, $0.model) }
+    }
+
+    /// The model's best option (its constraint task first, if it is over one).
+    func best(_ a: ModelAssessment, _ context: PlanningContext) -> PlannedTask? {
+        let options = options(a, context)
+        let constrained = options.filter { $0.triggers.contains("constraint") }
+        let pool = constrained.isEmpty ? options : constrained
+        return pool.max(by: { ($0.priority, $1.type.rawValue) < ($1.priority, $0.type.rawValue) })
+    }
+
+    /// A learned task whose draw falls short of `Learning.lowReturn` of what the registry's
+    /// tasks return: the CPU goes to nothing rather than to it (a constraint task always runs).
+    func isLowReturn(_ task: PlannedTask) -> Bool {
+        guard let learning, let e = task.estimate, let floor = learning.lowReturnFloor, !task.triggers.contains("constraint") else { return false }
+        return e.sampled < floor
     }
 
     /// How many tasks a cycle runs: max_concurrent_tasks, lowered by cortisol.
@@ -241,6 +263,11 @@ public struct Planner: Sendable {
             let q = a.qualityMetric
             if a.championVersion == nil {
                 return IdleModel(model: a.id, why: "no champion", change: "add a version: `nimp registry add \(a.id) --model FILE`")
+            }
+            if let task = best(a, context), isLowReturn(task), let e = task.estimate, let floor = learning?.lowReturnFloor {
+                return IdleModel(model: a.id, why: String(format: "its best task, %@, is expected to return %.3g held-out gain per CPU-second (draw %.3g), under %.3g, a %g of what this registry's tasks return",
+                                                          task.type.rawValue, e.gainPerCPUSecond, e.sampled, floor, Learning.lowReturn),
+                                 change: "queue one anyway: `nimp task add \(a.id) --kind \(task.type.rawValue)`, or `nimp registry config learned_priority false`")
             }
             if cut.contains(a.id) {
                 return IdleModel(model: a.id, why: "its task was cut: the plan holds \(taskLimit) task(s) (max_concurrent_tasks \(maxTasks), lowered by cortisol) and others had higher priority",

@@ -184,6 +184,10 @@ public enum SlurmCycle {
                     let why = describe(submission.job(ofIndex: i), client: client)
                     registry.diagnostics.info("\(header.tasks[i]): no result (\(why)); resubmitted, attempt \(submission.attempts(ofIndex: i) + 1) of \(submission.maxRetries + 1)")
                 }
+                // The scripts and sbatch arguments on disk run again: only if nobody else could have changed them.
+                for file in ["task.sh", "gate.sh", "submission.json"] {
+                    try CommandTrust.check(dir + "/slurm/" + file, root: registry.root, what: "what Slurm runs for a resubmitted task")
+                }
                 Temporaries.clean(in: [dir + "/results"])
                 try submitRound(retry, dir: dir, submission: &submission, client: client)
                 return .resubmitted(tasks: retry.map { header.tasks[$0] }, submission: submission)

@@ -14,7 +14,9 @@ import NimpIO
 /// (`Registry.recordHistorySummary`); `registry verify` checks it against history.
 public struct HistorySummary: Sendable, Equatable {
     public static let format = "nimp-history-summary"
-    public static let formatVersion = 1
+    /// 2 added what the planner learns (`ModelHistory.learned`, `pools`); a version-1
+    /// file is built again from history, as a missing one is.
+    public static let formatVersion = 2
 
     /// Where in history the summary stands.
     public var position = HistoryPosition()
@@ -22,6 +24,9 @@ public struct HistorySummary: Sendable, Equatable {
     public var lastCycle: HistoryEntry?
     public var lastEntry: HistoryEntry?
     public var models: [String: ModelHistory] = [:]
+    /// What tasks of each kind paid on models of alike features (`GainStats.pool`), for
+    /// models with little history of their own: "FEATURES TYPE" → stats.
+    public var pools: [String: GainStats] = [:]
 
     public init() {}
 
@@ -33,6 +38,9 @@ public struct HistorySummary: Sendable, Equatable {
             lastCycle = entry
         }
         if let id = entry.model { models[id, default: ModelHistory()].apply(entry) }
+        if entry.type == .task, let type = entry["task_type"]?.string, let outcome = GainStats.outcome(entry) {
+            pools[GainStats.pool(ModelFeatures(before: entry["before"]), type), default: GainStats()].add(outcome, forgetting: GainStats.poolForgetting)
+        }
         if entry.type == .gc, let removed = entry["removed"]?.object {
             // A removed version never comes back (numbers are not reused): no champion can be one.
             for (id, versions) in removed {
@@ -56,6 +64,8 @@ public struct ModelHistory: Sendable, Equatable {
     public var evals: [EvalDecisions] = []
     /// The last promote, rollback or add that set a champion: what takeover recovery compares champion.log with.
     public var champion: ChampionRecord?
+    /// By task type: held-out gain and CPU-seconds of its tasks (the learning planner).
+    public var learned: [String: GainStats] = [:]
 
     /// The planner's plateau needs the last 2 training gains (`PlanningContext.plateauLength`).
     public static let gainsKept = 4
@@ -91,6 +101,7 @@ public struct ModelHistory: Sendable, Equatable {
         case .task:
             if let v = e["candidate"]?.int { cycleVersions.insert(v) }
             if let type = e["task_type"]?.string {
+                if let outcome = GainStats.outcome(e) { learned[type, default: GainStats()].add(outcome, forgetting: GainStats.modelForgetting) }
                 var t = tasks[type, default: TaskTypeHistory()]
                 if let gain = e["gain"]?.double { t.gains = Array((t.gains + [gain]).suffix(Self.gainsKept)) }
                 t.rejections = e["promoted"]?.bool == true ? 0 : t.rejections + 1
@@ -120,6 +131,80 @@ public struct ModelHistory: Sendable, Equatable {
     public func rejections(_ type: String) -> Int { tasks[type]?.rejections ?? 0 }
 }
 
+/// What tasks of one kind gained on held-out data and cost in CPU, summed with
+/// exponential forgetting (each new task first scales the sums down), so a model that
+/// stops paying off is noticed and the sums stay bounded. The gain of a task is what its
+/// gate promoted (0 for a rejected or failed task); its cost the CPU-seconds it took.
+public struct GainStats: Sendable, Equatable {
+    /// Tasks counted (a weight, after forgetting).
+    public var tasks = 0.0
+    public var gain = 0.0
+    public var gainSquared = 0.0
+    public var cpuSeconds = 0.0
+
+    /// Each new task of a model and kind scales the earlier ones by this (memory ≈ 5 tasks):
+    /// a model changes as it improves.
+    public static let modelForgetting = 0.8
+    /// Pools see many models' tasks: a longer memory (≈ 50 tasks).
+    public static let poolForgetting = 0.98
+    /// A gain counts at most this much, so one hostile line cannot dominate.
+    static let maxGain = 10.0
+
+    public init(tasks: Double = 0, gain: Double = 0, gainSquared: Double = 0, cpuSeconds: Double = 0) {
+        self.tasks = tasks
+        self.gain = gain
+        self.gainSquared = gainSquared
+        self.cpuSeconds = cpuSeconds
+    }
+
+    /// A task line's realized gain and CPU-seconds (wall seconds where CPU was not
+    /// recorded); nil for a line that records neither outcome nor time.
+    static func outcome(_ e: HistoryEntry) -> (gain: Double, cpu: Double)? {
+        guard let outcome = e["outcome"]?.string else { return nil }
+        let g = outcome == "promoted" ? min(maxGain, max(0, e["gain"]?.double ?? 0)) : 0
+        let c = e["cpu_seconds"]?.double ?? e["seconds"]?.double ?? 0
+        return (g.isFinite ? g : 0, c.isFinite ? min(1e7, max(0, c)) : 0)
+    }
+
+    mutating func add(_ o: (gain: Double, cpu: Double), forgetting k: Double) {
+        tasks = tasks * k + 1
+        gain = gain * k + o.gain
+        gainSquared = gainSquared * k + o.gain * o.gain
+        cpuSeconds = cpuSeconds * k + o.cpu
+    }
+
+    /// The key of the pool of `features` models' tasks of `type`.
+    public static func pool(_ features: ModelFeatures, _ type: String) -> String { features.key + " " + type }
+
+    var json: JSONValue {
+        .object(["tasks": .number(tasks), "gain": .number(gain), "gain_squared": .number(gainSquared), "cpu_seconds": .number(cpuSeconds)])
+    }
+
+    init?(json: JSONValue) {
+        guard let o = json.object, let t = o["tasks"]?.double, let g = o["gain"]?.double, let g2 = o["gain_squared"]?.double,
+              let c = o["cpu_seconds"]?.double, [t, g, g2, c].allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
+        self.init(tasks: t, gain: g, gainSquared: g2, cpuSeconds: c)
+    }
+}
+
+/// What models are pooled by when one has little history: the task (from its quality
+/// metrics) and its size within a factor of 4 (`regression/p8` is 2^8 … 2^10 parameters).
+public struct ModelFeatures: Sendable, Equatable {
+    public var key: String
+
+    public init(task: Task, parameters: Double?) {
+        let size = parameters.flatMap { $0 >= 1 && $0.isFinite ? String(Int(log2($0) / 2) * 2) : nil } ?? "?"
+        key = task.rawValue + "/p" + size
+    }
+
+    /// From a task line's `before` metrics (the champion the task started from).
+    init(before: JSONValue?) {
+        let metrics = before?.object ?? [:]
+        let classification = Metric.classification.contains { metrics[$0.rawValue] != nil }
+        self.init(task: classification ? .classification : .regression, parameters: metrics["parameters"]?.double)
+    }
+}
+
 // MARK: The file
 
 extension HistorySummary {
@@ -136,12 +221,13 @@ extension HistorySummary {
             ]
             o["last_time"] = m.lastTime.map { .string(RegistryTime.string($0)) } ?? .null
             o["champion"] = m.champion.map { .object(["time": .string(RegistryTime.string($0.time)), "version": .int($0.version)]) } ?? .null
+            o["learned"] = .object(m.learned.mapValues(\.json))
             return .object(o)
         }
         return .object([
             "format": .string(Self.format), "format_version": .int(Self.formatVersion), "position": .object(position),
             "cycles": .int(cycles), "last_cycle": lastCycle?.json ?? .null, "last_entry": lastEntry?.json ?? .null,
-            "models": .object(models),
+            "models": .object(models), "pools": .object(pools.mapValues(\.json)),
         ])
     }
 
@@ -151,7 +237,9 @@ extension HistorySummary {
         guard let data = try JSONLinesFile.readIfPresent(path) else { return nil }
         func bad(_ what: String) -> NimpError { NimpError.data(path, nil, what) }
         guard let top = try JSONCoding.parse(data, file: path).object, top["format"]?.string == format,
-              top["format_version"]?.int == formatVersion else { throw bad("not a \(format) file of version \(formatVersion)") }
+              let version = top["format_version"]?.int, (1...formatVersion).contains(version) else { throw bad("not a \(format) file of version 1 to \(formatVersion)") }
+        // An earlier release's summary lacks what this one folds in: built again from history.
+        if version < formatVersion { return nil }
         func entry(_ value: JSONValue?, _ key: String) throws -> HistoryEntry? {
             guard let value, value != .null else { return nil }
             guard case .success(let e) = HistoryEntry.parse(value) else { throw bad("\(key): not a history entry") }
@@ -198,7 +286,15 @@ extension HistorySummary {
                 guard let t = try time(c["time"], "models.\(id).champion.time") else { throw bad("models.\(id).champion: expected a time") }
                 m.champion = .init(time: t, version: try count(c["version"], "models.\(id).champion.version"))
             }
+            for (type, value) in o["learned"]?.object ?? [:] {
+                guard let g = GainStats(json: value) else { throw bad("models.\(id).learned.\(type): expected tasks, gain, gain_squared, cpu_seconds") }
+                m.learned[type] = g
+            }
             s.models[id] = m
+        }
+        for (key, value) in top["pools"]?.object ?? [:] {
+            guard let g = GainStats(json: value) else { throw bad("pools.\(key): expected tasks, gain, gain_squared, cpu_seconds") }
+            s.pools[key] = g
         }
         return s
     }
@@ -217,7 +313,7 @@ extension HistorySummary {
     func differences(from other: HistorySummary) -> [String] {
         let mine = json.object ?? [:], theirs = other.json.object ?? [:]
         func text(_ v: JSONValue?) -> String { v.flatMap { try? JSONCoding.line($0) } ?? "" }
-        var found = ["cycles", "last_cycle", "last_entry"].filter { text(mine[$0]) != text(theirs[$0]) }
+        var found = ["cycles", "last_cycle", "last_entry", "pools"].filter { text(mine[$0]) != text(theirs[$0]) }
         let a = mine["models"]?.object ?? [:], b = theirs["models"]?.object ?? [:]
         found += Set(a.keys).union(b.keys).sorted().filter { text(a[$0]) != text(b[$0]) }.map { "models.\($0)" }
         return found

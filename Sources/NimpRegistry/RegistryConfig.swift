@@ -25,6 +25,8 @@ public struct RegistryConfig: Equatable, Sendable {
     /// Versions `gc` keeps per model, besides champions and their lineage.
     public var keepVersions = 10
     public var signalDrivenPriority = true
+    /// The planner orders tasks by the held-out gain per CPU-second they earned (README, "The planner learns").
+    public var learnedPriority = true
     public var geneticArchitectureSearch = true
     public var crossModelDistillation = true
 
@@ -50,6 +52,8 @@ public struct RegistryConfig: Equatable, Sendable {
         ConfigKey("keep_versions", .int(\.keepVersions, 1...1_000_000),
                   "versions gc keeps per model, besides champions and the versions their lineage needs"),
         ConfigKey("signal_driven_priority", .bool(\.signalDrivenPriority), "signal levels modulate task priorities"),
+        ConfigKey("learned_priority", .bool(\.learnedPriority),
+                  "tasks are chosen by the held-out gain per CPU-second their kind earned on the model and alike models (Thompson sampling); false: by the rules' priority alone"),
         ConfigKey("genetic_architecture_search", .bool(\.geneticArchitectureSearch), "plateaued models get architecture (evolve) tasks"),
         ConfigKey("cross_model_distillation", .bool(\.crossModelDistillation),
                   "a better champion for the same eval set is distilled into weaker ones"),

@@ -90,6 +90,9 @@ extension Registry {
     private func verifyModel(_ id: String, _ report: inout VerifyReport, dataChecked: inout [String: String]) {
         var spec: ModelSpec?
         do { spec = try self.spec(id) } catch let error as NimpError { report.problem(error) } catch {}
+        if case .command? = spec?.source?.kind, let refused = CommandTrust.problem(layout.spec(id), root: layout.root, what: "a teacher command (data.source.command)") {
+            report.problems.append(refused.message + " (a cycle refuses it: exit 77); fix: " + (refused.hint ?? ""))
+        }
         if let spec {
             for ref in spec.datasets {
                 let path = layout.resolve(ref.path)

@@ -63,7 +63,9 @@ struct CycleRun: NimpCommand {
             per element) and a gate job after it, prints their job ids as one JSON line and \
             exits; while that cycle is in flight, another `nimp cycle` exits 75. The cycle never \
             measures kernels: it uses the cache `nimp tune` writes, or the CPU flags' choice \
-            and says so.
+            and says so. A teacher command that regenerates an eval set runs only from a \
+            model.json that nobody but the user running nimp can write; otherwise the cycle \
+            exits 77.
             """)
 
     @OptionGroup var registry: RegistryOptions

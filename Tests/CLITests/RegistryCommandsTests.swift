@@ -111,7 +111,7 @@ import Testing
         let withHistory = jsonLines(f.ok(reg, ["signals"]))
         #expect(withHistory.count == 2 && (withHistory[1]["levels"] as? [String: Any])?["dopamine"] as? Double == 0.7)
 
-        #expect(jsonLines(f.ok(reg, ["config"])).count == 12)
+        #expect(jsonLines(f.ok(reg, ["config"])).count == 13)
         f.ok(reg, ["config", "keep_versions", "3"])
         #expect(f.ok(reg, ["config", "keep_versions"]) == "3\n")
         // "-1" reads as an option: a usage error; "0" is out of range: bad data, naming the key.

@@ -63,7 +63,8 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     @Option(help: ArgumentHelp("New data comes from this built-in generator, e.g. signal/dopamine.", valueName: "name"))
     var generator: String?
 
-    @Option(help: ArgumentHelp("New data is labelled by this command (JSON lines in, JSON lines out).", valueName: "command"))
+    @Option(help: ArgumentHelp("New data is labelled by this command (JSON lines in, JSON lines out); later runs it only from a model.json no other user can write.",
+                               valueName: "command"))
     var teacherCommand: String?
 
     @Option(help: ArgumentHelp("New data arrives as files matching this glob.", valueName: "glob"))

@@ -16,7 +16,9 @@ struct RegistryRefresh: NimpCommand, WaitsForLock {
             gate_promotion_budget promotions and then waits for this command. Without --eval, the \
             eval set is regenerated from the model's source. Files are read as the champion reads \
             data (columns by name, classes through its list). Prints one JSON line: the new sha256s \
-            and row counts.
+            and row counts. A teacher command runs only when its model.json, and every directory \
+            above it in the registry, belongs to the user running nimp and is not writable by \
+            group or others (exit 77 otherwise, naming the file and the fix).
             """)
 
     @Argument(help: "The model id.", completion: .modelID())

@@ -11,7 +11,10 @@ struct RegistryVerify: NimpCommand {
             Prints one line per problem on stdout and exits 65 when there is any; exit 0 when \
             clean. Warnings (temporaries left by a killed writer, which the next writer removes; \
             a damaged index cache, which is rebuilt) go to stderr and do not fail, unless --strict. \
-            Never takes the lock and changes nothing.
+            A model.json naming a teacher command that another user could write (it, or a \
+            directory above it in the registry, owned by someone else or writable by group or \
+            others) is a problem: a cycle would refuse to run the command. Never takes the lock \
+            and changes nothing.
             """)
 
     @Flag(help: "Count warnings as problems.")

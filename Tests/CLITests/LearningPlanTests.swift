@@ -1,0 +1,51 @@
+import Foundation
+import NimpTestSupport
+import Testing
+
+/// `nimp cycle --plan` on a registry whose history says which kind pays: the plan shows
+/// the estimate behind each task and the reason.
+@Suite(.serialized) struct LearningPlanTests {
+    let f: RegistryFixture
+
+    init() throws {
+        f = try RegistryFixture()
+    }
+
+    /// Task lines as a cycle writes them, appended to history.
+    func appendTasks(_ reg: String, model: String, type: String, count: Int, promoted: Bool) throws {
+        var text = ""
+        for n in 0..<count {
+            let gain = promoted ? 0.3 : -0.01
+            text += #"{"before":{"parameters":49,"r2":0.1},"cpu_seconds":20,"cycle":\#(n + 1),"eval_sha256":"0","gain":\#(gain),"model":"\#(model)","outcome":"\#(promoted ? "promoted" : "rejected")","promoted":\#(promoted),"task_type":"\#(type)","time":"2025-01-01T00:00:00.000Z","type":"task"}"# + "\n"
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: reg + "/history.jsonl"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
+    @Test func thePlanShowsTheEstimateAndTheReason() throws {
+        let reg = f.makeRegistry("reg")
+        // The rules plan training for m (its r2 is far from 0.9); no history: no estimate.
+        let before = jsonLines(runNimp(["cycle", "--plan", "--registry", reg]).stdout)
+        #expect(before.count == 1 && before[0]["type"] as? String == "training" && before[0]["estimate"] == nil, "\(before)")
+
+        try appendTasks(reg, model: "m", type: "training", count: 8, promoted: false)
+        try appendTasks(reg, model: "m", type: "architecture", count: 8, promoted: true)
+        let r = runNimp(["cycle", "--plan", "--registry", reg])
+        #expect(r.status == 0, "\(r.stderr)")
+        let plan = jsonLines(r.stdout)
+        #expect(plan.count == 1 && plan[0]["type"] as? String == "architecture", "\(r.stdout)")
+        let estimate = try #require(plan.first?["estimate"] as? [String: Any])
+        #expect((estimate["gain_per_cpu_second"] as? Double ?? 0) > 0.005)
+        #expect(estimate["sd"] is Double && estimate["sampled"] is Double && estimate["tasks"] is Double)
+        #expect((plan[0]["reasons"] as? [String])?.contains { $0.hasPrefix("learned: architecture gains") } == true, "\(plan[0])")
+        // The same registry plans the same.
+        #expect(runNimp(["cycle", "--plan", "--registry", reg]).stdout == r.stdout)
+        #expect(f.registry(reg, ["verify"]).status == 0)
+
+        f.ok(reg, ["config", "learned_priority", "false"])
+        let rules = jsonLines(runNimp(["cycle", "--plan", "--registry", reg]).stdout)
+        #expect(rules.count == 1 && rules.first?["estimate"] == nil, "\(rules)")
+    }
+}
