@@ -61,7 +61,13 @@ public enum HeldOutSets {
         let current = try DatasetIO.load(path: registry.layout.resolve(spec.eval.path), diagnostics: registry.diagnostics)
         var seed: UInt64 = 0xE7A1_5EED
         for b in id.utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
-        let fresh = try source.generate(samples: max(current.count, Gate.minimumRows), seed: seed &+ UInt64(refresh) &* 0x9E37_79B9_7F4A_7C15)
+        var fresh = try source.generate(samples: max(current.count, Gate.minimumRows), seed: seed &+ UInt64(refresh) &* 0x9E37_79B9_7F4A_7C15)
+        // A teacher command reads and writes columns by position, and names none: the fresh
+        // rows take the names of the eval set they replace.
+        if case .command = source.kind, fresh.features == current.features, fresh.outputs == current.outputs, !current.featureNames.isEmpty {
+            fresh.featureNames = current.featureNames
+            fresh.targetNames = current.targetNames
+        }
         return try DatasetIO.conform(fresh, to: DataContract(dataset: current, owner: "the eval set of \(id)"), diagnostics: registry.diagnostics)
     }
 }

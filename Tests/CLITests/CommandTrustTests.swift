@@ -79,4 +79,24 @@ import Testing
         #expect(ran.status == 0, "\(ran.stderr)")
         #expect(jsonObject(ran.stdout)["eval_refreshed"] as? [String] == ["t"], "\(ran.stdout)")
     }
+
+    /// A teacher command knows columns by position: the eval set it regenerates keeps the
+    /// names of the table the model was trained on (it took `x0…`/`y0` and was refused).
+    @Test func aRegeneratedEvalSetKeepsTheNamesOfTheColumnsItReplaces() throws {
+        let all = f.dir + "/named.csv", train = f.dir + "/named-train.csv", eval = f.dir + "/named-eval.csv", model = f.dir + "/named.nimp"
+        #expect(runNimp(["gen-data", "--teacher-command", Self.teacher, "--features", "3", "--samples", "300", "-o", all, "-q"]).status == 0)
+        var lines = try String(contentsOfFile: all, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "x0,x1,x2,y0")
+        lines[0] = "a,b,c,mean"
+        try (lines.prefix(201).joined(separator: "\n") + "\n").write(toFile: train, atomically: true, encoding: .utf8)
+        try ([lines[0]] + lines.suffix(100)).joined(separator: "\n").appending("\n").write(toFile: eval, atomically: true, encoding: .utf8)
+        #expect(runNimp(["train", "--data", train, "--target", "mean", "--epochs", "1", "-o", model, "-q"]).status == 0)
+        let reg = f.makeRegistry("named", models: [])
+        f.ok(reg, ["add", "t", model, "--data", train, "--eval", eval, "--teacher-command", Self.teacher, "--features", "3", "-q"])
+        let refreshed = f.registry(reg, ["refresh", "t"])
+        #expect(refreshed.status == 0, "\(refreshed.stderr)")
+        let cycle = runNimp(["cycle", "--registry", reg, "--force", "--budget-seconds", "20", "-q"])
+        #expect(cycle.status == 0, "\(cycle.stderr)")
+        #expect(f.registry(reg, ["verify"]).status == 0)
+    }
 }
