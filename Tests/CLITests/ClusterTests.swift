@@ -108,6 +108,31 @@ final class ClusterTests {
         #expect(runNimp(["registry", "verify", "--registry", reg]).status == 0)
     }
 
+    /// What a resubmission sends to Slurm (scripts, sbatch arguments) is code: a gate that
+    /// would resubmit from a file others can write stops with 77 and submits nothing.
+    @Test(.enabled(if: required || slurmAnswers, "no Slurm cluster answers here (start one with .ci/slurm/up)"))
+    func aResubmissionFromAFileOthersCanWriteIsRefused() throws {
+        try #require(Self.slurmAnswers, "NIMP_REQUIRE_CLUSTER=1 but sinfo shows no idle node")
+        let reg = dir + "/trust"
+        #expect(runNimp(["registry", "--registry", reg, "init", "--examples", "-q"]).status == 0)
+        // Held, so that nothing runs: every task is left without a result once the array goes.
+        let submit = runNimp(["cycle", "--registry", reg, "--executor", "slurm", "--sbatch-arg=--hold", "--force"])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let s = jsonObject(submit.stdout)
+        let array = try #require(s["array_job"] as? String), gate = try #require(s["gate_job"] as? String)
+        defer { _ = runProcess("/bin/sh", ["-c", "scancel \(array) \(gate)"]) }
+        #expect(runProcess("/bin/sh", ["-c", "scancel \(array)"]).status == 0)
+        #expect(waitForSlurm([array]))
+        let plan = reg + "/cycles/" + (try #require(planDirectories(reg).first))
+        let script = plan + "/slurm/task.sh"
+        #expect(chmod(script, 0o757) == 0)
+        let refused = runNimp(["cycle", "gate", plan, "--resubmit", "--registry", reg])
+        #expect(refused.status == 77, "\(refused.status) \(refused.stderr)")
+        #expect(refused.stderr.contains(script) && refused.stderr.contains("chmod go-w"), "\(refused.stderr)")
+        let submission = jsonObject((try? String(contentsOfFile: plan + "/slurm/submission.json", encoding: .utf8)) ?? "")
+        #expect((submission["arrays"] as? [Any])?.count == 1, "nothing was resubmitted: \(submission)")
+    }
+
     @Test func sbatchMissingOrFailingIsExit69AndLeavesNothingInFlight() throws {
         let reg = dir + "/nosbatch"
         #expect(runNimp(["registry", "--registry", reg, "init", "--examples", "-q"]).status == 0)
