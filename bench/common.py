@@ -31,8 +31,9 @@ def _own_venv():
     return py
 
 
-def use_bench_python():
-    """Re-exec this script under the bench venv's python unless it already runs there."""
+def use_bench_python(requirements=REQUIREMENTS):
+    """Re-exec this script under the venv of `requirements` (bench/requirements.txt by
+    default) unless it already runs there."""
     argv = sys.argv[1:]
     python = os.environ.get("NIMP_BENCH_PYTHON")
     for i, a in enumerate(argv):
@@ -50,7 +51,7 @@ def use_bench_python():
     if not python:
         env_script = os.path.join(REPO, "scripts", "python-env")
         if os.access(env_script, os.X_OK):
-            python = subprocess.run([env_script, REQUIREMENTS], check=True, stdout=subprocess.PIPE,
+            python = subprocess.run([env_script, requirements], check=True, stdout=subprocess.PIPE,
                                     text=True).stdout.strip().splitlines()[-1]
         else:
             python = _own_venv()

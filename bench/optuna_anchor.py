@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""The anchor for the improver: Optuna (TPE sampler, median pruner) driving plain
+`nimp train`, against `nimp cycle`, with the same CPU-seconds, judged on an audit split
+neither side reads.
+
+    python3 bench/optuna_anchor.py [--nimp PATH] [--budget 90] [--seed 0]
+        [--datasets breast_cancer,wine,diabetes,penguins,star98,dopamine] [--json out.json]
+
+Tables and their train / eval / audit split (60/20/20, seeded) are bench/gate.py's.
+- nimp: a registry with the weak champion of gate.py (`--hidden 2 --epochs 1`), target
+  accuracy or r2 = 0.999, `improvement_interval 0`, then `nimp cycle --force -q` until
+  the cycles have used --budget CPU-seconds.
+- Optuna: each trial is one `nimp train` over the space evolve and the cycle search
+  (1–3 hidden layers of 4–128 units, activation, learning rate 1e-4–0.1, batch size,
+  optimizer, 5–60 epochs) with `--validation` on the eval split; its per-epoch
+  validation metric goes to the median pruner, which stops the process early. Trials
+  run until they have used the same CPU-seconds. The best trial by eval quality is the
+  one judged.
+CPU-seconds are the children's user + system time (getrusage), so both sides pay for
+every process they start; judging on the audit split is not counted. After each cycle
+and each trial the current best model is scored on the audit split, which gives the
+curve of audit quality against CPU-seconds behind the table.
+Python: a venv of its own from bench/requirements-anchor.txt (no torch), or --python.
+"""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common
+common.use_bench_python(os.path.join(common.REPO, "bench", "requirements-anchor.txt"))
+sys.stdout.reconfigure(line_buffering=True)
+
+import argparse, json, resource, shutil, subprocess, tempfile, time
+import numpy as np
+import gate
+
+import optuna
+
+DEFAULT_DATASETS = "breast_cancer,wine,diabetes,penguins,star98,dopamine"
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def nimp_side(nimp, name, spec, target, files, weak, budget, work, scorer):
+    registry = os.path.join(work, "registry")
+    task = spec["task"]
+    gate.run([nimp, "registry", "--registry", registry, "init", "-q"], "registry init")
+    gate.run([nimp, "registry", "--registry", registry, "config", "improvement_interval", "0"], "registry config")
+    gate.run([nimp, "registry", "--registry", registry, "add", name, weak, "--data", files["train"], "--eval", files["eval"],
+              "--audit", files["audit"], "--target-column", target, "--task", task,
+              "--target", f"{gate.QUALITY[task]}=0.999", "-q"], "registry add")
+    used, curve, cycles = 0.0, [], 0
+    champion = None
+    while used < budget:
+        c0 = children_cpu()
+        p = subprocess.run([nimp, "cycle", "--registry", registry, "--force", "-q"], capture_output=True, text=True)
+        used += children_cpu() - c0
+        cycles += 1
+        if p.returncode != 0:
+            log(f"  {name}/nimp: cycle {cycles} exit {p.returncode}: {p.stderr.strip()[:200]}")
+            if cycles > 3 and not curve:
+                raise RuntimeError(f"{name}: cycles keep failing")
+            continue
+        version, _ = gate.champion_entry(nimp, registry, name)
+        if version != champion:
+            champion = version
+            audit = scorer.quality(gate.version_path(registry, name, version), "audit")
+        curve.append((round(used, 2), audit))
+    return dict(cpu=used, cycles=cycles, audit=curve[-1][1] if curve else float("nan"), curve=curve)
+
+
+def optuna_side(nimp, name, spec, target, files, budget, work, scorer, seed):
+    task = spec["task"]
+    used, curve, trials = 0.0, [], []
+    best = dict(eval=-float("inf"), audit=float("nan"), path=None)
+
+    def objective(trial):
+        nonlocal used
+        depth = trial.suggest_int("depth", 1, 3)
+        hidden = ",".join(str(trial.suggest_int(f"width{i}", 4, 128, log=True)) for i in range(depth))
+        path = os.path.join(work, f"trial-{trial.number}.nimp")
+        cmd = [nimp, "train", "--data", files["train"], "--validation", files["eval"], "--target", target, "--task", task,
+               "--hidden", hidden,
+               "--activation", trial.suggest_categorical("activation", ["relu", "leaky_relu", "tanh", "gelu"]),
+               "--learning-rate", repr(trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True)),
+               "--batch-size", str(trial.suggest_categorical("batch_size", [16, 32, 64, 128, 256])),
+               "--optimizer", trial.suggest_categorical("optimizer", ["adam", "adamw", "sgd"]),
+               "--epochs", str(trial.suggest_int("epochs", 5, 60)),
+               "--seed", str(trial.number + 1), "-o", path]
+        c0 = children_cpu()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        pruned, last = False, None
+        for line in p.stdout:
+            if not line.startswith("{"):
+                continue
+            m = json.loads(line)
+            value = m.get("validation_metric")
+            if value is None:
+                continue
+            last = value
+            trial.report(value, m["epoch"])
+            if trial.should_prune():
+                pruned = True
+                p.kill()
+                break
+        p.wait()
+        used += children_cpu() - c0
+        if pruned:
+            trials.append(dict(number=trial.number, pruned=True, cpu=used))
+            raise optuna.TrialPruned()
+        if p.returncode != 0 or not os.path.exists(path):
+            trials.append(dict(number=trial.number, failed=True, cpu=used))
+            return float("-inf")
+        value = scorer.quality(path, "eval")
+        trials.append(dict(number=trial.number, eval=value, last_validation=last, cpu=used))
+        if value > best["eval"]:
+            best.update(eval=value, path=path, audit=scorer.quality(path, "audit"))
+        curve.append((round(used, 2), best["audit"]))
+        return value
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3))
+    while used < budget:
+        study.optimize(objective, n_trials=1)
+    return dict(cpu=used, trials=len(trials), pruned=sum(1 for t in trials if t.get("pruned")),
+                audit=best["audit"], eval=best["eval"], curve=curve, best_params=study.best_params if best["path"] else None)
+
+
+def cpu_to_reach(curve, quality):
+    for cpu, q in curve:
+        if q >= quality - 1e-12:
+            return cpu
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nimp")
+    ap.add_argument("--budget", type=float, default=90.0, help="CPU-seconds per side and dataset")
+    ap.add_argument("--datasets", default=DEFAULT_DATASETS)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--signal-samples", type=int, default=gate.SIGNAL_SAMPLES)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    nimp = os.path.abspath(common.nimp_binary(args.nimp))
+    tmp = tempfile.mkdtemp(prefix="nimp-anchor-")
+    # A copy, so rebuilding the tree during a run changes nothing.
+    shutil.copy(nimp, os.path.join(tmp, "nimp"))
+    nimp = os.path.join(tmp, "nimp")
+    names = [d for d in args.datasets.split(",") if d]
+    unknown = [d for d in names if d not in gate.DATASETS]
+    if unknown:
+        sys.exit(f"optuna_anchor.py: unknown datasets {unknown}; known: {', '.join(gate.DATASETS)}")
+    log(f"{common.cpu_line()}; {len(names)} datasets × 2 sides × {args.budget:g} CPU-s ≈ {len(names) * 2 * args.budget / 60:.0f} min of CPU")
+    results = []
+    for name in names:
+        spec = gate.DATASETS[name]
+        work = os.path.join(tmp, name)
+        os.makedirs(work)
+        target, files, rows = gate.split(name, spec, dict(nimp=nimp, seed=args.seed, samples=args.signal_samples), work)
+        weak = os.path.join(work, "weak.nimp")
+        gate.run([nimp, "train", "--data", files["train"], "--target", target, "--task", spec["task"], "--hidden", "2",
+                  "--epochs", "1", "-o", weak, "--metrics", os.devnull, "-q"], "nimp train (weak)")
+        scorer = gate.Scorer(nimp, target, spec["task"], files)
+        t0 = time.time()
+        for side in ("nimp-side", "optuna-side"):
+            os.makedirs(os.path.join(work, side))
+        n = nimp_side(nimp, name, spec, target, files, weak, args.budget, os.path.join(work, "nimp-side"), scorer)
+        o = optuna_side(nimp, name, spec, target, files, args.budget, os.path.join(work, "optuna-side"), scorer, args.seed)
+        reach = cpu_to_reach(n["curve"], o["audit"])
+        results.append(dict(dataset=name, task=spec["task"], metric=gate.QUALITY[spec["task"]], rows=rows, nimp=n, optuna=o,
+                            nimp_cpu_to_reach_optuna=reach, points_behind=100 * (o["audit"] - n["audit"]),
+                            seconds=time.time() - t0))
+        log(f"  {name}: nimp {100 * n['audit']:.2f} ({n['cycles']} cycles, {n['cpu']:.0f} CPU-s), "
+            f"optuna {100 * o['audit']:.2f} ({o['trials']} trials, {o['pruned']} pruned, {o['cpu']:.0f} CPU-s)")
+
+    print(f"# {common.cpu_line()}; {time.strftime('%Y-%m-%d')}; budget {args.budget:g} CPU-s a side; seed {args.seed}")
+    print("| dataset | metric | nimp cycle (audit) | Optuna + nimp train (audit) | nimp − Optuna, points | "
+          "nimp's CPU-s to reach Optuna's best | cycles | trials (pruned) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        reach = r["nimp_cpu_to_reach_optuna"]
+        share = f"{reach:.0f} s ({100 * reach / r['optuna']['cpu']:.0f}% of Optuna's)" if reach is not None else "not reached"
+        print(f"| {r['dataset']} | {r['metric']} | {100 * r['nimp']['audit']:.2f} | {100 * r['optuna']['audit']:.2f} | "
+              f"{-r['points_behind']:+.2f} | {share} | {r['nimp']['cycles']} | {r['optuna']['trials']} ({r['optuna']['pruned']}) |")
+    behind = sorted(r["points_behind"] for r in results)
+    shares = sorted((r["nimp_cpu_to_reach_optuna"] / r["optuna"]["cpu"]) if r["nimp_cpu_to_reach_optuna"] is not None
+                    else float("inf") for r in results)
+    median_share = shares[len(shares) // 2] if shares else float("nan")
+    print()
+    print(f"Median share of Optuna's CPU-seconds nimp needs to reach Optuna's best audit quality: "
+          f"{'not reached' if median_share == float('inf') else f'{100 * median_share:.0f}%'} (goal ≤ 50%). "
+          f"Worst gap at equal budget: {max(behind):.2f} points behind (goal ≤ 0.5).")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(budget=args.budget, seed=args.seed, cpu=common.cpu_line(), results=results), f, indent=1)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
