@@ -5,6 +5,7 @@ neither side reads.
 
     python3 bench/optuna_anchor.py [--nimp PATH] [--budget 90] [--seed 0]
         [--datasets breast_cancer,wine,diabetes,penguins,star98,dopamine] [--json out.json]
+        [--svg curves.svg]
 
 Tables and their train / eval / audit split (60/20/20, seeded) are bench/gate.py's.
 - nimp: a registry with the weak champion of gate.py (`--hidden 2 --epochs 1`), target
@@ -19,7 +20,8 @@ Tables and their train / eval / audit split (60/20/20, seeded) are bench/gate.py
 CPU-seconds are the children's user + system time (getrusage), so both sides pay for
 every process they start; judging on the audit split is not counted. After each cycle
 and each trial the current best model is scored on the audit split, which gives the
-curve of audit quality against CPU-seconds behind the table.
+curve of audit quality against CPU-seconds behind the table; --svg draws those curves,
+one panel per dataset.
 Python: a venv of its own from bench/requirements-anchor.txt (no torch), or --python.
 """
 import os, sys
@@ -132,6 +134,49 @@ def optuna_side(nimp, name, spec, target, files, budget, work, scorer, seed):
                 audit=best["audit"], eval=best["eval"], curve=curve, best_params=study.best_params if best["path"] else None)
 
 
+def svg_curves(results, budget):
+    """Audit quality against CPU-seconds, nimp and Optuna, one small panel per dataset."""
+    cols, w, h, pad = 3, 300, 200, 40
+    rows = (len(results) + cols - 1) // cols
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{cols * w}" height="{rows * h + 30}" '
+           f'font-family="sans-serif" font-size="11">',
+           f'<rect width="100%" height="100%" fill="white"/>',
+           f'<text x="10" y="18" font-size="13">audit quality against CPU-seconds: '
+           f'<tspan fill="#1f77b4">nimp cycle</tspan>, <tspan fill="#ff7f0e">Optuna + nimp train</tspan></text>']
+    for i, r in enumerate(results):
+        x0, y0 = (i % cols) * w + pad, (i // cols) * h + 30 + 16
+        pw, ph = w - pad - 10, h - pad - 10
+        curves = [(r["nimp"]["curve"], "#1f77b4"), (r["optuna"]["curve"], "#ff7f0e")]
+        values = [q for c, _ in curves for _, q in c if q == q]
+        lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+        lo = max(lo, hi - 0.3)  # the top 0.3 is where the two sides differ; lower values sit on the axis
+        if hi - lo < 1e-6:
+            lo, hi = lo - 0.01, hi + 0.01
+        def sx(t):
+            return x0 + pw * min(t, budget) / budget
+        def sy(q):
+            return y0 + ph - ph * (max(q, lo) - lo) / (hi - lo)
+        out.append(f'<rect x="{x0}" y="{y0}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
+        out.append(f'<text x="{x0}" y="{y0 - 4}">{r["dataset"]} ({r["metric"]})</text>')
+        out.append(f'<text x="{x0 - 4}" y="{y0 + 4}" text-anchor="end">{hi:.3f}</text>')
+        out.append(f'<text x="{x0 - 4}" y="{y0 + ph}" text-anchor="end">{lo:.3f}</text>')
+        out.append(f'<text x="{x0 + pw}" y="{y0 + ph + 14}" text-anchor="end">{budget:g} CPU-s</text>')
+        for curve, color in curves:
+            points, last = [], None
+            for t, q in curve:
+                if q != q or q == last:
+                    continue
+                if last is not None:
+                    points.append(f"{sx(t):.1f},{sy(last):.1f}")
+                points.append(f"{sx(t):.1f},{sy(q):.1f}")
+                last = q
+            if last is not None:
+                points.append(f"{sx(budget):.1f},{sy(last):.1f}")
+                out.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{" ".join(points)}"/>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def cpu_to_reach(curve, quality):
     for cpu, q in curve:
         if q >= quality - 1e-12:
@@ -147,6 +192,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--signal-samples", type=int, default=gate.SIGNAL_SAMPLES)
     ap.add_argument("--json")
+    ap.add_argument("--svg", help="write the curves of audit quality against CPU-seconds here")
     args = ap.parse_args()
     nimp = os.path.abspath(common.nimp_binary(args.nimp))
     tmp = tempfile.mkdtemp(prefix="nimp-anchor-")
@@ -197,6 +243,9 @@ def main():
     print(f"Median share of Optuna's CPU-seconds nimp needs to reach Optuna's best audit quality: "
           f"{'not reached' if median_share == float('inf') else f'{100 * median_share:.0f}%'} (goal ≤ 50%). "
           f"Worst gap at equal budget: {max(behind):.2f} points behind (goal ≤ 0.5).")
+    if args.svg:
+        with open(args.svg, "w") as f:
+            f.write(svg_curves(results, args.budget))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(budget=args.budget, seed=args.seed, cpu=common.cpu_line(), results=results), f, indent=1)

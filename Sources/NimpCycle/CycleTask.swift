@@ -54,6 +54,12 @@ public struct TaskSettings: Sendable, Equatable {
         return i
     }
 
+    public func bool(_ key: String) throws -> Bool? {
+        guard let v = values[key], v != .null else { return nil }
+        guard case .bool(let b) = v else { throw fail(key, "expected true or false") }
+        return b
+    }
+
     public func string(_ key: String) throws -> String? {
         guard let v = values[key], v != .null else { return nil }
         guard let s = v.string else { throw fail(key, "expected a string") }

@@ -44,8 +44,6 @@ public struct Learning: Sendable {
     /// Mean CPU-seconds of a task of each kind, and of any task, over the registry.
     var cpuPerTask: [String: Double] = [:]
     var cpuPerAnyTask: Double?
-    /// `lowReturn` × the registry's held-out gain per CPU-second (nil before any gain).
-    public internal(set) var lowReturnFloor: Double?
 
     /// Expected gain per task of a priority-1 task before any evidence.
     public static let priorGainPerPriority = 0.1
@@ -54,7 +52,7 @@ public struct Learning: Sendable {
     public static let poolWeight = 4.0
     /// CPU-seconds of a task in a registry that never ran one.
     public static let defaultCPUSeconds = 60.0
-    /// A task whose draw is below this fraction of the registry's gain per CPU-second waits.
+    /// A task whose draw is below this fraction of the best task's expected gain per CPU-second waits.
     public static let lowReturn = 0.1
     /// The least CPU a task is expected to take (a measured 0 is a clock's resolution).
     public static let minimumCPUSeconds = 0.01
@@ -74,8 +72,6 @@ public struct Learning: Sendable {
         cpuPerTask = cpu.compactMapValues { $0.1 > 0 && $0.0 > 0 ? $0.0 / $0.1 : nil }
         let all = cpu.values.reduce((0.0, 0.0)) { ($0.0 + $1.0, $0.1 + $1.1) }
         cpuPerAnyTask = all.1 > 0 && all.0 > 0 ? all.0 / all.1 : nil
-        let gain = pools.values.reduce(0) { $0 + $1.gain }
-        lowReturnFloor = all.0 > 0 && gain > 0 ? Self.lowReturn * gain / all.0 : nil
     }
 
     /// From the summary of history; nil when no task was ever recorded (the rules plan alone).

@@ -227,7 +227,9 @@ public struct Planner: Sendable {
     /// All candidate tasks before the cut, best first: one per model.
     public func candidates(_ models: [ModelAssessment]) -> [PlannedTask] {
         let context = context(models)
-        let tasks = models.compactMap { best($0, context) }.filter { !isLowReturn($0) }
+        let bests = models.compactMap { best($0, context) }
+        let floor = lowReturnFloor(bests)
+        let tasks = bests.filter { !isLowReturn($0, floor: floor) }
         return tasks.sorted { ($0.priority, $1.model) > ($1.priority, $0.model) }
     }
 
@@ -239,10 +241,17 @@ public struct Planner: Sendable {
         return pool.max(by: { ($0.priority, $1.type.rawValue) < ($1.priority, $0.type.rawValue) })
     }
 
-    /// A learned task whose draw falls short of `Learning.lowReturn` of what the registry's
-    /// tasks return: the CPU goes to nothing rather than to it (a constraint task always runs).
-    func isLowReturn(_ task: PlannedTask) -> Bool {
-        guard let learning, let e = task.estimate, let floor = learning.lowReturnFloor, !task.triggers.contains("constraint") else { return false }
+    /// `Learning.lowReturn` × the best expected return among the models' best tasks: what
+    /// the CPU could buy now, not what the registry's first, easy gains cost.
+    func lowReturnFloor(_ bests: [PlannedTask]) -> Double? {
+        guard learning != nil, let top = bests.compactMap({ $0.estimate?.gainPerCPUSecond }).max(), top > 0 else { return nil }
+        return Learning.lowReturn * top
+    }
+
+    /// A learned task whose draw falls short of the floor: its CPU goes to better tasks, or
+    /// to nothing (a constraint task always runs).
+    func isLowReturn(_ task: PlannedTask, floor: Double?) -> Bool {
+        guard let floor, let e = task.estimate, !task.triggers.contains("constraint") else { return false }
         return e.sampled < floor
     }
 
@@ -259,13 +268,14 @@ public struct Planner: Sendable {
         let context = context(models)
         let chosen = Set(planned.map(\.model))
         let cut = Set(candidates(models).map(\.model)).subtracting(chosen)
+        let floor = lowReturnFloor(models.compactMap { best($0, context) })
         return models.filter { !chosen.contains($0.id) }.map { a in
             let q = a.qualityMetric
             if a.championVersion == nil {
                 return IdleModel(model: a.id, why: "no champion", change: "add a version: `nimp registry add \(a.id) --model FILE`")
             }
-            if let task = best(a, context), isLowReturn(task), let e = task.estimate, let floor = learning?.lowReturnFloor {
-                return IdleModel(model: a.id, why: String(format: "its best task, %@, is expected to return %.3g held-out gain per CPU-second (draw %.3g), under %.3g, a %g of what this registry's tasks return",
+            if let task = best(a, context), isLowReturn(task, floor: floor), let e = task.estimate, let floor {
+                return IdleModel(model: a.id, why: String(format: "its best task, %@, is expected to return %.3g held-out gain per CPU-second (draw %.3g), under %.3g, a %g of what the best task of this plan is expected to return",
                                                           task.type.rawValue, e.gainPerCPUSecond, e.sampled, floor, Learning.lowReturn),
                                  change: "queue one anyway: `nimp task add \(a.id) --kind \(task.type.rawValue)`, or `nimp registry config learned_priority false`")
             }

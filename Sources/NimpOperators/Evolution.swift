@@ -38,6 +38,9 @@ public struct EvolveRequest: Sendable {
     /// The model the search improves on: its lineage parent and comparison baseline.
     public var parent: ModelArchive?
     public var latencySamples: Int = 2000
+    /// Stop a genome's training after this many epochs without a better validation loss
+    /// (its best epoch is kept either way); nil trains every epoch.
+    public var patience: Int?
     public var id: String?
     public var datasetSHA256: String?
     public var commandLine: [String] = []
@@ -58,6 +61,8 @@ public struct Individual: Sendable {
     public var cost: Double
     public var parameters: Int
     public var archive: ModelArchive?
+    /// The epoch of the lowest validation loss, whose weights `archive` holds.
+    public var bestEpoch: Int?
 }
 
 /// One generation, as the JSON line `evolve` prints.
@@ -234,15 +239,16 @@ public enum Evolution {
         let cost = coster.cost(of: genome)
         var job = TrainingRequest(train: request.train, genome: genome)
         job.validation = request.validation
+        job.patience = request.patience
         job.seed = request.seed
         job.id = request.id
         job.datasetSHA256 = request.datasetSHA256
-        guard let (archive, _) = try? TrainingJob.run(job),
+        guard let (archive, result) = try? TrainingJob.run(job),
               let quality = archive.manifest.metrics[metric], quality.isFinite else {
             return Individual(genome: genome, fitness: -.infinity, quality: nil, cost: cost, parameters: parameters, archive: nil)
         }
         return Individual(genome: genome, fitness: quality - request.costWeight * cost, quality: quality, cost: cost,
-                          parameters: parameters, archive: archive)
+                          parameters: parameters, archive: archive, bestEpoch: result.bestEpoch)
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import NimpIO
+import NimpRegistry
 import NimpTestSupport
 import Testing
 
@@ -47,5 +49,31 @@ import Testing
         f.ok(reg, ["config", "learned_priority", "false"])
         let rules = jsonLines(runNimp(["cycle", "--plan", "--registry", reg]).stdout)
         #expect(rules.count == 1 && rules.first?["estimate"] == nil, "\(rules)")
+    }
+
+    /// An architecture task searches with early stopping, then trains the winner again on
+    /// every training row for its best epoch count; the manifest says so.
+    @Test func anArchitectureTaskRefitsTheWinnerOnAllTrainingRows() throws {
+        let reg = f.makeRegistry("arch")
+        #expect(runNimp(["task", "add", "m", "--kind", "architecture", "--registry", reg, "-q"]).status == 0)
+        let plan = f.dir + "/arch-plan"
+        #expect(runNimp(["cycle", "plan", "--registry", reg, "-o", plan, "--force", "-q"]).status == 0)
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")
+        #expect(tasks.count == 1 && tasks[0].hasSuffix("-architecture.json"), "\(tasks)")
+        let task = jsonObject(String(decoding: try #require(FileManager.default.contents(atPath: plan + "/tasks/" + tasks[0])), as: UTF8.self))
+        let settings = try #require(task["settings"] as? [String: Any])
+        #expect(settings["epochs"] as? Int == 20 && settings["patience"] as? Int == 5 && settings["refit"] as? Bool == true,
+                "at least 20 epochs, stopped early, then refit: \(settings)")
+        let r = runNimp(["task", "run", plan + "/tasks/" + tasks[0], "-q"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let candidate = try #require(try FileManager.default.contentsOfDirectory(atPath: plan + "/results").first { $0.hasSuffix(".nimp") })
+        let archive = try ModelArchive.read(path: plan + "/results/" + candidate)
+        let lineage = try #require(archive.manifest.lineage)
+        #expect(lineage.operation == "evolve")
+        let refit = try #require(lineage.parameters?["refit"], "\(lineage)")
+        #expect(refit.hasPrefix("64 rows, "), "all 64 training rows, not the search's four fifths: \(refit)")
+        let epochs = try #require(Int(refit.split(separator: " ")[2]))
+        #expect((1...20).contains(epochs) && archive.manifest.genome?.epochs == epochs, "\(refit), genome \(String(describing: archive.manifest.genome))")
+        #expect(archive.manifest.metrics["r2"] == nil, "no quality measured on rows it trained on")
     }
 }

@@ -69,8 +69,9 @@ import Testing
         var a = assessment("a"), b = assessment("b", parameters: 100)
         a.targets = ["r2": 0.99]
         b.targets = ["r2": 0.99]
-        a.recentRejections = [.training: 10]
-        let p = planner(history("a", .training, tasks: 10, gain: nil) + history("b", .training, tasks: 10, gain: 0.3, parameters: 100))
+        a.recentRejections = [.training: 10, .architecture: 10]
+        let p = planner(history("a", .training, tasks: 10, gain: nil) + history("a", .architecture, tasks: 10, gain: nil)
+                        + history("b", .training, tasks: 10, gain: 0.3, parameters: 100))
         let plan = p.plan([a, b])
         #expect(plan.map(\.model) == ["b"], "\(plan.map(\.reasons))")
         let idle = p.explain([a, b], planned: plan, disabled: [])

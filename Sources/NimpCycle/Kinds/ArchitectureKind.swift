@@ -5,7 +5,8 @@ import NimpOperators
 import NimpRegistry
 
 /// Search genomes (depth, widths, activation, learning rate…) with the evolutionary
-/// search of `nimp evolve` when training has plateaued short of the target.
+/// search of `nimp evolve` when the model is short of its target: at full priority once
+/// training has plateaued, at `beforePlateau` of it before.
 public struct ArchitectureKind: ImprovementKind {
     public static let type = TaskType.architecture
     public var type: TaskType { Self.type }
@@ -18,26 +19,47 @@ public struct ArchitectureKind: ImprovementKind {
     }
 
     public func propose(_ a: ModelAssessment, _ context: PlanningContext) -> [Proposal] {
-        guard let q = context.qualityGap(a), q.gap > 0, context.isPlateau(a) else { return [] }
-        let gains = a.recentTrainingGains.suffix(PlanningContext.plateauLength).map { String(format: "%.3f", $0) }.joined(separator: ", ")
-        var reasons = [String(format: "%@ %.4g on held-out data, target %.4g: gap %.3f", q.metric, q.value, q.target, q.gap),
-                       "plateau: last training gains \(gains) below threshold \(context.threshold)"]
-        var boost = 1.0
+        guard let q = context.qualityGap(a), q.gap > 0 else { return [] }
+        var reasons = [String(format: "%@ %.4g on held-out data, target %.4g: gap %.3f", q.metric, q.value, q.target, q.gap)]
+        var boost = 1.0, triggers: [String] = []
+        if context.isPlateau(a) {
+            let gains = a.recentTrainingGains.suffix(PlanningContext.plateauLength).map { String(format: "%.3f", $0) }.joined(separator: ", ")
+            reasons.append("plateau: last training gains \(gains) below threshold \(context.threshold)")
+            triggers.append("plateau")
+        } else {
+            // Without a plateau training comes first under the rules; the learning planner
+            // may still find that search pays more per CPU-second (a tiny champion's does).
+            boost = Self.beforePlateau
+            reasons.append(String(format: "no plateau yet: architecture search at %.2f of its priority", Self.beforePlateau))
+        }
         if context.environment.triggers.contains("high_load") {
-            boost = 0.5
+            boost *= 0.5
             reasons.append("high_load: architecture search at half priority, with a smaller population")
         }
-        return [Proposal(metric: q.metric, gap: q.gap, reasons: reasons, boost: boost, triggers: ["plateau"])]
+        return [Proposal(metric: q.metric, gap: q.gap, reasons: reasons, boost: boost, triggers: triggers)]
     }
+
+    /// Priority factor of a search proposed before training has plateaued.
+    public static let beforePlateau = 0.25
 
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         let busy = context.environment.triggers.contains("high_load")
         let initial = context.environmentGenomes[context.environment.name] ?? model.genome
         return ["population": .int(busy ? 4 : 8), "generations": .int(busy ? 3 : 6), "initial": try JSONValue(encoding: initial),
-                "holdout_fraction": .number(0.2)]
+                "holdout_fraction": .number(0.2), "epochs": .int(max(initial.epochs, Genome.cycleEpochs)), "patience": .int(Self.patience),
+                "refit": .bool(true)]
     }
 
-    public func validate(_ settings: TaskSettings) throws { _ = try settings.genome("initial") }
+    /// Epochs without a better holdout loss before a genome's training stops.
+    static let patience = 5
+
+    public func validate(_ settings: TaskSettings) throws {
+        _ = try settings.genome("initial")
+        _ = try settings.bool("refit")
+        if let e = try settings.int("epochs"), !(1...Genome.maxEpochs).contains(e) {
+            throw settings.fail("epochs", "\(e), expected 1...\(Genome.maxEpochs)")
+        }
+    }
 
     public func run(_ inputs: TaskInputs) throws -> ModelArchive {
         let s = inputs.task.settings
@@ -50,11 +72,34 @@ public struct ArchitectureKind: ImprovementKind {
         request.initial = try s.genome("initial")
         request.parent = inputs.parent
         request.latencySamples = 300
+        request.patience = try s.int("patience")
         request.id = inputs.task.model
         request.datasetSHA256 = inputs.spec.train.sha256
         request.commandLine = inputs.commandLine
-        request.space = GenomeSpace(epochs: max(1, inputs.spec.genome.epochs))
-        return try Evolution.run(request) { _ in }.archive
+        request.space = GenomeSpace(epochs: try s.int("epochs") ?? max(1, inputs.spec.genome.epochs))
+        let evolved = try Evolution.run(request) { _ in }
+        guard try s.bool("refit") ?? false, let epochs = evolved.best.bestEpoch else { return evolved.archive }
+        return try refit(evolved, epochs: epochs, inputs)
+    }
+
+    /// The winner trained again on all the training rows (the search held a fifth out to
+    /// rank genomes) for the epochs its holdout run found best: with few rows, the fifth
+    /// matters more than the early stopping it paid for. The gate judges the result.
+    func refit(_ evolved: EvolveResult, epochs: Int, _ inputs: TaskInputs) throws -> ModelArchive {
+        var genome = evolved.best.genome
+        genome.epochs = epochs
+        var job = TrainingRequest(train: inputs.train, genome: genome)
+        job.seed = inputs.task.seed
+        job.id = inputs.task.model
+        job.datasetSHA256 = inputs.spec.train.sha256
+        let check = inputs.checkBudget
+        var archive = try TrainingJob.run(job) { _ in try check() }.archive
+        var lineage = evolved.archive.manifest.lineage
+        lineage.parameters?["refit"] = "\(inputs.train.count) rows, \(epochs) epochs"
+        archive.manifest.lineage = lineage
+        // Its quality on rows it trained on says nothing; the gate measures it.
+        archive.manifest.metrics = ["epochs": Double(epochs), "fitness": evolved.best.fitness]
+        return archive
     }
 }
 

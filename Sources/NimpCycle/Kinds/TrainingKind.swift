@@ -49,7 +49,7 @@ public struct TrainingKind: ImprovementKind {
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         var g = model.genome
         g.learningRate = Float(Double(g.learningRate) * context.signals.learningRateScale)
-        g.epochs = max(1, Int((Double(g.epochs) * context.signals.epochScale).rounded()))
+        g.epochs = max(1, Int((Double(max(g.epochs, Genome.cycleEpochs)) * context.signals.epochScale).rounded()))
         return ["genome": try JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(3)]
     }
 
