@@ -201,7 +201,7 @@ public enum Cycle {
             let rows = m.evalRows
             let quality = MetricKind.quality.contains(task.metric)
             let tested = quality ? task.metric : m.assessment.qualityMetric
-            var text = String(format: "relative gain on %@ ≥ %.3f, ", task.metric, threshold)
+            var text = String(format: "relative gain on %@ ≥ %.3f, ", task.metric, m.threshold(threshold, config: config))
             text += quality
                 ? "significant at \(config.promotionConfidence) under a \(PairedComparison.test(tested).rawValue) on \(PairedComparison.basis(tested)) over \(rows) eval rows"
                 : String(format: "%@ within its budget of %.3f over %d eval rows", tested, Gate.qualityTolerance, rows)

@@ -170,7 +170,7 @@ public enum CycleGate {
                 continue
             }
             let outcome = try decide(task, result: loaded.result, item: item, dir: loaded.dir, model: model, registry: registry,
-                                     threshold: threshold, confidence: config.promotionConfidence, iteration: context.iteration,
+                                     threshold: model.threshold(threshold, config: config), confidence: config.promotionConfidence, iteration: context.iteration,
                                      latencySamples: options.latencySamples, record: record)
             registry.diagnostics.info("\(task.model) \(task.type.rawValue): \(outcome.status.rawValue): \(outcome.reason)")
             outcomes.append(outcome)

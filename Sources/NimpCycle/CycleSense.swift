@@ -70,6 +70,12 @@ struct AssessedModel {
     var evalPromotions: Int
     /// Rows of the eval set, when known (measured now or recorded with the cached metrics).
     var evalRows: Int
+
+    /// The least gain a candidate must show: `base`, raised as a fixed eval set's
+    /// promotions run out (a set that is regenerated has no such budget).
+    func threshold(_ base: Double, config: RegistryConfig) -> Double {
+        spec.source?.canGenerate == true ? base : Gate.threshold(base, promotionsSpent: evalPromotions, budget: config.gatePromotionBudget)
+    }
 }
 
 enum Assessor {

@@ -18,6 +18,15 @@ public enum Gate {
     /// Fewer eval rows than this decide nothing: the gate reports insufficient evidence.
     public static let minimumRows = 30
 
+    /// The least gain that may spend a promotion of an eval set that cannot be regenerated:
+    /// the threshold × √(budget / promotions left), so that the set's last decisions go to
+    /// large steps rather than to a run of small ones (1.41× with half the budget left,
+    /// 3.16× with one of ten).
+    public static func threshold(_ base: Double, promotionsSpent spent: Int, budget: Int) -> Double {
+        let left = max(1, budget - spent)
+        return base * (Double(max(budget, 1)) / Double(left)).squareRoot()
+    }
+
     public struct Request: Sendable {
         public var metric: String
         public var qualityMetric: String

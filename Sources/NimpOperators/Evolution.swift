@@ -33,8 +33,11 @@ public struct EvolveRequest: Sendable {
     public var crossoverRate: Double = 0.5
     public var space = GenomeSpace()
     /// Warm start: the first genome of generation 0 (default: `Genome()` with the
-    /// space's epochs), also the reference for the cost.
+    /// space's epochs), also the reference for the cost unless `costReference` is given.
     public var initial: Genome?
+    /// The genome whose cost is 1. A tiny warm start would make every larger network look
+    /// many times as costly, and hold the search to networks too small for the data.
+    public var costReference: Genome?
     /// The model the search improves on: its lineage parent and comparison baseline.
     public var parent: ModelArchive?
     public var latencySamples: Int = 2000
@@ -124,7 +127,8 @@ public enum Evolution {
         let space = request.space
         let reference = space.legal(request.initial ?? Genome(epochs: space.epochs))
         let metric = QualityScore.name(for: train.task)
-        var coster = Coster(kind: request.cost, inputs: train.features, outputs: train.outputs, reference: reference,
+        var coster = Coster(kind: request.cost, inputs: train.features, outputs: train.outputs,
+                            reference: request.costReference.map(space.legal) ?? reference,
                             normalizer: fitNormalizer(train.x), task: train.task, data: validation)
         var known: [Genome: Individual] = [:]
         func evaluate(_ genome: Genome) -> (Individual, trained: Bool) {

@@ -80,6 +80,19 @@ import NimpCore
         #expect(small.reason.contains("below the threshold"), "\(small.reason)")
     }
 
+    /// A fixed eval set's last promotions need larger gains: 30% less error passes the
+    /// threshold with the budget untouched, not with one promotion of ten left.
+    @Test func theThresholdRisesAsAnEvalSetsPromotionsRunOut() {
+        #expect(Gate.threshold(0.1, promotionsSpent: 0, budget: 10) == 0.1)
+        #expect(abs(Gate.threshold(0.1, promotionsSpent: 5, budget: 10) - 0.1 * 2.0.squareRoot()) <= 1e-12)
+        #expect(abs(Gate.threshold(0.1, promotionsSpent: 9, budget: 10) - 0.1 * 10.0.squareRoot()) <= 1e-12)
+        #expect(Gate.threshold(0.1, promotionsSpent: 12, budget: 10) == Gate.threshold(0.1, promotionsSpent: 9, budget: 10))
+        let (old, new) = pair(share: 0.17)  // 1 − 0.83² ≈ 31% less squared error
+        #expect(decide(old, new, threshold: Gate.threshold(0.1, promotionsSpent: 0, budget: 10)).promote)
+        let late = decide(old, new, threshold: Gate.threshold(0.1, promotionsSpent: 9, budget: 10))
+        #expect(!late.promote && late.reason.contains("below the threshold 0.3162"), "\(late.reason)")
+    }
+
     /// A gain above the threshold made of noise: the errors move both ways (×1.3 on even rows,
     /// ×0.5 on odd ones), 3% less squared error on average.
     @Test func noisyGainIsNotSignificant() {

@@ -70,6 +70,9 @@ public struct ArchitectureKind: ImprovementKind {
         request.budgetSeconds = inputs.task.budgetSeconds
         request.seed = inputs.task.seed
         request.initial = try s.genome("initial")
+        // Cost counts against the default network, not against the champion: a champion of
+        // two units would make every network that fits the data look a hundred times as costly.
+        request.costReference = Genome()
         request.parent = inputs.parent
         request.latencySamples = 300
         request.patience = try s.int("patience")
