@@ -45,7 +45,7 @@ public struct ArchitectureKind: ImprovementKind {
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         let busy = context.environment.triggers.contains("high_load")
         let initial = context.environmentGenomes[context.environment.name] ?? model.genome
-        return ["population": .int(busy ? 4 : 8), "generations": .int(busy ? 3 : 6), "initial": try JSONValue(encoding: initial),
+        return ["population": .int(busy ? 6 : 12), "generations": .int(busy ? 5 : 12), "initial": try JSONValue(encoding: initial),
                 "holdout_fraction": .number(0.2), "epochs": .int(max(initial.epochs, Genome.cycleEpochs)), "patience": .int(Self.patience),
                 "refit": .bool(true)]
     }
