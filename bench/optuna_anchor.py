@@ -4,7 +4,8 @@
 neither side reads.
 
     python3 bench/optuna_anchor.py [--nimp PATH] [--budget 90] [--seed 0]
-        [--datasets breast_cancer,wine,diabetes,penguins,star98,dopamine] [--json out.json]
+        [--datasets breast_cancer,wine,diabetes,penguins,star98,dopamine,cortisol,serotonin,growth]
+        [--json out.json]
         [--svg curves.svg]
 
 Tables and their train / eval / audit split (60/20/20, seeded) are bench/gate.py's.
@@ -36,7 +37,7 @@ import gate
 
 import optuna
 
-DEFAULT_DATASETS = "breast_cancer,wine,diabetes,penguins,star98,dopamine"
+DEFAULT_DATASETS = "breast_cancer,wine,diabetes,penguins,star98,dopamine,cortisol,serotonin,growth"
 
 
 def children_cpu():
