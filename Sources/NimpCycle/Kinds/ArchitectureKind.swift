@@ -67,7 +67,7 @@ public struct ArchitectureKind: ImprovementKind {
         var request = EvolveRequest(train: fit, validation: holdout)
         request.population = try s.int("population") ?? 8
         request.generations = try s.int("generations") ?? 6
-        request.budgetSeconds = inputs.task.budgetSeconds
+        request.budgetSeconds = inputs.task.budgetSeconds * Self.searchShare
         request.seed = inputs.task.seed
         request.initial = try s.genome("initial")
         // Cost counts against the default network, not against the champion: a champion of
@@ -82,8 +82,16 @@ public struct ArchitectureKind: ImprovementKind {
         request.space = GenomeSpace(epochs: try s.int("epochs") ?? max(1, inputs.spec.genome.epochs))
         let evolved = try Evolution.run(request) { _ in }
         guard try s.bool("refit") ?? false, let epochs = evolved.best.bestEpoch else { return evolved.archive }
-        return try refit(evolved, epochs: epochs, inputs)
+        do {
+            return try refit(evolved, epochs: epochs, inputs)
+        } catch is BudgetExceeded {
+            return evolved.archive  // out of time: the search's winner stands
+        }
     }
+
+    /// The share of the task's budget the search may plan its generations by; the rest is
+    /// for the refit.
+    static let searchShare = 0.8
 
     /// The winner trained again on all the training rows (the search held a fifth out to
     /// rank genomes) for the epochs its holdout run found best: with few rows, the fifth
