@@ -11,7 +11,7 @@ public struct GenomeSpace: Sendable, Equatable {
     public var activations: [Activation] = [.relu, .leakyRelu, .tanh, .gelu]
     /// Learning rates are drawn log-uniformly from this range and kept to two
     /// significant digits.
-    public var learningRates: ClosedRange<Float> = 1e-4...3e-2
+    public var learningRates: ClosedRange<Float> = 1e-4...1e-1
     public var batchSizes: [Int] = [16, 32, 64, 128, 256]
     public var optimizers: [OptimizerKind] = [.adam, .adamw, .sgd]
     /// Training epochs are not searched (more would always look better); every genome
