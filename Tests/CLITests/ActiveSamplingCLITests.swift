@@ -135,4 +135,28 @@ final class ActiveSamplingCLITests {
         })
         #expect(counted == ["g": "120 active", "c": "70 uniform"], "\(history)")
     }
+
+    /// A task asks a teacher command for rows only from a model.json nobody else could
+    /// have written (README, "The teacher command: trust"): refused, it fails and says why.
+    @Test func aTaskDoesNotRunATeacherCommandOthersCouldHaveNamed() throws {
+        let reg = dir + "/untrusted"
+        let count = dir + "/untrusted-calls.txt"
+        let taught = surrogate("untrusted", source: ["--teacher-command", Self.teacher(), "--features", "10"])
+        ok(["registry", "init", "--registry", reg])
+        ok(["registry", "add", "c", taught.model, "--data", taught.rows, "--target-column", "y0", "--teacher-command", Self.teacher(count: count),
+            "--features", "10", "--samples", "30", "--sampling", "active", "--target", "r2=0.999", "--registry", reg])
+        let plan = dir + "/untrusted-plan"
+        ok(["cycle", "plan", "--registry", reg, "-o", plan])
+        let spec = reg + "/models/c/model.json"
+        #expect(chmod(spec, 0o664) == 0)
+        try? FileManager.default.removeItem(atPath: count)
+        let task = try #require(((try? FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")) ?? []).first)
+        let r = runNimp(["task", "run", plan + "/tasks/" + task])
+        #expect(r.status == 0, "a task that fails still leaves a result: \(r.stderr)")
+        let result = jsonObject(r.stdout)
+        #expect(result["status"] as? String == "failed", "\(r.stdout)")
+        #expect((result["reason"] as? String)?.contains("writable by its group") == true, "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: count), "the command did not run")
+        #expect(chmod(spec, 0o644) == 0)
+    }
 }
