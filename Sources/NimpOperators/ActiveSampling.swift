@@ -133,9 +133,9 @@ public enum ActiveSampling {
             member.initializeOutputs(for: data.y)
             let epochs = max(5, min(200, Options.memberSteps / rows))
             let config = TrainConfig(epochs: epochs, batchSize: 32, learningRate: 3e-3, optimizer: .adam, schedule: .cosine, seed: rng.next())
-            guard let fit = try? Trainer(config: config).fit(member, x: data.x, targets: TrainingJob.trainingTargets(data), validation: nil, onEpoch: { _ in }) else {
-                continue
-            }
+            // A member that diverges is left out; the others and the surrogate still disagree.
+            guard let fit = try? Trainer(config: config).fit(member, x: data.x, targets: TrainingJob.trainingTargets(data), validation: nil,
+                                                             onEpoch: { _ in }) else { continue }
             predictions.append(fit.model.predict(x))
         }
         let outputs = labelled.outputs
