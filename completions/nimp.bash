@@ -188,7 +188,7 @@ _nimp_gen-data() {
     repeating_flags=()
     non_repeating_flags=(--quiet -q --verbose -v --version -h --help)
     repeating_options=(--target)
-    non_repeating_options=(--generator --input --teacher --teacher-command --like --features --samples --seed --task --format --output -o --timeout)
+    non_repeating_options=(--generator --input --teacher --teacher-command --like --features --active-from --labelled --pool --samples --seed --task --format --output -o --timeout)
     __nimp_offer_flags_options 0
 
     # Offer option value completions
@@ -212,6 +212,17 @@ _nimp_gen-data() {
         return
         ;;
     '--features')
+        return
+        ;;
+    '--active-from')
+        __nimp_add_completions -o plusdirs -fX '!*.@(nimp)'
+        return
+        ;;
+    '--labelled')
+        __nimp_add_completions -f
+        return
+        ;;
+    '--pool')
         return
         ;;
     '--samples')
@@ -1043,7 +1054,7 @@ _nimp_registry_add() {
     repeating_flags=()
     non_repeating_flags=(--promote --quiet -q --verbose -v --version -h --help)
     repeating_options=(--target --target-column)
-    non_repeating_options=(--data --eval --audit --audit-fraction --max-parameters --max-bytes --max-latency-p50-us --task --generator --teacher-command --files --samples --features --eval-fraction --seed --description --registry --wait)
+    non_repeating_options=(--data --eval --audit --audit-fraction --max-parameters --max-bytes --max-latency-p50-us --task --generator --teacher-command --files --samples --features --sampling --eval-fraction --seed --description --registry --wait)
     __nimp_offer_flags_options 2
 
     # Offer option value completions
@@ -1095,6 +1106,10 @@ _nimp_registry_add() {
         return
         ;;
     '--features')
+        return
+        ;;
+    '--sampling')
+        __nimp_add_completions -W 'uniform'$'\n''active'
         return
         ;;
     '--eval-fraction')

@@ -23,7 +23,7 @@ function __nimp_parse_tokens -S
         __nimp_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'gen-data'
-            __nimp_parse_subcommand 0 'generator=' 'input=' 'teacher=' 'teacher-command=' 'like=' 'features=' 'samples=' 'seed=' 'target=+' 'task=' 'format=' 'o/output=' 'timeout=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+            __nimp_parse_subcommand 0 'generator=' 'input=' 'teacher=' 'teacher-command=' 'like=' 'features=' 'active-from=' 'labelled=' 'pool=' 'samples=' 'seed=' 'target=+' 'task=' 'format=' 'o/output=' 'timeout=' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'train'
             __nimp_parse_subcommand 0 'data=' 'validation=' 'validation-split=' 'hidden=' 'activation=' 'epochs=' 'batch-size=' 'learning-rate=' 'optimizer=' 'weight-decay=' 'schedule=' 'clip-norm=' 'patience=' 'seed=' 'init=' 'id=' 'metrics=' 'o/output=' 'plot=' 'target=+' 'task=' 'features=' 'exclude=' 'drop-missing' 'q/quiet' 'v/verbose' 'version' 'h/help'
         case 'evaluate'
@@ -70,7 +70,7 @@ function __nimp_parse_tokens -S
             case 'init'
                 __nimp_parse_subcommand 0 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'examples' 'version' 'h/help'
             case 'add'
-                __nimp_parse_subcommand 2 'data=' 'eval=' 'audit=' 'audit-fraction=' 'target=+' 'max-parameters=' 'max-bytes=' 'max-latency-p50-us=' 'target-column=+' 'task=' 'generator=' 'teacher-command=' 'files=' 'samples=' 'features=' 'eval-fraction=' 'seed=' 'description=' 'promote' 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'version' 'h/help'
+                __nimp_parse_subcommand 2 'data=' 'eval=' 'audit=' 'audit-fraction=' 'target=+' 'max-parameters=' 'max-bytes=' 'max-latency-p50-us=' 'target-column=+' 'task=' 'generator=' 'teacher-command=' 'files=' 'samples=' 'features=' 'sampling=' 'eval-fraction=' 'seed=' 'description=' 'promote' 'registry=' 'wait=' 'q/quiet' 'v/verbose' 'version' 'h/help'
             case 'list'
                 __nimp_parse_subcommand 0 'registry=' 'format=' 'o/output=' 'version' 'h/help'
             case 'show'
@@ -181,6 +181,9 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" teacher-command' -l 'teacher-command' -d 'Label inputs with a command: one JSON array of inputs per line on its stdin, one JSON array of outputs per line on its stdout.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" like' -l 'like' -d 'Draw teacher inputs around the rows of this dataset.' -rF
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" features' -l 'features' -d 'Number of features of uniform [0,1] teacher inputs (without --like).' -rfka ''
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" active-from' -l 'active-from' -d 'Choose the inputs to label where this surrogate of the generator or teacher is least sure, not uniformly.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'nimp\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" labelled' -l 'labelled' -d 'The labelled rows the --active-from surrogate learned from.' -rF
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" pool' -l 'pool' -d 'Uniform candidates --active-from chooses among (default: 20 per sample, at least 2000).' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" samples' -l 'samples' -d 'Number of samples to generate.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data" seed' -l 'seed' -d 'Random seed.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp gen-data"' -l 'target' -d 'Target column(s) of an imported file.' -rfka ''
@@ -455,6 +458,7 @@ complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nim
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" files' -l 'files' -d 'New data arrives as files matching this glob.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" samples' -l 'samples' -d 'Samples per generated dataset.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" features' -l 'features' -d 'Inputs the teacher command expects.' -rfka ''
+complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" sampling' -l 'sampling' -d 'How cycle tasks draw fresh rows from the generator or teacher command: uniform, or active (where the champion is least sure). A teacher command is asked for rows in tasks only when this is given.' -rfka 'uniform active'
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" eval-fraction' -l 'eval-fraction' -d 'Fraction of --data held out for evaluation when --eval is absent.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" seed' -l 'seed' -d 'Seed for the held-out split and generated data.' -rfka ''
 complete -c 'nimp' -n '__nimp_should_offer_completions_for_flags_or_options "nimp registry add" description' -l 'description' -d 'A short description for model.json.' -rfka ''

@@ -90,6 +90,9 @@ _nimp_gen-data() {
         '--teacher-command[Label inputs with a command\: one JSON array of inputs per line on its stdin, one JSON array of outputs per line on its stdout.]:command:'
         '--like[Draw teacher inputs around the rows of this dataset.]:dataset:_files'
         '--features[Number of features of uniform \[0,1\] teacher inputs (without --like).]:features:'
+        '--active-from[Choose the inputs to label where this surrogate of the generator or teacher is least sure, not uniformly.]:model.nimp:_files -g '\''*.nimp'\'''
+        '--labelled[The labelled rows the --active-from surrogate learned from.]:dataset:_files'
+        '--pool[Uniform candidates --active-from chooses among (default\: 20 per sample, at least 2000).]:pool:'
         '--samples[Number of samples to generate.]:samples:'
         '--seed[Random seed.]:seed:'
         '--target[Target column(s) of an imported file.]:column:'
@@ -605,6 +608,7 @@ _nimp_registry_init() {
 _nimp_registry_add() {
     local -i ret=1
     local -ar ___task=('regression' 'classification')
+    local -ar ___sampling=('uniform' 'active')
     local -ar arg_specs=(
         ':id:'
         ':model.nimp:_files -g '\''*.nimp'\'''
@@ -623,6 +627,7 @@ _nimp_registry_add() {
         '--files[New data arrives as files matching this glob.]:glob:'
         '--samples[Samples per generated dataset.]:samples:'
         '--features[Inputs the teacher command expects.]:features:'
+        '--sampling[How cycle tasks draw fresh rows from the generator or teacher command\: uniform, or active (where the champion is least sure). A teacher command is asked for rows in tasks only when this is given.]:uniform|active:{__nimp_complete "${___sampling[@]}"}'
         '--eval-fraction[Fraction of --data held out for evaluation when --eval is absent.]:eval-fraction:'
         '--seed[Seed for the held-out split and generated data.]:seed:'
         '--description[A short description for model.json.]:description:'

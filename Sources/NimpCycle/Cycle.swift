@@ -95,6 +95,9 @@ public struct TaskOutcome: Sendable {
     public var host: String?
     public var job: String?
     public var cpuSeconds: Double?
+    /// Rows the generator or teacher command labelled for the task (its teacher calls).
+    public var teacherRows: Int?
+    public var sampling: String?
 
     mutating func provenance(_ task: CycleTask, _ result: TaskResult?) {
         taskID = task.id
@@ -103,6 +106,8 @@ public struct TaskOutcome: Sendable {
         host = result?.host
         job = result?.job
         cpuSeconds = result?.cpuSeconds
+        teacherRows = result?.teacherRows
+        sampling = result?.sampling?.rawValue
     }
 }
 
@@ -416,6 +421,8 @@ public enum Cycle {
         if let h = o.host { e["host"] = .string(h) }
         if let j = o.job { e["job"] = .string(j) }
         if let c = o.cpuSeconds { e["cpu_seconds"] = .number(c) }
+        if let n = o.teacherRows { e["teacher_rows"] = .int(n) }
+        if let s = o.sampling { e["sampling"] = .string(s) }
         e["promoted"] = .bool(o.status == .promoted)
         e["outcome"] = .string(o.status.rawValue)
         e["reason"] = .string(o.reason)

@@ -18,17 +18,37 @@ extension DataSource {
     /// `samples` new labelled rows: from the generator, or inputs drawn uniformly from
     /// [0, 1] labelled by the teacher command.
     public func generate(samples: Int, seed: UInt64) throws -> Dataset {
+        let features = try inputCount()
+        var d = try label(InputSampler.uniform(features: features, samples: samples, seed: seed))
+        d.seed = seed
+        return d
+    }
+
+    /// The inputs a generator or teacher command takes.
+    public func inputCount() throws -> Int {
         switch kind {
         case .generator(let name):
-            return try SignalGenerator(name: name).generate(samples: samples, seed: seed)
+            _ = try SignalGenerator(name: name)
+            return SignalGenerator.featureNames.count
         case .command(let command):
             guard let features else {
                 throw NimpError(.dataError, "teacher command '\(command)': the number of inputs it expects is not known",
                                 hint: "declare it with `nimp registry add … --teacher-command CMD --features N`")
             }
-            let x = InputSampler.uniform(features: features, samples: samples, seed: seed)
-            let y = try CommandTeacher(command: command).run(x)
-            return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + command, seed: seed)
+            return features
+        case .files(let glob):
+            throw NimpError(.dataError, "data arriving as files (\(glob)) cannot be generated on demand")
+        }
+    }
+
+    /// The inputs `x` labelled by the generator or the teacher command (one call of it).
+    public func label(_ x: Matrix, timeoutSeconds: Double = 600) throws -> Dataset {
+        switch kind {
+        case .generator(let name):
+            return try SignalGenerator(name: name).label(x)
+        case .command(let command):
+            let y = try CommandTeacher(command: command, timeoutSeconds: timeoutSeconds).run(x)
+            return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + command)
         case .files(let glob):
             throw NimpError(.dataError, "data arriving as files (\(glob)) cannot be generated on demand")
         }

@@ -41,6 +41,10 @@ public struct TaskResult: Sendable, Equatable {
     /// The scheduler's id of the job that ran it (Slurm: `ARRAYJOB_INDEX`).
     public var job: String?
     public var finishedAt: Date
+    /// Rows the model's generator or teacher command labelled for this task (its teacher
+    /// calls), and how they were drawn; nil when the task asked for none.
+    public var teacherRows: Int?
+    public var sampling: DataSource.Sampling?
 
     public var json: JSONValue {
         var o: [String: JSONValue] = [
@@ -53,6 +57,8 @@ public struct TaskResult: Sendable, Equatable {
         if let c = candidate { o["candidate"] = .string(c) }
         if let s = candidateSHA256 { o["candidate_sha256"] = .string(s) }
         if let j = job { o["job"] = .string(j) }
+        if let n = teacherRows { o["teacher_rows"] = .int(n) }
+        if let s = sampling { o["sampling"] = .string(s.rawValue) }
         return .object(o)
     }
 
@@ -89,6 +95,14 @@ public struct TaskResult: Sendable, Equatable {
             pid: Int32(clamping: try o.int("pid") ?? 0), executor: try o.string("executor") ?? "?",
             finishedAt: try o.string("finished_at").flatMap(RegistryTime.parse) ?? Date(timeIntervalSince1970: 0))
         result.job = try o.string("job")
+        result.teacherRows = try o.int("teacher_rows")
+        if let n = result.teacherRows, n < 0 { throw o.fail("teacher_rows", "\(n), expected a count of rows (0 or more)") }
+        if let name = try o.string("sampling") {
+            guard let s = DataSource.Sampling(rawValue: name) else {
+                throw o.fail("sampling", "expected one of " + DataSource.Sampling.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            result.sampling = s
+        }
         try o.finish()
         return result
     }

@@ -55,8 +55,10 @@ public enum TaskRun {
         }
         do {
             guard let kind = ImprovementKinds.named(task.type) else { throw NimpError(.dataError, "\(taskPath): unknown kind \(task.type)") }
-            let inputs = try loadInputs(task, registryPath: options.registry ?? task.registry, commandLine: options.commandLine, start: start,
-                                        diagnostics: options.diagnostics)
+            let (inputs, fresh) = try loadInputs(task, registryPath: options.registry ?? task.registry, commandLine: options.commandLine,
+                                                 start: start, diagnostics: options.diagnostics)
+            result.teacherRows = fresh?.data.count
+            result.sampling = fresh?.sampling
             let archive = try kind.run(inputs)
             let bytes = try archive.encode()
             let name = TaskResult.candidateName(task.id)
@@ -94,9 +96,10 @@ public enum TaskRun {
         }
     }
 
-    /// The champion, teacher and training rows the task names, each checked.
+    /// The champion, teacher and training rows the task names, each checked, and the fresh
+    /// rows the generator or teacher command labelled for this task.
     static func loadInputs(_ task: CycleTask, registryPath: String, commandLine: [String], start: Date,
-                           diagnostics: any DiagnosticSink) throws -> TaskInputs {
+                           diagnostics: any DiagnosticSink) throws -> (TaskInputs, FreshRows?) {
         let registry = try Registry.open(registryPath, diagnostics: diagnostics)
         func load(_ ref: ArchiveRef, _ role: String) throws -> ModelArchive {
             let path = registry.layout.archive(ref.model, ref.version)
@@ -114,19 +117,17 @@ public enum TaskRun {
         // Read as the champion reads data, so a fresh model keeps its schema and classes.
         let contract = parent.map { DataContract(model: $0.model, owner: "the champion of \(task.model)") }
         var train = try contract.map { try DatasetIO.load(path: path, for: $0, diagnostics: diagnostics) } ?? DatasetIO.load(path: path, diagnostics: diagnostics)
-        // A built-in generator is asked for fresh labels every cycle (the "expensive calculation").
-        if let source = task.spec.source, case .generator(let name) = source.kind, let generator = try? SignalGenerator(name: name) {
-            let fresh = generator.generate(samples: source.samples ?? train.count, seed: task.seed ^ 0xF2E5)
-            train = Dataset.concatenate(train, try DatasetIO.conform(fresh, to: DataContract(dataset: train, owner: "the training set of \(task.model)"),
-                                                                            diagnostics: diagnostics))
-        }
         let budget = task.budgetSeconds
-        return TaskInputs(task: task, spec: task.spec, parent: parent, teacher: teacher, train: train,
-                          commandLine: commandLine + ["#", "cycle \(task.cycle) \(task.type.rawValue) \(task.model)"],
-                          checkBudget: {
-                              let elapsed = Date().timeIntervalSince(start)
-                              if elapsed > budget { throw BudgetExceeded(seconds: elapsed) }
-                          })
+        let fresh = try FreshRows.draw(task, train: train, champion: parent, registry: registry,
+                                       secondsLeft: { budget - Date().timeIntervalSince(start) }, diagnostics: diagnostics)
+        if let fresh { train = Dataset.concatenate(train, fresh.data) }
+        let inputs = TaskInputs(task: task, spec: task.spec, parent: parent, teacher: teacher, train: train,
+                                commandLine: commandLine + ["#", "cycle \(task.cycle) \(task.type.rawValue) \(task.model)"],
+                                checkBudget: {
+                                    let elapsed = Date().timeIntervalSince(start)
+                                    if elapsed > budget { throw BudgetExceeded(seconds: elapsed) }
+                                })
+        return (inputs, fresh)
     }
 
     static func readArchive(_ path: String) throws -> Data {

@@ -53,19 +53,20 @@ public enum SignalGenerator: String, CaseIterable, Sendable {
 
     /// `samples` contexts drawn uniformly from [0, 1]^10 with `seed`, labelled.
     public func generate(samples: Int, seed: UInt64) -> Dataset {
-        var rng = RNG(seed: seed)
-        var x = Matrix(rows: samples, cols: 10)
-        var y = Matrix(rows: samples, cols: 1)
+        var d = label(InputSampler.uniform(features: 10, samples: samples, seed: seed))
+        d.seed = seed
+        return d
+    }
+
+    /// The contexts `x` [N, 10] labelled: the rows chosen elsewhere (active sampling).
+    public func label(_ x: Matrix) -> Dataset {
+        precondition(x.cols == 10)
+        var y = Matrix(rows: x.rows, cols: 1)
         var context = [Double](repeating: 0, count: 10)
-        for i in 0..<samples {
-            for j in 0..<10 {
-                let v = rng.uniform()
-                x[i, j] = v
-                context[j] = Double(v)
-            }
+        for i in 0..<x.rows {
+            for j in 0..<10 { context[j] = Double(x[i, j]) }
             y[i, 0] = Float(level(context))
         }
-        return Dataset(x: x, y: .values(y), featureNames: Self.featureNames, targetNames: [signalName],
-                       source: rawValue, seed: seed)
+        return Dataset(x: x, y: .values(y), featureNames: Self.featureNames, targetNames: [signalName], source: rawValue)
     }
 }

@@ -34,12 +34,23 @@ public struct DataSource: Equatable, Sendable {
     public var features: Int?
     /// Target column(s) for CSV / JSON-lines files.
     public var target: [String]?
+    /// How a cycle task draws its fresh rows (README, "Active sampling"). A teacher command is
+    /// asked for rows in tasks only when this is set: every row is a call it pays for.
+    public var sampling: Sampling?
 
-    public init(_ kind: Kind, samples: Int? = nil, features: Int? = nil, target: [String]? = nil) {
+    public enum Sampling: String, Sendable, CaseIterable {
+        /// Uniformly from [0, 1]^features.
+        case uniform
+        /// Where the champion is least sure (`ActiveSampling`).
+        case active
+    }
+
+    public init(_ kind: Kind, samples: Int? = nil, features: Int? = nil, target: [String]? = nil, sampling: Sampling? = nil) {
         self.kind = kind
         self.samples = samples
         self.features = features
         self.target = target
+        self.sampling = sampling
     }
 
     var json: JSONValue {
@@ -52,6 +63,7 @@ public struct DataSource: Equatable, Sendable {
         if let samples { o["samples"] = .int(samples) }
         if let features { o["features"] = .int(features) }
         if let target { o["target"] = .array(target.map { .string($0) }) }
+        if let sampling { o["sampling"] = .string(sampling.rawValue) }
         return .object(o)
     }
 }
@@ -176,8 +188,18 @@ public struct ModelSpec: Equatable, Sendable {
         let features = try o.int("features")
         if let features, !(1...100_000).contains(features) { throw o.fail("features", "\(features), expected 1...100000") }
         let target = try o.strings("target")
+        let samplingName = try o.string("sampling")
+        let sampling = try samplingName.map { name in
+            guard let s = DataSource.Sampling(rawValue: name) else {
+                throw o.fail("sampling", "\(String(reflecting: name)), expected " + DataSource.Sampling.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))
+            }
+            return s
+        }
+        if sampling != nil, case .files = kinds[0] {
+            throw o.fail("sampling", "data arriving as files is not sampled; \"sampling\" goes with \"generator\" or \"command\"")
+        }
         try o.finish()
-        return DataSource(kinds[0], samples: samples, features: features, target: target)
+        return DataSource(kinds[0], samples: samples, features: features, target: target, sampling: sampling)
     }
 
     /// model.json as written: indented, sorted keys.

@@ -11,7 +11,9 @@ struct GenData: NimpCommand {
         discussion: """
             Exactly one source: --generator, --input, --teacher or --teacher-command. \
             The output format follows the extension of -o (.safetensors, .csv, .jsonl) or \
-            --format; without -o the dataset goes to stdout as JSON lines (or --format csv).
+            --format; without -o the dataset goes to stdout as JSON lines (or --format csv). \
+            With --active-from, the inputs to label are not drawn uniformly but chosen where \
+            that surrogate is least sure (active sampling: see the README).
             """)
 
     @Option(help: ArgumentHelp("A built-in generator.", valueName: "signal/dopamine|signal/cortisol|signal/serotonin|signal/growth"))
@@ -31,6 +33,16 @@ struct GenData: NimpCommand {
 
     @Option(help: "Number of features of uniform [0,1] teacher inputs (without --like).")
     var features: Int?
+
+    @Option(help: ArgumentHelp("Choose the inputs to label where this surrogate of the generator or teacher is least sure, not uniformly.",
+                               valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))
+    var activeFrom: String?
+
+    @Option(help: ArgumentHelp("The labelled rows the --active-from surrogate learned from.", valueName: "dataset"), completion: .file())
+    var labelled: String?
+
+    @Option(help: "Uniform candidates --active-from chooses among (default: 20 per sample, at least 2000).")
+    var pool: Int?
 
     @Option(help: "Number of samples to generate.")
     var samples: Int = 1000
@@ -66,6 +78,15 @@ struct GenData: NimpCommand {
             throw ValidationError("--teacher-command needs --features N or --like DATASET")
         }
         if output == nil && format == .safetensors { throw ValidationError("safetensors goes to a file: add -o FILE") }
+        if activeFrom != nil {
+            if input != nil || like != nil { throw ValidationError("--active-from chooses uniform [0,1] inputs: not with --input or --like") }
+            if labelled == nil { throw ValidationError("--active-from needs --labelled DATASET, the rows the surrogate learned from") }
+        } else if labelled != nil || pool != nil {
+            throw ValidationError("--labelled and --pool go with --active-from MODEL")
+        }
+        if let pool, !(1...ActiveSampling.Options.maxPool).contains(pool) {
+            throw ValidationError("--pool must be 1...\(ActiveSampling.Options.maxPool)")
+        }
     }
 
     func execute() throws {
@@ -82,6 +103,7 @@ struct GenData: NimpCommand {
     }
 
     func makeDataset() throws -> Dataset {
+        if let activeFrom { return try activeDataset(activeFrom) }
         if let generator {
             return try SignalGenerator(name: generator).generate(samples: samples, seed: seed)
         }
@@ -108,6 +130,35 @@ struct GenData: NimpCommand {
         let command = teacherCommand!
         let y = try CommandTeacher(command: command, timeoutSeconds: timeout).run(x)
         return Dataset(x: x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + command, seed: seed)
+    }
+
+    /// --active-from: the inputs the surrogate is least sure of, labelled by the source.
+    private func activeDataset(_ surrogatePath: String) throws -> Dataset {
+        let teacherArchive = try teacher.map { try ModelArchive.read(path: $0) }
+        let features = generator != nil ? SignalGenerator.featureNames.count : features ?? teacherArchive?.model.inputs ?? 0
+        let surrogate = try ModelArchive.read(path: surrogatePath).model
+        let labelledPath = labelled!
+        if let p = ActiveSampling.problem(surrogate: surrogate, surrogateName: surrogatePath, features: features) { throw p }
+        var rows = try DatasetIO.load(path: labelledPath, for: DataContract(model: surrogate, owner: "the surrogate \(surrogatePath)"),
+                                      diagnostics: Console.sink)
+        rows.source = labelledPath
+        let options = ActiveSampling.Options(samples: samples, pool: pool, seed: seed)
+        let choice = try ActiveSampling.choose(surrogate: surrogate, surrogateName: surrogatePath, labelled: rows, labelledName: labelledPath,
+                                               features: features, options: options)
+        Console.info(String(format: "chose %d of %d uniform candidates: %d where the committee disagrees most (mean disagreement %.3g, pool %.3g), %d uniform",
+                            choice.x.rows, choice.pool, choice.disagreement, choice.chosenScore, choice.poolScore, choice.uniform))
+        var d: Dataset
+        if let generator {
+            d = try SignalGenerator(name: generator).label(choice.x)
+        } else if let teacher, let teacherArchive {
+            d = ModelTeacher.label(choice.x, with: teacherArchive, source: "teacher:" + teacher)
+        } else {
+            let command = teacherCommand!
+            let y = try CommandTeacher(command: command, timeoutSeconds: timeout).run(choice.x)
+            d = Dataset(x: choice.x, y: .values(y), targetNames: (0..<y.cols).map { "y\($0)" }, source: "command:" + command)
+        }
+        d.seed = seed
+        return d
     }
 
     /// The rows of --like as the teacher model reads them (columns by name, its encoding),

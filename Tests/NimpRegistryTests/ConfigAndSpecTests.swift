@@ -64,7 +64,7 @@ import Testing
 
     @Test func roundTrips() throws {
         let spec = ModelSpec(task: .classification, train: DataRef(path: "data/t.safetensors", sha256: sha),
-                             eval: DataRef(path: "data/e.safetensors", sha256: sha), audit: DataRef(path: "data/a.safetensors", sha256: sha), source: DataSource(.generator("signal/growth"), samples: 500),
+                             eval: DataRef(path: "data/e.safetensors", sha256: sha), audit: DataRef(path: "data/a.safetensors", sha256: sha), source: DataSource(.generator("signal/growth"), samples: 500, sampling: .active),
                              targets: ["accuracy": 0.9], constraints: ["max_parameters": 5000], genome: Genome(hidden: [8]))
         let parsed = try ModelSpec.parse(try spec.encoded(), file: "model.json")
         #expect(parsed == spec)
@@ -82,6 +82,9 @@ import Testing
             // A classifier's metric as a regressor's target can never be met.
             good.replacingOccurrences(of: #"}}}"#, with: #"}},"targets":{"accuracy":0.9}}"#),
             good.replacingOccurrences(of: #""path":"data/e""#, with: #""path":"data/e","sha256":"\#(sha)"},"audit":{"path":"../a""#),
+            good.replacingOccurrences(of: #"}}}"#, with: #"},"source":{"generator":"g","sampling":"clever"}}}"#),
+            // Files arrive as they are: nothing to sample.
+            good.replacingOccurrences(of: #"}}}"#, with: #"},"source":{"files":"in/*.csv","sampling":"active"}}}"#),
         ]
         for text in bad {
             #expect(expectNimpError(.dataError) { _ = try ModelSpec.parse(Data(text.utf8), file: "model.json") } != nil, "\(text)")

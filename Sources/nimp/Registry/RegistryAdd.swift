@@ -76,6 +76,10 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     @Option(help: "Inputs the teacher command expects.")
     var features: Int?
 
+    @Option(help: ArgumentHelp("How cycle tasks draw fresh rows from the generator or teacher command: uniform, or active (where the champion is least sure). A teacher command is asked for rows in tasks only when this is given.",
+                               valueName: "uniform|active"))
+    var sampling: DataSource.Sampling?
+
     @Option(help: "Fraction of --data held out for evaluation when --eval is absent.")
     var evalFraction: Double = 0.2
 
@@ -98,6 +102,12 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
         guard auditFraction >= 0 && auditFraction < 1 else { throw ValidationError("--audit-fraction must be at least 0 and below 1") }
         let sources = [generator, teacherCommand, files].compactMap { $0 }
         guard sources.count <= 1 else { throw ValidationError("give at most one of --generator, --teacher-command, --files") }
+        if sampling != nil && generator == nil && teacherCommand == nil {
+            throw ValidationError("--sampling goes with --generator or --teacher-command")
+        }
+        if sampling != nil && teacherCommand != nil && features == nil {
+            throw ValidationError("--sampling with --teacher-command needs --features N (the inputs the command expects)")
+        }
     }
 
     func execute() throws {
@@ -220,9 +230,11 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     }
 
     private func source() -> DataSource? {
-        if let generator { return DataSource(.generator(generator), samples: samples) }
-        if let teacherCommand { return DataSource(.command(teacherCommand), samples: samples, features: features) }
+        if let generator { return DataSource(.generator(generator), samples: samples, sampling: sampling) }
+        if let teacherCommand { return DataSource(.command(teacherCommand), samples: samples, features: features, sampling: sampling) }
         if let files { return DataSource(.files(files), target: targetColumns.isEmpty ? nil : targetColumns) }
         return nil
     }
 }
+
+extension DataSource.Sampling: ExpressibleByArgument {}

@@ -1,0 +1,162 @@
+import Foundation
+import NimpTestSupport
+import Testing
+
+/// `gen-data --active-from` and a cycle whose tasks draw their fresh rows where the
+/// champion is least sure, on real files (README, "Active sampling").
+@Suite(.serialized)
+final class ActiveSamplingCLITests {
+    let scratch: TemporaryDirectory
+    let dir: String
+
+    init() throws {
+        scratch = try TemporaryDirectory("active")
+        dir = scratch.path
+    }
+
+    /// The mean of the inputs, one JSON array per line; with `count`, also appends each
+    /// input line to that file, so the command's calls can be counted.
+    static func teacher(count: String? = nil) -> String {
+        let mean = #"awk '{ gsub(/[][]/, ""); n = split($0, v, ","); s = 0; for (i = 1; i <= n; i++) s += v[i]; print "[" s / n "]"; fflush() }'"#
+        return count.map { "tee -a '\($0)' | " + mean } ?? mean
+    }
+
+    func ok(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        let r = runNimp(args + ["-q"])
+        #expect(r.status == 0, "nimp \(args.joined(separator: " ")) → \(r.status): \(r.stderr)", sourceLocation: sourceLocation)
+    }
+
+    func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// 300 labelled rows of `source` and a surrogate trained on them.
+    func surrogate(_ name: String, source: [String]) -> (rows: String, model: String) {
+        let rows = dir + "/\(name).csv", model = dir + "/\(name).nimp"
+        ok(["gen-data"] + source + ["--samples", "300", "--seed", "1", "-o", rows])
+        ok(["train", "--data", rows, "--target", source.contains("--generator") ? "growth" : "y0", "--hidden", "8", "--epochs", "20",
+            "-o", model, "--metrics", "/dev/null"])
+        return (rows, model)
+    }
+
+    @Test func genDataLabelsTheRowsItChoosesTheSameWayForTheSameSeed() throws {
+        let growth = ["--generator", "signal/growth"]
+        let (rows, model) = surrogate("growth", source: growth)
+        let a = dir + "/a.csv", b = dir + "/b.csv", c = dir + "/c.csv"
+        let run = runNimp(["gen-data"] + growth + ["--active-from", model, "--labelled", rows, "--samples", "40", "--seed", "4", "-o", a])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("where the committee disagrees most"), "\(run.stderr)")
+        ok(["gen-data"] + growth + ["--active-from", model, "--labelled", rows, "--samples", "40", "--seed", "4", "-o", b])
+        ok(["gen-data"] + growth + ["--active-from", model, "--labelled", rows, "--samples", "40", "--seed", "5", "-o", c])
+        let chosen = lines(a)
+        #expect(chosen.count == 41 && chosen[0] == lines(rows)[0], "a header like the labelled rows', then 40 rows")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+        #expect(lines(a) != lines(c))
+        // Labelled by the generator: a surrogate trained on rows and chosen rows still trains.
+        for row in chosen.dropFirst() {
+            let values = row.split(separator: ",").compactMap { Double($0) }
+            #expect(values.count == 11 && values.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(row)")
+        }
+
+        // A teacher command: only the chosen rows are labelled, one call each.
+        let count = dir + "/calls.txt"
+        let command = ["--teacher-command", Self.teacher(count: count), "--features", "10"]
+        let taught = surrogate("taught", source: command)
+        try? FileManager.default.removeItem(atPath: count)
+        ok(["gen-data"] + command + ["--active-from", taught.model, "--labelled", taught.rows, "--samples", "25", "--pool", "500", "-o", dir + "/t.csv"])
+        #expect(lines(count).count == 25)
+        #expect(lines(dir + "/t.csv").count == 26)
+    }
+
+    @Test func badInputIsRefusedAndNothingIsWritten() throws {
+        let (rows, model) = surrogate("bad", source: ["--generator", "signal/growth"])
+        let out = dir + "/out.csv"
+        // The surrogate takes 10 inputs, the command 3.
+        let mismatch = runNimp(["gen-data", "--teacher-command", Self.teacher(), "--features", "3", "--active-from", model, "--labelled", rows,
+                                "--samples", "10", "-o", out])
+        #expect(mismatch.status == 65, "\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains(model) && mismatch.stderr.contains("expects 10 inputs"), "\(mismatch.stderr)")
+        // Labelled rows that are not the surrogate's: its columns are missing.
+        let other = dir + "/other.csv"
+        ok(["gen-data", "--teacher-command", Self.teacher(), "--features", "10", "--samples", "20", "-o", other])
+        let wrongRows = runNimp(["gen-data", "--generator", "signal/growth", "--active-from", model, "--labelled", other, "--samples", "10", "-o", out])
+        #expect(wrongRows.status == 65 && wrongRows.stderr.contains(other), "\(wrongRows.stderr)")
+        let missing = runNimp(["gen-data", "--generator", "signal/growth", "--active-from", dir + "/none.nimp", "--labelled", rows,
+                               "--samples", "10", "-o", out])
+        #expect(missing.status == 66 && missing.stderr.contains("none.nimp"), "\(missing.stderr)")
+        let noRows = runNimp(["gen-data", "--generator", "signal/growth", "--active-from", model, "--samples", "10", "-o", out])
+        #expect(noRows.status == 64 && noRows.stderr.contains("--labelled"), "\(noRows.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A generator-backed model with `"sampling": "active"`: its training task labels
+    /// `samples` fresh rows chosen with its champion, and the result and history count them.
+    @Test func aCycleTaskDrawsActiveRowsAndCountsItsTeacherCalls() throws {
+        let reg = dir + "/reg"
+        let (rows, model) = surrogate("champion", source: ["--generator", "signal/growth"])
+        let eval = dir + "/eval.csv"
+        ok(["gen-data", "--generator", "signal/growth", "--samples", "200", "--seed", "2", "-o", eval])
+        ok(["registry", "init", "--registry", reg])
+        ok(["registry", "add", "g", model, "--data", rows, "--eval", eval, "--target-column", "growth", "--generator", "signal/growth",
+            "--samples", "120", "--sampling", "active", "--target", "r2=0.999", "--registry", reg])
+        let spec = try #require(jsonObject(String(contentsOfFile: reg + "/models/g/model.json", encoding: .utf8)))
+        #expect(((spec["data"] as? [String: Any])?["source"] as? [String: Any])?["sampling"] as? String == "active", "\(spec)")
+
+        // A teacher-command model that opted in (uniform): its rows are counted by the command too.
+        let count = dir + "/cycle-calls.txt"
+        let command = Self.teacher(count: count)
+        let taught = surrogate("cmd", source: ["--teacher-command", Self.teacher(), "--features", "10"])
+        ok(["registry", "add", "c", taught.model, "--data", taught.rows, "--target-column", "y0", "--teacher-command", command, "--features", "10",
+            "--samples", "70", "--sampling", "uniform", "--target", "r2=0.999", "--registry", reg])
+
+        let plan = dir + "/plan"
+        ok(["cycle", "plan", "--registry", reg, "-o", plan])
+        let tasks = ((try? FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")) ?? []).sorted()
+        #expect(tasks.count == 2, "\(tasks)")
+        try? FileManager.default.removeItem(atPath: count)
+        var rowsByModel: [String: Int] = [:]
+        for t in tasks {
+            let r = runNimp(["task", "run", plan + "/tasks/" + t])
+            #expect(r.status == 0, "\(r.stderr)")
+            let result = jsonObject(r.stdout)
+            #expect(result["status"] as? String == "candidate", "\(r.stdout)")
+            let model = try #require(result["model"] as? String)
+            rowsByModel[model] = result["teacher_rows"] as? Int
+            #expect(result["sampling"] as? String == (model == "g" ? "active" : "uniform"), "\(r.stdout)")
+        }
+        #expect(rowsByModel == ["g": 120, "c": 70], "\(rowsByModel)")
+        #expect(lines(count).count == 70, "the command labelled exactly the rows the result counts")
+
+        let gate = runNimp(["cycle", "gate", plan, "--registry", reg, "-q"])
+        #expect(gate.status == 0, "\(gate.stderr)")
+        let history = jsonLines(String(decoding: historyData(reg), as: UTF8.self)).filter { $0["task_id"] != nil }
+        let counted = Dictionary(uniqueKeysWithValues: history.compactMap { line in
+            (line["model"] as? String).map { ($0, "\(line["teacher_rows"] ?? "-") \(line["sampling"] ?? "-")") }
+        })
+        #expect(counted == ["g": "120 active", "c": "70 uniform"], "\(history)")
+    }
+
+    /// A task asks a teacher command for rows only from a model.json nobody else could
+    /// have written (README, "The teacher command: trust"): refused, it fails and says why.
+    @Test func aTaskDoesNotRunATeacherCommandOthersCouldHaveNamed() throws {
+        let reg = dir + "/untrusted"
+        let count = dir + "/untrusted-calls.txt"
+        let taught = surrogate("untrusted", source: ["--teacher-command", Self.teacher(), "--features", "10"])
+        ok(["registry", "init", "--registry", reg])
+        ok(["registry", "add", "c", taught.model, "--data", taught.rows, "--target-column", "y0", "--teacher-command", Self.teacher(count: count),
+            "--features", "10", "--samples", "30", "--sampling", "active", "--target", "r2=0.999", "--registry", reg])
+        let plan = dir + "/untrusted-plan"
+        ok(["cycle", "plan", "--registry", reg, "-o", plan])
+        let spec = reg + "/models/c/model.json"
+        #expect(chmod(spec, 0o664) == 0)
+        try? FileManager.default.removeItem(atPath: count)
+        let task = try #require(((try? FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")) ?? []).first)
+        let r = runNimp(["task", "run", plan + "/tasks/" + task])
+        #expect(r.status == 0, "a task that fails still leaves a result: \(r.stderr)")
+        let result = jsonObject(r.stdout)
+        #expect(result["status"] as? String == "failed", "\(r.stdout)")
+        #expect((result["reason"] as? String)?.contains("writable by its group") == true, "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: count), "the command did not run")
+        #expect(chmod(spec, 0o644) == 0)
+    }
+}
