@@ -6,7 +6,7 @@ neither side reads.
     python3 bench/optuna_anchor.py [--nimp PATH] [--budget 90] [--seed 0]
         [--datasets breast_cancer,wine,diabetes,penguins,star98,dopamine,cortisol,serotonin,growth]
         [--json out.json]
-        [--svg curves.svg]
+        [--svg curves.svg] [--keep DIR]
 
 Tables and their train / eval / audit split (60/20/20, seeded) are bench/gate.py's.
 - nimp: a registry with the weak champion of gate.py (`--hidden 2 --epochs 1`), target
@@ -194,9 +194,14 @@ def main():
     ap.add_argument("--signal-samples", type=int, default=gate.SIGNAL_SAMPLES)
     ap.add_argument("--json")
     ap.add_argument("--svg", help="write the curves of audit quality against CPU-seconds here")
+    ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it: both sides' registries, trials and splits")
     args = ap.parse_args()
     nimp = os.path.abspath(common.nimp_binary(args.nimp))
-    tmp = tempfile.mkdtemp(prefix="nimp-anchor-")
+    if args.keep:
+        os.makedirs(args.keep)
+        tmp = os.path.abspath(args.keep)
+    else:
+        tmp = tempfile.mkdtemp(prefix="nimp-anchor-")
     # A copy, so rebuilding the tree during a run changes nothing.
     shutil.copy(nimp, os.path.join(tmp, "nimp"))
     nimp = os.path.join(tmp, "nimp")
@@ -250,7 +255,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(budget=args.budget, seed=args.seed, cpu=common.cpu_line(), results=results), f, indent=1)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
