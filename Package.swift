@@ -22,13 +22,18 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
         // BLIS's bli_ API, opened at run time (libblis.so.4, libblis4), not linked: see shim.h.
         .systemLibrary(name: "CBLIS"),
+        // libxsmm's JIT kernels for small products, linked (Debian ships libxsmm.a only).
+        .target(
+            name: "CXSMM",
+            linkerSettings: [.linkedLibrary("xsmm"), .linkedLibrary("openblas"), .linkedLibrary("pthread"),
+                             .linkedLibrary("rt"), .linkedLibrary("dl"), .linkedLibrary("m")]),
         .systemLibrary(
             name: "CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
 
         // MARK: Libraries
         // Engine: matrices, layers, losses, optimizers, training, metrics.
-        .target(name: "NimpCore", dependencies: ["CBLAS", "CBLIS"]),
+        .target(name: "NimpCore", dependencies: ["CBLAS", "CBLIS", "CXSMM"]),
         // File formats: safetensors, datasets (CSV, JSONL), model archives.
         .target(
             name: "NimpIO",

@@ -452,7 +452,7 @@ def gemm_table(rows):
     core = next(iter(candidates.values()), {}).get("coretype", "–")
     print(f"nimp's GEMM shapes (workloads A, B, C: training steps and batch-1024 prediction), one thread, "
           f"GFLOP/s per CPU-second of the calling thread, best of 15 runs of about 1 ms; of 3 alternating rounds (tune, then nimp), each compared within itself, the round with the median ratio. "
-          f"Candidates measured by `nimp-bench tune`; nimp ran OpenBLAS {core} with BLIS at the shapes it won by more than 5%. "
+          f"Candidates measured by `nimp-bench tune`; nimp ran OpenBLAS {core}, with BLIS or libxsmm at the shapes where they beat it by more than 5%. "
           f"Goal: nimp within 90% of the best candidate at every shape.")
     print()
     print("| shape | nimp | uses | best | " + " | ".join(names) + " | nimp ÷ best | met |")

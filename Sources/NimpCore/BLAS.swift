@@ -4,7 +4,8 @@ import Foundation
 import Synchronization
 
 /// Dense matrix products, row-major throughout. `gemm` goes to OpenBLAS's `cblas_sgemm`,
-/// or to BLIS's `bli_sgemm` for the shapes `nimp tune` measured faster there (`useBLIS`);
+/// or to BLIS's `bli_sgemm` or a libxsmm kernel for the shapes `nimp tune` measured faster
+/// there (`useKernels`);
 /// `naiveGemm` is the plain triple loop kept beside them as the oracle for tests.
 ///
 /// Transposes are never materialised: `transA`/`transB` are passed to sgemm as flags.
@@ -25,11 +26,19 @@ public enum BLAS {
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
-        if m &* n &* k >= blisMinWork.load(ordering: .relaxed),
-           blisShapes.withLock({ $0.contains(GemmShape(m: m, n: n, k: k, transA: transA, transB: transB).key) }) {
-            blisGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                     beta: beta, c: c, ldc: ldc)
-            return
+        if m &* n &* k >= routedMinWork.load(ordering: .relaxed),
+           let route = route(GemmShape(m: m, n: n, k: k, transA: transA, transB: transB)) {
+            switch route {
+            case .blis:
+                blisGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                         beta: beta, c: c, ldc: ldc)
+                return
+            case .libxsmm(let kernels):
+                if XSMM.run(kernels, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+                            ldb: ldb, beta: beta, c: c, ldc: ldc) { return }
+            case .libxsmmNotYetGenerated:
+                break
+            }
         }
         openblasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                      beta: beta, c: c, ldc: ldc)
@@ -43,6 +52,13 @@ public enum BLAS {
         switch kernel {
         case .openblas: openblasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         case .blis: blisGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        case .libxsmm:
+            let kernels = XSMM.kernels(for: GemmShape(m: m, n: n, k: k, transA: transA, transB: transB))
+            if !XSMM.run(kernels, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                         beta: beta, c: c, ldc: ldc) {
+                openblasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                             beta: beta, c: c, ldc: ldc)
+            }
         }
     }
 
@@ -73,15 +89,44 @@ public enum BLAS {
 
     // MARK: Dispatch
 
-    private static let blisShapes = Mutex<Set<Int>>([])
-    /// The least m·n·k among `blisShapes`: smaller products skip the lookup, whose cost
-    /// is a sizeable part of a product of a few thousand FLOPs.
-    private static let blisMinWork = Atomic<Int>(Int.max)
+    private enum Route: @unchecked Sendable {
+        case blis
+        case libxsmm(XSMMKernels)
+        /// Generated at the shape's first product: libxsmm costs a process ~10 MiB once
+        /// it starts, and most nimp commands multiply nothing.
+        case libxsmmNotYetGenerated
+    }
 
-    /// From now on `gemm` runs these shapes on BLIS and every other on OpenBLAS.
-    public static func useBLIS(for shapes: [GemmShape]) {
-        blisShapes.withLock { $0 = Set(shapes.map(\.key)) }
-        blisMinWork.store(shapes.map { $0.m * $0.n * $0.k }.min() ?? Int.max, ordering: .relaxed)
+    @inline(__always)
+    private static func route(_ shape: GemmShape) -> Route? {
+        routes.withLock { table in
+            guard let route = table[shape.key] else { return nil }
+            guard case .libxsmmNotYetGenerated = route else { return route }
+            let generated = Route.libxsmm(XSMM.kernels(for: shape))
+            table[shape.key] = generated
+            return generated
+        }
+    }
+
+    private static let routes = Mutex<[Int: Route]>([:])
+    /// The least m·n·k among `routes`: smaller products skip the lookup, whose cost
+    /// is a sizeable part of a product of a few thousand FLOPs.
+    private static let routedMinWork = Atomic<Int>(Int.max)
+
+    /// From now on `gemm` runs each of these shapes on its kernel, and every other shape on
+    /// OpenBLAS.
+    public static func useKernels(_ kernels: [GemmShape: GemmKernel]) {
+        var table: [Int: Route] = [:]
+        for (shape, kernel) in kernels {
+            switch kernel {
+            case .openblas: continue
+            case .blis: table[shape.key] = .blis
+            case .libxsmm: table[shape.key] = .libxsmmNotYetGenerated
+            }
+        }
+        let least = kernels.filter { $0.value != .openblas }.keys.map { $0.m * $0.n * $0.k }.min() ?? Int.max
+        routes.withLock { $0 = table }
+        routedMinWork.store(least, ordering: .relaxed)
     }
 
     /// Whether libblis.so.4 could be opened.

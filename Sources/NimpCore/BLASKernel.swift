@@ -61,7 +61,7 @@ public enum BLASKernel {
 
     /// Sets up the kernels before anything else runs: re-executes the program once with the
     /// OpenBLAS core type chosen (from the kernel cache, else from the CPU flags), then, in
-    /// the process that stays, sends to BLIS the shapes the cache measured faster there.
+    /// the process that stays, sends to BLIS or libxsmm the shapes the cache measured faster there.
     /// Returns a warning when the cache could not be used (the flag-based choice applies).
     /// If exec fails the program carries on with OpenBLAS's own choice.
     @discardableResult
@@ -85,17 +85,17 @@ public enum BLASKernel {
         let core = coreName
         switch lookup {
         case .found(let tuning, let path):
-            let shapes = tuning.blisShapes(core: core)
-            BLAS.useBLIS(for: shapes)
-            state.withLock { $0 = State(source: .cache(path: path, measured: tuning.coreTypes.contains(core)), blisShapes: shapes) }
+            let routes = tuning.routes(core: core)
+            BLAS.useKernels(routes)
+            state.withLock { $0 = State(source: .cache(path: path, measured: tuning.coreTypes.contains(core)), routes: routes) }
             return nil
         case .none(let path):
-            BLAS.useBLIS(for: [])
-            state.withLock { $0 = State(source: .noCache(path: path), blisShapes: []) }
+            BLAS.useKernels([:])
+            state.withLock { $0 = State(source: .noCache(path: path), routes: [:]) }
             return nil
         case .unusable(let error, let path):
-            BLAS.useBLIS(for: [])
-            state.withLock { $0 = State(source: .noCache(path: path), blisShapes: []) }
+            BLAS.useKernels([:])
+            state.withLock { $0 = State(source: .noCache(path: path), routes: [:]) }
             return "kernel cache not used: \(error.message); run `nimp tune` to measure again"
         }
     }
@@ -103,14 +103,15 @@ public enum BLASKernel {
     struct State {
         enum Source { case noCache(path: String?), cache(path: String, measured: Bool) }
         var source: Source
-        var blisShapes: [GemmShape]
+        /// The shapes not on OpenBLAS.
+        var routes: [GemmShape: GemmKernel]
     }
 
-    private static let state = Mutex(State(source: .noCache(path: nil), blisShapes: []))
+    private static let state = Mutex(State(source: .noCache(path: nil), routes: [:]))
 
     /// The kernel `BLAS.gemm` uses at `shape` in this process.
     public static func kernel(for shape: GemmShape) -> GemmKernel {
-        state.withLock { $0.blisShapes.contains(shape) } ? .blis : .openblas
+        state.withLock { $0.routes[shape] } ?? .openblas
     }
 
     /// The kernel cache file in use, nil when there is none.
@@ -120,11 +121,18 @@ public enum BLASKernel {
     }
 
     /// What runs this process's products, in one line, as the manifest and `nimp evaluate`
-    /// record it: e.g. "OpenBLAS SkylakeX; BLIS 0.9.0 skx for 128x256x64 NT, 128x256x256 NN".
+    /// record it: e.g. "OpenBLAS SkylakeX; BLIS 0.9.0 skx for 128x10x256 NT; libxsmm 1.17 skx
+    /// for 64x64x256 TN, 256x64x64 NN".
     public static var summary: String {
-        let shapes = state.withLock { $0.blisShapes }
-        let open = "OpenBLAS \(coreName)"
-        return shapes.isEmpty ? open : open + "; BLIS \(BLAS.blisVersion) for " + shapes.map(\.description).joined(separator: ", ")
+        let routes = state.withLock { $0.routes }
+        var parts = ["OpenBLAS \(coreName)"]
+        for kernel in GemmKernel.alternatives {
+            let shapes = routes.filter { $0.value == kernel }.keys.sorted()
+            guard !shapes.isEmpty else { continue }
+            let version = kernel == .blis ? "BLIS \(BLAS.blisVersion)" : "libxsmm \(XSMM.version)"
+            parts.append(version + " for " + shapes.map(\.description).joined(separator: ", "))
+        }
+        return parts.joined(separator: "; ")
     }
 
     /// The kernel OpenBLAS is running, e.g. "SkylakeX".

@@ -58,13 +58,17 @@ public struct GemmShape: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 }
 
-/// Where a product runs: OpenBLAS (the process's core type) or BLIS.
-public enum GemmKernel: String, Sendable {
-    case openblas, blis
+/// Where a product runs: OpenBLAS (the process's core type), BLIS or libxsmm.
+public enum GemmKernel: String, Sendable, CaseIterable {
+    case openblas, blis, libxsmm
+
+    /// The libraries that run in the same process as any OpenBLAS core type and take the
+    /// shapes where they measured faster.
+    public static let alternatives: [GemmKernel] = [.blis, .libxsmm]
 }
 
 /// The result of `nimp tune`: single-thread GFLOP/s of every candidate at every shape, for
-/// one CPU and one pair of library versions, and the choice that follows from them.
+/// one CPU and its library versions, and the choice that follows from them.
 ///
 /// Stored as a small text file (see `encoded()`), one per CPU and library versions, under
 /// `$XDG_CACHE_HOME/nimp` (default `~/.cache/nimp`).
@@ -76,10 +80,15 @@ public struct KernelTuning: Equatable, Sendable {
         public var flags: [String]
         public var openblas: String
         public var blis: String
+        /// Version and target ISA, e.g. "1.17 skx"; "none" in caches written before nimp used it.
+        public var libxsmm: String
 
-        public init(cpu: String, flags: [String], openblas: String, blis: String) {
-            self.cpu = cpu; self.flags = flags; self.openblas = openblas; self.blis = blis
+        public init(cpu: String, flags: [String], openblas: String, blis: String, libxsmm: String = "none") {
+            self.cpu = cpu; self.flags = flags; self.openblas = openblas; self.blis = blis; self.libxsmm = libxsmm
         }
+
+        /// The libraries, as error messages name them.
+        var libraries: String { "\(openblas), BLIS \(blis), libxsmm \(libxsmm)" }
 
         /// This machine's and this process's libraries.
         public static var current: Identity {
@@ -88,7 +97,8 @@ public struct KernelTuning: Equatable, Sendable {
             // The configuration names the running core type, which is what varies between candidates.
             let core = BLASKernel.coreName
             let openblas = BLASKernel.configuration.split(separator: " ").filter { $0 != core }.joined(separator: " ")
-            return Identity(cpu: BLASKernel.cpuModel(), flags: relevant, openblas: openblas, blis: BLAS.blisVersion)
+            return Identity(cpu: BLASKernel.cpuModel(), flags: relevant, openblas: openblas, blis: BLAS.blisVersion,
+                            libxsmm: XSMM.version)
         }
 
         /// The cache file's name: readable CPU, then a hash of everything else.
@@ -99,7 +109,9 @@ public struct KernelTuning: Equatable, Sendable {
             }
             while slug.last == "-" { slug.removeLast() }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-            for byte in [cpu, flags.joined(separator: " "), openblas, blis].joined(separator: "\n").utf8 {
+            var parts = [cpu, flags.joined(separator: " "), openblas, blis]
+            if libxsmm != "none" { parts.append(libxsmm) }
+            for byte in parts.joined(separator: "\n").utf8 {
                 hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
             }
             return "kernels-\(slug.prefix(40).isEmpty ? "cpu" : String(slug.prefix(40)))-\(String(hash >> 32, radix: 16)).txt"
@@ -111,7 +123,7 @@ public struct KernelTuning: Equatable, Sendable {
     public var identity: Identity
     /// ISO 8601 UTC.
     public var measuredAt: String
-    /// OpenBLAS core types measured, then `blis`, in the file's column order.
+    /// OpenBLAS core types measured, then `blis` and `libxsmm`, in the file's column order.
     public var candidates: [String]
     /// GFLOP/s per shape, per candidate (absent: the candidate could not run).
     public var rates: [GemmShape: [String: Double]]
@@ -120,40 +132,56 @@ public struct KernelTuning: Equatable, Sendable {
         self.identity = identity; self.measuredAt = measuredAt; self.candidates = candidates; self.rates = rates
     }
 
-    public var coreTypes: [String] { candidates.filter { $0 != GemmKernel.blis.rawValue } }
+    public var coreTypes: [String] {
+        candidates.filter { c in !GemmKernel.alternatives.contains { $0.rawValue == c } }
+    }
 
-    /// How much faster BLIS must have measured to take a shape: closer rates are within
-    /// the noise of a shared machine, and a choice that flips between runs would change
-    /// results from one `nimp tune` to the next.
-    public static let blisMargin = 1.05
+    /// How much faster BLIS or libxsmm must have measured to take a shape: closer rates
+    /// are within the noise of a shared machine, and a choice that flips between runs
+    /// would change results from one `nimp tune` to the next.
+    public static let alternativeMargin = 1.05
 
-    /// Seconds of one call of every shape, with BLIS taking the shapes `kernel` gives it.
+    /// The kernel at `shape` when OpenBLAS runs `core`, with its rate.
+    private func choice(at shape: GemmShape, core: String) -> (kernel: GemmKernel, rate: Double)? {
+        guard let r = rates[shape], let open = r[core] else { return nil }
+        var best = (kernel: GemmKernel.openblas, rate: open)
+        for kernel in GemmKernel.alternatives {
+            if let rate = r[kernel.rawValue], rate > open * Self.alternativeMargin, rate > best.rate { best = (kernel, rate) }
+        }
+        return best
+    }
+
+    /// Seconds of one call of every shape, each on the kernel it would use.
     private func stepSeconds(core: String) -> Double? {
         var total = 0.0
-        for (shape, r) in rates {
-            guard let open = r[core] else { return nil }
-            let blis = r[GemmKernel.blis.rawValue] ?? 0
-            total += shape.flops / (blis > open * Self.blisMargin ? blis : open)
+        for shape in rates.keys {
+            guard let chosen = choice(at: shape, core: core) else { return nil }
+            total += shape.flops / chosen.rate
         }
         return total
     }
 
     /// The OpenBLAS core type for the process: the least time for one call of every shape,
-    /// with BLIS taking the shapes where it beats that core type.
+    /// with BLIS and libxsmm taking the shapes where they beat that core type.
     public var coreType: String? {
         coreTypes.compactMap { c in stepSeconds(core: c).map { (c, $0) } }.min { $0.1 < $1.1 }?.0
     }
 
-    /// The kernel for `shape` when OpenBLAS runs `core`: BLIS where it was measured
-    /// faster by `blisMargin`, OpenBLAS elsewhere (also at shapes not measured).
+    /// The kernel for `shape` when OpenBLAS runs `core`: the fastest of BLIS and libxsmm
+    /// where it was measured faster by `alternativeMargin`, OpenBLAS elsewhere (also at
+    /// shapes not measured).
     public func kernel(for shape: GemmShape, core: String) -> GemmKernel {
-        guard let r = rates[shape], let b = r[GemmKernel.blis.rawValue], let o = r[core] else { return .openblas }
-        return b > o * Self.blisMargin ? .blis : .openblas
+        choice(at: shape, core: core)?.kernel ?? .openblas
     }
 
-    /// The shapes BLIS takes when OpenBLAS runs `core`.
-    public func blisShapes(core: String) -> [GemmShape] {
-        rates.keys.filter { kernel(for: $0, core: core) == .blis }.sorted()
+    /// The shapes BLIS and libxsmm take when OpenBLAS runs `core`.
+    public func routes(core: String) -> [GemmShape: GemmKernel] {
+        var routes: [GemmShape: GemmKernel] = [:]
+        for shape in rates.keys {
+            let kernel = kernel(for: shape, core: core)
+            if kernel != .openblas { routes[shape] = kernel }
+        }
+        return routes
     }
 
     /// The best candidate at `shape` and its rate.
@@ -175,6 +203,7 @@ public struct KernelTuning: Equatable, Sendable {
             "cpu_flags \(identity.flags.joined(separator: " "))",
             "openblas \(identity.openblas)",
             "blis \(identity.blis)",
+            "libxsmm \(identity.libxsmm)",
             "measured \(measuredAt)",
             "openblas_coretype \(core)",
             "candidates \(candidates.joined(separator: " "))",
@@ -210,7 +239,7 @@ public struct KernelTuning: Equatable, Sendable {
             let words = line.split(separator: " ")
             let key = String(words[0]), rest = words.dropFirst().joined(separator: " ")
             switch key {
-            case "cpu", "cpu_flags", "openblas", "blis", "measured", "openblas_coretype":
+            case "cpu", "cpu_flags", "openblas", "blis", "libxsmm", "measured", "openblas_coretype":
                 fields[key] = rest
             case "candidates":
                 let names = words.dropFirst().map(String.init)
@@ -222,7 +251,7 @@ public struct KernelTuning: Equatable, Sendable {
                 guard let candidates else { throw NimpError.data(file, place, "a shape line before the \"candidates\" line") }
                 guard words.count == 4 + candidates.count, let shape = GemmShape(dims: words[1], trans: words[2]),
                       GemmKernel(rawValue: String(words[3])) != nil else {
-                    throw NimpError.data(file, place, "expected \"shape MxNxK NT|NN|TN|TT openblas|blis\" and \(candidates.count) rates")
+                    throw NimpError.data(file, place, "expected \"shape MxNxK NT|NN|TN|TT openblas|blis|libxsmm\" and \(candidates.count) rates")
                 }
                 var r: [String: Double] = [:]
                 for (c, word) in zip(candidates, words.dropFirst(4)) where word != "-" {
@@ -242,7 +271,7 @@ public struct KernelTuning: Equatable, Sendable {
         }
         guard let candidates else { throw NimpError.data(file, nil, "missing the \"candidates\" line") }
         let identity = Identity(cpu: fields["cpu"]!, flags: (fields["cpu_flags"] ?? "").split(separator: " ").map(String.init),
-                                openblas: fields["openblas"]!, blis: fields["blis"]!)
+                                openblas: fields["openblas"]!, blis: fields["blis"]!, libxsmm: fields["libxsmm"] ?? "none")
         return KernelTuning(identity: identity, measuredAt: fields["measured"]!, candidates: candidates, rates: rates)
     }
 }
@@ -278,7 +307,7 @@ public enum KernelCache {
             guard let data = FileManager.default.contents(atPath: path) else { throw NimpError.io(path, "cannot read") }
             let tuning = try KernelTuning.decode(String(decoding: data, as: UTF8.self), file: path)
             guard tuning.identity == identity else {
-                throw NimpError.data(path, nil, "measured for \(tuning.identity.cpu) with \(tuning.identity.openblas), BLIS \(tuning.identity.blis); this is \(identity.cpu) with \(identity.openblas), BLIS \(identity.blis)")
+                throw NimpError.data(path, nil, "measured for \(tuning.identity.cpu) with \(tuning.identity.libraries); this is \(identity.cpu) with \(identity.libraries)")
             }
             return .found(tuning, path: path)
         } catch let error as NimpError {

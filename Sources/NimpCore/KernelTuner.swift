@@ -3,7 +3,7 @@ import Foundation
 
 /// `nimp tune`: times nimp's GEMM shapes on every candidate kernel. An OpenBLAS core type
 /// is fixed per process, so each runs in a child process (this executable again, with
-/// `OPENBLAS_CORETYPE` set, told to measure); BLIS runs in this process.
+/// `OPENBLAS_CORETYPE` set, told to measure); BLIS and libxsmm run in this process.
 public enum KernelTuner {
     /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 15 timed runs of
     /// about 1 ms each (short runs, so that some escape preemption on a shared machine), through `BLAS.gemm(using:)` (so with its thread rule), or through
@@ -15,33 +15,35 @@ public enum KernelTuner {
         var rng = RNG(seed: 18)
         for shape in shapes {
             let (m, n, k) = (shape.m, shape.n, shape.k)
-            let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
-            var c = [Float](repeating: 0, count: m * n)
+            // Cache-line aligned, as `Network`'s buffers are: with malloc's 16 bytes each
+            // measurement of a small shape would depend on where the heap put the arrays.
+            let a = randomFloats(m * k, &rng), b = randomFloats(k * n, &rng), c = randomFloats(m * n, &rng)
+            defer { a.deallocate(); b.deallocate(); c.deallocate() }
             let lda = shape.transA ? m : k, ldb = shape.transB ? k : n
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        func call() {
-                            if let kernel {
-                                BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
-                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
-                            } else {
-                                BLAS.gemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
-                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
-                            }
-                        }
-                        let clock = m * n * k >= BLAS.twoThreadWork ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID
-                        call(); call()
-                        let once = max(1e-7, seconds(clock, call))
-                        let calls = max(1, min(100_000, Int(0.001 / once)))
-                        var bestTime = Double.infinity
-                        for _ in 0..<15 { bestTime = min(bestTime, seconds(clock) { for _ in 0..<calls { call() } }) }
-                        rates[shape] = shape.flops * Double(calls) / bestTime / 1e9
-                    }
+            func call() {
+                if let kernel {
+                    BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
+                              a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
+                } else {
+                    BLAS.gemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
+                              a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
                 }
             }
+            let clock = m * n * k >= BLAS.twoThreadWork ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID
+            call(); call()
+            let once = max(1e-7, seconds(clock, call))
+            let calls = max(1, min(100_000, Int(0.001 / once)))
+            var bestTime = Double.infinity
+            for _ in 0..<15 { bestTime = min(bestTime, seconds(clock) { for _ in 0..<calls { call() } }) }
+            rates[shape] = shape.flops * Double(calls) / bestTime / 1e9
         }
         return rates
+    }
+
+    private static func randomFloats(_ count: Int, _ rng: inout RNG) -> UnsafeMutablePointer<Float> {
+        let p = alignedFloats(count)
+        for i in 0..<count { p[i] = rng.normal() }
+        return p
     }
 
     private static func seconds(_ clock: clockid_t, _ body: () -> Void) -> Double {
@@ -88,7 +90,15 @@ public enum KernelTuner {
         } else {
             note("BLIS not measured: libblis.so.4 cannot be opened (Debian: apt-get install libblis4)")
         }
-        guard candidates.contains(where: { $0 != GemmKernel.blis.rawValue }) else {
+        // libxsmm generates single-threaded kernels, and none for a transposed B.
+        let small = shapes.filter { $0.m * $0.n * $0.k < BLAS.twoThreadWork && XSMM.supports($0) }
+        if small.isEmpty {
+            note("libxsmm not measured: it generates no kernel for these shapes on this CPU")
+        } else {
+            for (shape, rate) in measure(small, kernel: .libxsmm) { rates[shape]?[GemmKernel.libxsmm.rawValue] = rate }
+            candidates.append(GemmKernel.libxsmm.rawValue)
+        }
+        guard candidates.contains(where: { c in !GemmKernel.alternatives.contains { $0.rawValue == c } }) else {
             throw NimpError(.unavailable, "no OpenBLAS core type could be measured on this CPU",
                             hint: "nimp keeps OpenBLAS's own choice; the kernel cache was not written")
         }

@@ -3,7 +3,9 @@
 ///
 /// Parameters live in one contiguous vector, layer by layer `[W0, b0, W1, b1, ...]`
 /// (W [out, in] row-major as in `DenseLayer`), so optimizers, clipping and masks run as
-/// one SIMD loop over all of them. Activations are row-major [batch, units].
+/// one SIMD loop over all of them; each block starts on a cache line, with zeros between
+/// (they stay zero: their gradients are zero). Activations are row-major [batch, units].
+/// Every buffer is cache-line aligned (`alignedFloats`).
 final class Network {
     let widths: [Int]  // [inputs, hidden..., outputs]
     let activations: [Activation]
@@ -45,19 +47,18 @@ final class Network {
         self.maxBatch = maxBatch
         var w: [Int] = [], b: [Int] = [], offset = 0
         for layer in model.layers {
-            w.append(offset); offset += layer.weight.data.count
-            b.append(offset); offset += layer.bias.count
+            w.append(offset); offset += cacheLinePadded(layer.weight.data.count)
+            b.append(offset); offset += cacheLinePadded(layer.bias.count)
         }
         weightOffsets = w
         biasOffsets = b
         parameterCount = offset
-        params = .allocate(capacity: offset)
-        weightsT = training ? nil : .allocate(capacity: offset)
-        grads = .allocate(capacity: training ? offset : 1)
-        grads.initialize(repeating: 0, count: training ? offset : 1)
+        params = alignedFloats(offset)
+        weightsT = training ? nil : alignedFloats(offset)
+        grads = alignedFloats(training ? offset : 1)
         if model.layers.contains(where: { $0.mask != nil }) {
-            let m = UnsafeMutablePointer<Float>.allocate(capacity: offset)
-            m.initialize(repeating: 1, count: offset)
+            let m = alignedFloats(offset)
+            m.update(repeating: 1, count: offset)
             for (l, layer) in model.layers.enumerated() {
                 guard let lm = layer.mask else { continue }
                 precondition(lm.rows == layer.weight.rows && lm.cols == layer.weight.cols, "mask shape differs from weight")
@@ -68,15 +69,14 @@ final class Network {
             mask = nil
         }
         let inputs = model.inputs
-        input = .allocate(capacity: maxBatch * inputs)
-        input.initialize(repeating: 0, count: maxBatch * inputs)
+        input = alignedFloats(maxBatch * inputs)
         mean = .allocate(capacity: inputs)
         invStd = .allocate(capacity: inputs)
-        a = model.layers.map { UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * $0.outputs) }
-        z = training ? model.layers.map { UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * $0.outputs) } : a
+        a = model.layers.map { alignedFloats(maxBatch * $0.outputs) }
+        z = training ? model.layers.map { alignedFloats(maxBatch * $0.outputs) } : a
         // The loss writes ∂L/∂outputs into delta.0, so inference keeps room for the outputs.
         let deltaSize = maxBatch * (training ? widths.max()! : model.outputs)
-        delta = (.allocate(capacity: deltaSize), .allocate(capacity: training ? deltaSize : 1))
+        delta = (alignedFloats(deltaSize), alignedFloats(training ? deltaSize : 1))
         load(model)
     }
 

@@ -336,7 +336,7 @@ func gemmShapes() {
     for shape in GemmShape.reference {
         let kernel = BLASKernel.kernel(for: shape)
         report(["workload": "gemm shape", "shape": shape.description, "gflops": rates[shape]!,
-                "uses": kernel == .blis ? "blis" : BLASKernel.coreName])
+                "uses": kernel == .openblas ? BLASKernel.coreName : kernel.rawValue])
     }
 }
 

@@ -11,7 +11,8 @@ struct Evaluate: NimpCommand {
             Keys: task, samples; accuracy, macro_f1, log_loss (classifiers) or mse, rmse, mae, \
             r2 (regressors); latency_p50_us and latency_p99_us (one sample per call), \
             throughput_per_s (batches of 1024), parameters, bytes (archive size), kernels (the \
-            GEMM kernels that ran: OpenBLAS's core type and the shapes BLIS took; see nimp tune).
+            GEMM kernels that ran: OpenBLAS's core type and the shapes BLIS and libxsmm took; see \
+            nimp tune).
             """)
 
     @Argument(help: ArgumentHelp("The model archive.", valueName: "model.nimp"), completion: .file(extensions: ["nimp"]))

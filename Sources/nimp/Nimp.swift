@@ -24,6 +24,7 @@ enum NimpVersion {
         OpenBLAS kernel: \(BLASKernel.coreName) (\(BLASKernel.choiceDescription))
         \(BLASKernel.configuration)
         BLIS \(BLAS.blisVersion)
+        libxsmm \(XSMM.version)
         Kernels: \(BLASKernel.summary)
         Kernel cache: \(BLASKernel.cachePath ?? "none (run nimp tune)")
         """

@@ -11,12 +11,13 @@ struct Tune: NimpCommand {
             --batch-size, forward and backward, and prediction in chunks of 1024 rows), or of \
             the benchmark workloads without a model, plus the shapes already in the cache, on \
             each candidate: the OpenBLAS core types this CPU can run (each in its own process, \
-            as the core type is fixed when OpenBLAS loads) and BLIS. Takes seconds. Prints \
+            as the core type is fixed when OpenBLAS loads), BLIS, and libxsmm's generated \
+            kernels (shapes without a transposed B). Takes seconds. Prints \
             single-thread GFLOP/s per shape and candidate and writes the choice to \
             $XDG_CACHE_HOME/nimp/kernels-CPU-HASH.txt (default ~/.cache/nimp), one file per CPU \
             model and library versions. Every later nimp process runs the OpenBLAS core type \
-            with the least time over all cached shapes and BLIS at the shapes where BLIS beat \
-            it by more than 5%. No other command tunes: without a cache nimp uses the core type the CPU flags \
+            with the least time over all cached shapes, and BLIS or libxsmm at the shapes where \
+            they beat it by more than 5%. No other command tunes: without a cache nimp uses the core type the CPU flags \
             suggest (nimp cycle says so). `nimp --version` shows the choice; a corrupt cache \
             is ignored with a warning until nimp tune rewrites it.
             """)
@@ -69,8 +70,9 @@ struct Tune: NimpCommand {
         var rows = [header]
         for shape in tuning.rates.keys.sorted() {
             let rates = tuning.candidates.map { c in tuning.rates[shape]![c].map { String(format: "%.1f", $0) } ?? "-" }
-            let kernel = tuning.kernel(for: shape, core: core) == .blis ? "blis" : core
-            rows.append([shape.description] + rates + [kernel])
+            let kernel = tuning.kernel(for: shape, core: core)
+            let uses = kernel == .openblas ? core : kernel.rawValue
+            rows.append([shape.description] + rates + [uses])
         }
         let widths = header.indices.map { i in rows.map { $0[i].count }.max()! }
         var text = "GFLOP/s, one thread, \(tuning.identity.cpu)\n"
@@ -80,8 +82,9 @@ struct Tune: NimpCommand {
                        : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  ") + "\n"
         }
-        let blis = tuning.blisShapes(core: core).count
-        text += "OpenBLAS core type: \(core); BLIS at \(blis) of \(tuning.rates.count) shapes\n"
+        let routes = tuning.routes(core: core)
+        let blis = routes.values.filter { $0 == .blis }.count, xsmm = routes.values.filter { $0 == .libxsmm }.count
+        text += "OpenBLAS core type: \(core); BLIS at \(blis) and libxsmm at \(xsmm) of \(tuning.rates.count) shapes\n"
         return text
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 import NimpCore
 import NimpIO
 
-// Re-run once with the chosen OpenBLAS kernel before the library loads; BLIS where measured faster.
+// Re-run once with the chosen OpenBLAS kernel before the library loads; BLIS and libxsmm
+// where measured faster.
 let kernelWarning = BLASKernel.prepare()
 setlocale(LC_CTYPE, "C.UTF-8")
 signal(SIGPIPE, SIG_IGN)

@@ -2,32 +2,34 @@ import Foundation
 import Testing
 @testable import NimpCore
 
-/// BLIS beside OpenBLAS (issue 18): numerics of both against the naive loop, the symbols
-/// each library provides, per-shape dispatch, and the kernel cache's text format.
+/// BLIS and libxsmm beside OpenBLAS (issue 18): numerics of each against the naive loop,
+/// the symbols each library provides, per-shape dispatch, and the kernel cache's text format.
 @Suite(.serialized) struct KernelTests {
     /// One product on `kernel` (nil: `BLAS.gemm`'s dispatch) into a copy of `c`, with
-    /// leading dimensions wider than the matrices.
-    func product(_ kernel: GemmKernel?, _ shape: GemmShape, alpha: Float, beta: Float, seed: UInt64) -> (Matrix, Matrix) {
+    /// leading dimensions wider than the matrices unless `tight`.
+    func product(_ kernel: GemmKernel?, _ shape: GemmShape, alpha: Float, beta: Float, seed: UInt64,
+                 tight: Bool = false) -> (Matrix, Matrix) {
         var rng = RNG(seed: seed)
         let (m, n, k) = (shape.m, shape.n, shape.k)
-        let a = randomMatrix(shape.transA ? k : m, (shape.transA ? m : k) + 3, &rng)
-        let b = randomMatrix(shape.transB ? n : k, (shape.transB ? k : n) + 1, &rng)
-        let c0 = randomMatrix(m, n + 2, &rng)
+        let pad = tight ? 0 : 1
+        let a = randomMatrix(shape.transA ? k : m, (shape.transA ? m : k) + 3 * pad, &rng)
+        let b = randomMatrix(shape.transB ? n : k, (shape.transB ? k : n) + pad, &rng)
+        let c0 = randomMatrix(m, n + 2 * pad, &rng)
         var fast = c0, slow = c0
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 fast.data.withUnsafeMutableBufferPointer { pc in
                     if let kernel {
                         BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: alpha,
-                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: n + 2)
+                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: c0.cols)
                     } else {
                         BLAS.gemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: alpha,
-                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: n + 2)
+                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: c0.cols)
                     }
                 }
                 slow.data.withUnsafeMutableBufferPointer { pc in
                     BLAS.naiveGemm(transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: alpha,
-                                   a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: n + 2)
+                                   a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols, beta: beta, c: pc.baseAddress!, ldc: c0.cols)
                 }
             }
         }
@@ -82,18 +84,63 @@ import Testing
     @Test(.enabled(if: BLAS.blisAvailable, "needs libblis.so.4 (libblis4)"))
     func dispatchSendsListedShapesToBLISBitForBit() {
         let shape = GemmShape(m: 37, n: 23, k: 19, transA: false, transB: true)
-        defer { BLAS.useBLIS(for: []) }
-        BLAS.useBLIS(for: [shape])
+        defer { BLAS.useKernels([:]) }
+        BLAS.useKernels([shape: .blis])
         let viaDispatch = product(nil, shape, alpha: 1, beta: 0, seed: 3).0
         #expect(viaDispatch == product(.blis, shape, alpha: 1, beta: 0, seed: 3).0)
         #expect(viaDispatch == product(nil, shape, alpha: 1, beta: 0, seed: 3).0)
-        BLAS.useBLIS(for: [])
+        BLAS.useKernels([:])
         #expect(product(nil, shape, alpha: 1, beta: 0, seed: 3).0 == product(.openblas, shape, alpha: 1, beta: 0, seed: 3).0)
     }
 
-    /// Training with some shapes on BLIS reproduces itself bit for bit for a seed.
-    @Test func trainingOnBLISIsReproducible() throws {
-        defer { BLAS.useBLIS(for: []) }
+    /// libxsmm runs a product only in the form its kernel was made for (alpha 1, beta 0 or
+    /// 1, tight leading dimensions, B not transposed); every other call goes to OpenBLAS,
+    /// and both agree with the naive loop.
+    @Test func libxsmmMatchesTheNaiveLoopAndDeclinesWhatItCannotRun() {
+        #expect(XSMM.version.hasPrefix("1.17 "))
+        var rng = RNG(seed: 7)
+        var ran = 0
+        for trial in 0..<48 {
+            let shape = GemmShape(m: 1 + rng.int(below: 70), n: 1 + rng.int(below: 70), k: 1 + rng.int(below: 300),
+                                  transA: trial & 1 == 1, transB: trial & 2 == 2)
+            let alpha: Float = trial % 5 == 0 ? -0.5 : 1, beta: Float = [0, 1, 0.25][trial % 3]
+            let tight = trial % 4 < 3
+            let (fast, slow) = product(.libxsmm, shape, alpha: alpha, beta: beta, seed: UInt64(trial), tight: tight)
+            var worst: Float = 0
+            for i in 0..<fast.data.count { worst = max(worst, abs(fast.data[i] - slow.data[i])) }
+            #expect(worst <= BLASTests.tolerance(k: shape.k) * (Float(shape.k) * abs(alpha) + 2), "\(shape) alpha \(alpha) beta \(beta)")
+            // Whether libxsmm ran it rather than OpenBLAS.
+            let runs = tight && alpha == 1 && beta != 0.25 && !shape.transB
+            let lda = shape.transA ? shape.m : shape.k, ldb = (shape.transB ? shape.k : shape.n) + (tight ? 0 : 1)
+            var a = [Float](repeating: 1, count: shape.m * shape.k), b = [Float](repeating: 1, count: (shape.transB ? shape.n : shape.k) * ldb)
+            var c = [Float](repeating: 0, count: shape.m * shape.n)
+            let did = XSMM.run(XSMM.kernels(for: shape), transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n,
+                               k: shape.k, alpha: alpha, a: &a, lda: lda, b: &b, ldb: ldb, beta: beta, c: &c, ldc: shape.n)
+            #expect(did == runs, "\(shape) alpha \(alpha) beta \(beta) tight \(tight)")
+            if did { ran += 1; #expect(c.allSatisfy { $0 == Float(shape.k) }) }
+            #expect(XSMM.supports(shape) == !shape.transB)
+        }
+        #expect(ran >= 8)
+    }
+
+    @Test func dispatchSendsListedShapesToLibxsmmBitForBit() {
+        let shape = GemmShape(m: 37, n: 23, k: 19, transA: true, transB: false)
+        defer { BLAS.useKernels([:]) }
+        BLAS.useKernels([shape: .libxsmm])
+        #expect(BLASKernel.kernel(for: shape) == .openblas)  // the process's choice is the cache's, not this table
+        for beta: Float in [0, 1] {
+            let viaDispatch = product(nil, shape, alpha: 1, beta: beta, seed: 4, tight: true)
+            #expect(viaDispatch.0 == product(.libxsmm, shape, alpha: 1, beta: beta, seed: 4, tight: true).0)
+            var worst: Float = 0
+            for i in 0..<viaDispatch.0.data.count { worst = max(worst, abs(viaDispatch.0.data[i] - viaDispatch.1.data[i])) }
+            #expect(worst <= BLASTests.tolerance(k: shape.k) * (Float(shape.k) + 2))
+        }
+    }
+
+    /// Training with some shapes on BLIS or libxsmm reproduces itself bit for bit for a seed.
+    @Test(arguments: [GemmKernel.blis, .libxsmm])
+    func trainingOnAnAlternativeIsReproducible(kernel: GemmKernel) throws {
+        defer { BLAS.useKernels([:]) }
         var rng = RNG(seed: 5)
         let x = randomMatrix(33, 7, &rng), y = randomMatrix(33, 5, &rng)
         func train() throws -> Model {
@@ -104,10 +151,11 @@ import Testing
             let config = TrainConfig(epochs: 3, batchSize: 11, learningRate: 0.01, optimizer: .adam, seed: 9)
             return try Trainer(config: config).fit(m, x: x, targets: .values(y), validation: nil) { _ in }.model
         }
-        BLAS.useBLIS(for: GemmShape.of(widths: [7, 13, 5], batch: 11, predictRows: 11))
+        let shapes = GemmShape.of(widths: [7, 13, 5], batch: 11, predictRows: 11)
+        BLAS.useKernels(Dictionary(uniqueKeysWithValues: shapes.map { ($0, kernel) }))
         let first = try train(), second = try train()
         #expect(first == second)
-        BLAS.useBLIS(for: [])
+        BLAS.useKernels([:])
         let openblas = try train()
         for (p, q) in zip(first.layers, openblas.layers) {
             for (u, v) in zip(p.weight.data, q.weight.data) { #expect(abs(u - v) <= 1e-3 * max(1, abs(v))) }
@@ -157,7 +205,8 @@ import Testing
         let t = epyc
         // Sandybridge cannot run one shape, so it cannot be the process's core type.
         #expect(t.coreType == "Haswell")
-        #expect(t.blisShapes(core: "Haswell").map(\.description) == ["128x256x64 NT", "128x256x256 NN", "128x256x256 NT", "256x256x128 TN"])
+        #expect(t.routes(core: "Haswell").keys.sorted().map(\.description) == ["128x256x64 NT", "128x256x256 NN", "128x256x256 NT", "256x256x128 TN"])
+        #expect(Set(t.routes(core: "Haswell").values) == [.blis])
         #expect(t.kernel(for: GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true), core: "Haswell") == .openblas)
         #expect(t.kernel(for: GemmShape(m: 9, n: 9, k: 9, transA: false, transB: true), core: "Haswell") == .openblas)
         #expect(t.best(at: GemmShape(m: 128, n: 256, k: 64, transA: false, transB: true))! == ("blis", 24.3))
@@ -165,6 +214,20 @@ import Testing
         var close = t
         close.rates[GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true)]!["blis"] = 35.0
         #expect(close.kernel(for: GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true), core: "Haswell") == .openblas)
+        // libxsmm beside BLIS: the faster of the two takes a shape, if either beats OpenBLAS by 5 %.
+        var three = t
+        three.candidates.append("libxsmm")
+        let nn = GemmShape(m: 128, n: 256, k: 256, transA: false, transB: false), tn = GemmShape(m: 256, n: 256, k: 128, transA: true, transB: false)
+        let small = GemmShape(m: 64, n: 64, k: 256, transA: true, transB: false)
+        three.rates[nn]!["libxsmm"] = 40.0
+        three.rates[tn]!["libxsmm"] = 30.0
+        three.rates[small]!["libxsmm"] = 45.0
+        #expect(three.kernel(for: nn, core: "Haswell") == .libxsmm)
+        #expect(three.kernel(for: tn, core: "Haswell") == .blis)
+        #expect(three.kernel(for: small, core: "Haswell") == .libxsmm)
+        #expect(three.coreTypes == ["Haswell", "Sandybridge"])
+        #expect(try! KernelTuning.decode(three.encoded(), file: "k.txt") == three)
+        #expect(three.encoded().contains("\nshape 64x64x256 TN libxsmm 30.00 - 29.00 45.00\n"))
     }
 
     @Test func cacheTextRoundTrips() throws {
@@ -173,6 +236,14 @@ import Testing
         #expect(text.contains("\nshape 128x256x64 NT blis 12.80 19.70 24.30\n"))
         #expect(text.contains("\nshape 64x64x256 TN openblas 30.00 - 29.00\n"))
         #expect(try KernelTuning.decode(text, file: "k.txt") == epyc)
+        // A cache written before libxsmm was a candidate reads as measured without it, and so
+        // is not this build's (KernelCache.load says why and nimp tune measures again).
+        #expect(text.contains("\nlibxsmm none\n"))
+        let old = try KernelTuning.decode(text.replacingOccurrences(of: "libxsmm none\n", with: ""), file: "k.txt")
+        #expect(old.identity.libxsmm == "none" && old.identity.fileName == epyc.identity.fileName)
+        var current = epyc.identity
+        current.libxsmm = "1.17 hsw"
+        #expect(current.fileName != epyc.identity.fileName)
     }
 
     @Test func corruptCacheFilesNameTheLine() {
