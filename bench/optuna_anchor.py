@@ -3,7 +3,7 @@
 `nimp train`, against `nimp cycle`, with the same CPU-seconds, judged on an audit split
 neither side reads.
 
-    python3 bench/optuna_anchor.py [--nimp PATH] [--budget 90] [--seed 0]
+    python3 bench/optuna_anchor.py [--nimp PATH] [--budget 90] [--seeds 0[,1,...]]
         [--datasets breast_cancer,wine,diabetes,penguins,star98,dopamine,cortisol,serotonin,growth]
         [--json out.json]
         [--svg curves.svg] [--keep DIR]
@@ -18,6 +18,9 @@ Tables and their train / eval / audit split (60/20/20, seeded) are bench/gate.py
   validation metric goes to the median pruner, which stops the process early. Trials
   run until they have used the same CPU-seconds. The best trial by eval quality is the
   one judged.
+With several --seeds, each seed is a new split (and a new Optuna sampler), and a second
+table gives each dataset's mean difference over the seeds with its spread: on audit sets
+of 36–114 rows one row is 1–3 points, so one split says little about a gap of a point.
 CPU-seconds are the children's user + system time (getrusage), so both sides pay for
 every process they start; judging on the audit split is not counted. After each cycle
 and each trial the current best model is scored on the audit split, which gives the
@@ -190,7 +193,7 @@ def main():
     ap.add_argument("--nimp")
     ap.add_argument("--budget", type=float, default=90.0, help="CPU-seconds per side and dataset")
     ap.add_argument("--datasets", default=DEFAULT_DATASETS)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default="0", help="comma-separated; each is a split of every dataset")
     ap.add_argument("--signal-samples", type=int, default=gate.SIGNAL_SAMPLES)
     ap.add_argument("--json")
     ap.add_argument("--svg", help="write the curves of audit quality against CPU-seconds here")
@@ -209,13 +212,16 @@ def main():
     unknown = [d for d in names if d not in gate.DATASETS]
     if unknown:
         sys.exit(f"optuna_anchor.py: unknown datasets {unknown}; known: {', '.join(gate.DATASETS)}")
-    log(f"{common.cpu_line()}; {len(names)} datasets × 2 sides × {args.budget:g} CPU-s ≈ {len(names) * 2 * args.budget / 60:.0f} min of CPU")
+    seeds = [int(x) for x in args.seeds.split(",") if x]
+    runs = [(name, seed) for seed in seeds for name in names]
+    log(f"{common.cpu_line()}; {len(names)} datasets × {len(seeds)} seeds × 2 sides × {args.budget:g} CPU-s ≈ "
+        f"{len(runs) * 2 * args.budget / 60:.0f} min of CPU")
     results = []
-    for name in names:
+    for name, seed in runs:
         spec = gate.DATASETS[name]
-        work = os.path.join(tmp, name)
+        work = os.path.join(tmp, name if len(seeds) == 1 else f"{name}-{seed}")
         os.makedirs(work)
-        target, files, rows = gate.split(name, spec, dict(nimp=nimp, seed=args.seed, samples=args.signal_samples), work)
+        target, files, rows = gate.split(name, spec, dict(nimp=nimp, seed=seed, samples=args.signal_samples), work)
         weak = os.path.join(work, "weak.nimp")
         gate.run([nimp, "train", "--data", files["train"], "--target", target, "--task", spec["task"], "--hidden", "2",
                   "--epochs", "1", "-o", weak, "--metrics", os.devnull, "-q"], "nimp train (weak)")
@@ -224,22 +230,22 @@ def main():
         for side in ("nimp-side", "optuna-side"):
             os.makedirs(os.path.join(work, side))
         n = nimp_side(nimp, name, spec, target, files, weak, args.budget, os.path.join(work, "nimp-side"), scorer)
-        o = optuna_side(nimp, name, spec, target, files, args.budget, os.path.join(work, "optuna-side"), scorer, args.seed)
+        o = optuna_side(nimp, name, spec, target, files, args.budget, os.path.join(work, "optuna-side"), scorer, seed)
         reach = cpu_to_reach(n["curve"], o["audit"])
-        results.append(dict(dataset=name, task=spec["task"], metric=gate.QUALITY[spec["task"]], rows=rows, nimp=n, optuna=o,
+        results.append(dict(dataset=name, seed=seed, task=spec["task"], metric=gate.QUALITY[spec["task"]], rows=rows, nimp=n, optuna=o,
                             nimp_cpu_to_reach_optuna=reach, points_behind=100 * (o["audit"] - n["audit"]),
                             seconds=time.time() - t0))
-        log(f"  {name}: nimp {100 * n['audit']:.2f} ({n['cycles']} cycles, {n['cpu']:.0f} CPU-s), "
+        log(f"  {name} (seed {seed}): nimp {100 * n['audit']:.2f} ({n['cycles']} cycles, {n['cpu']:.0f} CPU-s), "
             f"optuna {100 * o['audit']:.2f} ({o['trials']} trials, {o['pruned']} pruned, {o['cpu']:.0f} CPU-s)")
 
-    print(f"# {common.cpu_line()}; {time.strftime('%Y-%m-%d')}; budget {args.budget:g} CPU-s a side; seed {args.seed}")
-    print("| dataset | metric | nimp cycle (audit) | Optuna + nimp train (audit) | nimp − Optuna, points | "
+    print(f"# {common.cpu_line()}; {time.strftime('%Y-%m-%d')}; budget {args.budget:g} CPU-s a side; seeds {args.seeds}")
+    print("| dataset | seed | metric | nimp cycle (audit) | Optuna + nimp train (audit) | nimp − Optuna, points | "
           "nimp's CPU-s to reach Optuna's best | cycles | trials (pruned) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         reach = r["nimp_cpu_to_reach_optuna"]
         share = f"{reach:.0f} s ({100 * reach / r['optuna']['cpu']:.0f}% of Optuna's)" if reach is not None else "not reached"
-        print(f"| {r['dataset']} | {r['metric']} | {100 * r['nimp']['audit']:.2f} | {100 * r['optuna']['audit']:.2f} | "
+        print(f"| {r['dataset']} | {r['seed']} | {r['metric']} | {100 * r['nimp']['audit']:.2f} | {100 * r['optuna']['audit']:.2f} | "
               f"{-r['points_behind']:+.2f} | {share} | {r['nimp']['cycles']} | {r['optuna']['trials']} ({r['optuna']['pruned']}) |")
     behind = sorted(r["points_behind"] for r in results)
     shares = sorted((r["nimp_cpu_to_reach_optuna"] / r["optuna"]["cpu"]) if r["nimp_cpu_to_reach_optuna"] is not None
@@ -249,12 +255,20 @@ def main():
     print(f"Median share of Optuna's CPU-seconds nimp needs to reach Optuna's best audit quality: "
           f"{'not reached' if median_share == float('inf') else f'{100 * median_share:.0f}%'} (goal ≤ 50%). "
           f"Worst gap at equal budget: {max(behind):.2f} points behind (goal ≤ 0.5).")
+    if len(seeds) > 1:
+        print()
+        print("| dataset | nimp − Optuna, mean over seeds | each seed | audit rows |")
+        print("|---|---|---|---|")
+        for name in names:
+            gaps = [-r["points_behind"] for r in results if r["dataset"] == name]
+            rows = next(r["rows"]["audit"] for r in results if r["dataset"] == name)
+            print(f"| {name} | {sum(gaps) / len(gaps):+.2f} | {', '.join(f'{g:+.2f}' for g in gaps)} | {rows} |")
     if args.svg:
         with open(args.svg, "w") as f:
             f.write(svg_curves(results, args.budget))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(budget=args.budget, seed=args.seed, cpu=common.cpu_line(), results=results), f, indent=1)
+            json.dump(dict(budget=args.budget, seeds=seeds, cpu=common.cpu_line(), results=results), f, indent=1)
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
 
