@@ -268,13 +268,15 @@ public struct Planner: Sendable {
         let context = context(models)
         let chosen = Set(planned.map(\.model))
         let cut = Set(candidates(models).map(\.model)).subtracting(chosen)
-        let floor = lowReturnFloor(models.compactMap { best($0, context) })
+        var bests: [String: PlannedTask] = [:]
+        for a in models { bests[a.id] = best(a, context) }
+        let floor = lowReturnFloor(Array(bests.values))
         return models.filter { !chosen.contains($0.id) }.map { a in
             let q = a.qualityMetric
             if a.championVersion == nil {
                 return IdleModel(model: a.id, why: "no champion", change: "add a version: `nimp registry add \(a.id) --model FILE`")
             }
-            if let task = best(a, context), isLowReturn(task, floor: floor), let e = task.estimate, let floor {
+            if let task = bests[a.id], isLowReturn(task, floor: floor), let e = task.estimate, let floor {
                 return IdleModel(model: a.id, why: String(format: "its best task, %@, is expected to return %.3g held-out gain per CPU-second (draw %.3g), under %.3g, a %g of what the best task of this plan is expected to return",
                                                           task.type.rawValue, e.gainPerCPUSecond, e.sampled, floor, Learning.lowReturn),
                                  change: "queue one anyway: `nimp task add \(a.id) --kind \(task.type.rawValue)`, or `nimp registry config learned_priority false`")
