@@ -21,14 +21,23 @@ public enum BLASKernel {
         return nil
     }
 
-    /// The flags line of /proc/cpuinfo, empty where it cannot be read.
-    public static func cpuFlags(cpuinfo: String? = nil) -> Set<Substring> {
+    /// Restricts the CPU flags nimp acts on, to measure what it does on a smaller CPU.
+    public static let flagsKey = "NIMP_CPU_FLAGS"
+
+    /// The flags line of /proc/cpuinfo, empty where it cannot be read; with
+    /// `NIMP_CPU_FLAGS` set, only those of its flags that the variable names (a flag the
+    /// CPU lacks would choose kernels that stop on an illegal instruction).
+    public static func cpuFlags(cpuinfo: String? = nil,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> Set<Substring> {
         let text = cpuinfo ?? ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+        var flags: Set<Substring> = []
         for line in text.split(separator: "\n") where line.hasPrefix("flags") {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            return Set(line[line.index(after: colon)...].split(separator: " "))
+            flags = Set(line[line.index(after: colon)...].split(separator: " "))
+            break
         }
-        return []
+        if let only = environment[flagsKey] { flags.formIntersection(only.split(separator: " ")) }
+        return flags
     }
 
     /// The OpenBLAS core types `nimp tune` measures on a CPU with these flags: those whose
@@ -59,7 +68,8 @@ public enum BLASKernel {
         return tuned ?? coreType(forCPUFlags: cpuFlags)
     }
 
-    /// Sets up the kernels before anything else runs: re-executes the program once with the
+    /// Sets up the kernels before anything else runs: with `NIMP_CPU_FLAGS`, makes libxsmm
+    /// generate code for those flags too; re-executes the program once with the
     /// OpenBLAS core type chosen (from the kernel cache, else from the CPU flags), then, in
     /// the process that stays, sends to BLIS or libxsmm the shapes the cache measured faster there.
     /// Returns a warning when the cache could not be used (the flag-based choice applies).
@@ -67,6 +77,9 @@ public enum BLASKernel {
     @discardableResult
     public static func prepare() -> String? {
         let environment = ProcessInfo.processInfo.environment
+        if environment[flagsKey] != nil, environment[XSMM.targetKey] == nil, let target = XSMM.target(forCPUFlags: cpuFlags()) {
+            setenv(XSMM.targetKey, target, 1)
+        }
         let lookup = KernelCache.load(environment: environment)
         var tuned: String?
         if case .found(let tuning, _) = lookup { tuned = tuning.coreType }

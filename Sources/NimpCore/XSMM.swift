@@ -41,6 +41,18 @@ public enum XSMM {
         return true
     }
 
+    /// libxsmm's own variable for the instruction set to generate code for.
+    public static let targetKey = "LIBXSMM_TARGET"
+
+    /// The `LIBXSMM_TARGET` for a CPU with only these flags, nil for AVX-512 (libxsmm's
+    /// own choice then stands).
+    public static func target(forCPUFlags flags: Set<Substring>) -> String? {
+        if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return nil }
+        if flags.contains("avx2") && flags.contains("fma") { return "hsw" }
+        if flags.contains("avx") { return "snb" }
+        return "wsm"
+    }
+
     /// libxsmm's version and the instruction set it generates code for, e.g. "1.17 skx".
     public static var version: String {
         String(cString: nimp_xsmm_version()) + " " + String(cString: nimp_xsmm_target())

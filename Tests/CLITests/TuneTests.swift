@@ -72,6 +72,17 @@ final class TuneTests {
         #expect(merged.rates.keys.contains(GemmShape(m: 8, n: 12, k: 10, transA: false, transB: true)))
     }
 
+    /// NIMP_CPU_FLAGS: nimp acts as on a CPU with only those flags, libxsmm included.
+    @Test(.enabled(if: BLASKernel.cpuFlags().isSuperset(of: ["avx", "avx2", "fma"]), "needs a CPU with AVX2 and FMA"))
+    func narrowedFlagsChooseKernelsForThem() {
+        let version = runProcess("/usr/bin/env", ["-u", "OPENBLAS_CORETYPE", "-u", "NIMP_OPENBLAS_CHOSEN", "-u", "LIBXSMM_TARGET",
+                                                  nimpBinary.path, "--version"],
+                                 env: env.merging(["NIMP_CPU_FLAGS": "avx avx2 fma"]) { $1 })
+        #expect(version.status == 0)
+        #expect(version.stdout.contains("OpenBLAS kernel: Haswell (chosen by nimp from CPU flags"), "\(version.stdout)")
+        #expect(version.stdout.contains("\nlibxsmm 1.17 hsw\n"), "\(version.stdout)")
+    }
+
     @Test func corruptCacheIsIgnoredWithAWarning() throws {
         try FileManager.default.createDirectory(atPath: (cachePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try "nimp-kernels 1\ncpu x\nshape 1x1x1 NT blis 3\n".write(toFile: cachePath, atomically: true, encoding: .utf8)

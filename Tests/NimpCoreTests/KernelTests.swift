@@ -201,6 +201,20 @@ import Testing
                     s(64, 64, 256, "TN"): ["Haswell": 30.0, "blis": 29.0]])
     }
 
+    /// NIMP_CPU_FLAGS narrows the flags nimp acts on, never widens them.
+    @Test func cpuFlagsCanBeNarrowedForMeasurement() {
+        let cpuinfo = "processor : 0\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f avx512bw avx512vl\n"
+        let all = BLASKernel.cpuFlags(cpuinfo: cpuinfo, environment: [:])
+        #expect(BLASKernel.candidateCoreTypes(forCPUFlags: all) == ["SkylakeX", "Haswell", "Zen", "Sandybridge"])
+        #expect(XSMM.target(forCPUFlags: all) == nil)
+        let avx2 = BLASKernel.cpuFlags(cpuinfo: cpuinfo, environment: ["NIMP_CPU_FLAGS": "sse4_2 avx avx2 fma amx_tile"])
+        #expect(avx2 == ["sse4_2", "avx", "avx2", "fma"])
+        #expect(BLASKernel.candidateCoreTypes(forCPUFlags: avx2) == ["Haswell", "Zen", "Sandybridge"])
+        #expect(BLASKernel.coreType(forCPUFlags: avx2) == "Haswell")
+        #expect(XSMM.target(forCPUFlags: avx2) == "hsw")
+        #expect(XSMM.target(forCPUFlags: ["sse4_2", "avx"]) == "snb")
+    }
+
     @Test func choiceFromMeasurements() {
         let t = epyc
         // Sandybridge cannot run one shape, so it cannot be the process's core type.
