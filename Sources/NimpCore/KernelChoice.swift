@@ -59,7 +59,7 @@ public struct GemmShape: Hashable, Sendable, Comparable, CustomStringConvertible
 }
 
 /// Where a product runs: OpenBLAS (the process's core type), BLIS or libxsmm.
-public enum GemmKernel: String, Sendable, CaseIterable {
+public enum GemmKernel: String, Sendable {
     case openblas, blis, libxsmm
 
     /// The libraries that run in the same process as any OpenBLAS core type and take the
@@ -132,9 +132,8 @@ public struct KernelTuning: Equatable, Sendable {
         self.identity = identity; self.measuredAt = measuredAt; self.candidates = candidates; self.rates = rates
     }
 
-    public var coreTypes: [String] {
-        candidates.filter { c in !GemmKernel.alternatives.contains { $0.rawValue == c } }
-    }
+    /// The candidates that are OpenBLAS core types (not a library's name).
+    public var coreTypes: [String] { candidates.filter { GemmKernel(rawValue: $0) == nil } }
 
     /// How much faster BLIS or libxsmm must have measured to take a shape: closer rates
     /// are within the noise of a shared machine, and a choice that flips between runs

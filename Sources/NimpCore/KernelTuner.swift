@@ -98,7 +98,7 @@ public enum KernelTuner {
             for (shape, rate) in measure(small, kernel: .libxsmm) { rates[shape]?[GemmKernel.libxsmm.rawValue] = rate }
             candidates.append(GemmKernel.libxsmm.rawValue)
         }
-        guard candidates.contains(where: { c in !GemmKernel.alternatives.contains { $0.rawValue == c } }) else {
+        guard candidates.contains(where: { GemmKernel(rawValue: $0) == nil }) else {
             throw NimpError(.unavailable, "no OpenBLAS core type could be measured on this CPU",
                             hint: "nimp keeps OpenBLAS's own choice; the kernel cache was not written")
         }
