@@ -34,9 +34,13 @@ extension Genome {
     public static let maxLayerWeights = 1 << 26
     public static let maxEpochs = 100_000
     public static let maxBatchSize = 1 << 20
-    /// The cycle trains and searches at least this many epochs, stopped early on held-out
+    /// The cycle searches at least this many epochs per genome, stopped early on held-out
     /// rows: a champion trained for one epoch says nothing about what its data needs.
     public static let cycleEpochs = 20
+    /// A cycle's training task runs until its held-out loss stops falling, up to this many
+    /// epochs: a promotion spends part of a fixed eval set, so one task should take what
+    /// training has to give rather than a twentieth of it.
+    public static let cycleTrainingEpochs = 200
 
     /// The first thing wrong with this genome as (key, what is wrong), nil when it is
     /// usable. Keys are model.json's (`hidden[2]`, `learning_rate`).

@@ -56,6 +56,10 @@ public struct Trainer: Sendable {
         reports.reserveCapacity(config.epochs)
         var bestLoss = Double.infinity, bestEpoch = 0, stoppedEarly = false
         let validationStats = validation.map { ValidationStats(targets: $0.targets, outputs: model.outputs) }
+        if config.initialIsCandidate, let validation, let validationStats {
+            bestLoss = try evaluate(net, validation.x, validation.targets, validationStats, buffers).0
+        }
+        var rateScale: Float = 1, drops = 0, lastDrop = 0
 
         try x.withUnsafeBufferPointer { xp in
             try targets.withPointers(outputs: model.outputs) { tp in
@@ -63,7 +67,7 @@ public struct Trainer: Sendable {
                     let start = ContinuousClock.now
                     order.startEpoch()
                     var lossSum = 0.0
-                    var lr: Float = config.learningRate
+                    var lr: Float = config.learningRate * rateScale
                     do {
                         for s in 0..<stepsPerEpoch {
                             let (indices, rows) = order.nextBatch()
@@ -77,7 +81,7 @@ public struct Trainer: Sendable {
                             onStep(loss)
                             net.backward(rows: rows)
                             if let clip = config.clipNorm { clipGlobalNorm(net.grads, count: net.parameterCount, maxNorm: clip) }
-                            lr = config.schedule.learningRate(base: config.learningRate, step: (epoch - 1) * stepsPerEpoch + s,
+                            lr = config.schedule.learningRate(base: config.learningRate * rateScale, step: (epoch - 1) * stepsPerEpoch + s,
                                                               totalSteps: totalSteps)
                             optimizer.update(net.params, grads: net.grads, learningRate: lr)
                             net.applyMask()
@@ -108,11 +112,22 @@ public struct Trainer: Sendable {
                     report.seconds = start.duration(to: .now).seconds
                     reports.append(report)
                     try onEpoch(report)
-                    if validation != nil, let patience = config.patience, epoch - bestEpoch >= patience {
-                        stoppedEarly = epoch < config.epochs
-                        break
+                    if validation != nil, let patience = config.patience, epoch - max(bestEpoch, lastDrop) >= patience {
+                        if drops < config.learningRateDrops {
+                            drops += 1
+                            lastDrop = epoch
+                            rateScale *= 0.25
+                            net.params.update(from: best, count: net.parameterCount)
+                        } else {
+                            stoppedEarly = epoch < config.epochs
+                            break
+                        }
                     }
                     if Interruption.requested != nil { break }
+                    if let stopAt = config.stopAt, ContinuousClock.now >= stopAt, epoch < config.epochs {
+                        stoppedEarly = true
+                        break
+                    }
                 }
             }
         }

@@ -20,6 +20,15 @@ public struct TrainConfig: Sendable {
     public var patience: Int?
     /// A batch loss above this counts as divergence.
     public var divergenceLimit: Float
+    /// When `patience` epochs pass without a better validation loss, go back to the best
+    /// weights and on at a quarter of the learning rate, this many times, before stopping.
+    public var learningRateDrops = 0
+    /// The weights training starts from count as epoch 0: when no epoch beats them on
+    /// validation, they are what training returns (for continuing a model that is good already).
+    public var initialIsCandidate = false
+    /// Stop after the epoch that ends past this instant, keeping the best epoch so far:
+    /// a run with a time budget ends with a model instead of none.
+    public var stopAt: ContinuousClock.Instant?
     /// Training data read from a mapped file and larger than this (bytes of `x`) is
     /// shuffled in windows instead of as a whole, so it need not fit in memory (see
     /// `EpochOrder`). In-memory data is always shuffled as a whole.

@@ -70,7 +70,7 @@ public struct LocalProcessExecutor: TaskExecutor {
             process.environment = env
             // The task's stderr goes to its log (best effort: the disk may be full) and its
             // last lines stay in memory, so a failure can always say why.
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = FileHandle(forWritingAtPath: log)
             let pipe = Pipe()
             let tail = StderrTail()

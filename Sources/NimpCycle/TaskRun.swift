@@ -126,7 +126,8 @@ public enum TaskRun {
                                 checkBudget: {
                                     let elapsed = Date().timeIntervalSince(start)
                                     if elapsed > budget { throw BudgetExceeded(seconds: elapsed) }
-                                })
+                                },
+                                deadline: .now + .seconds(budget - Date().timeIntervalSince(start)))
         return (inputs, fresh)
     }
 

@@ -14,6 +14,11 @@ public struct TrainingRequest: Sendable {
     public var schedule: LRSchedule = .constant
     public var clipNorm: Float?
     public var patience: Int?
+    /// Stop after the epoch that ends past this instant, with the best epoch so far.
+    public var stopAt: ContinuousClock.Instant?
+    /// See `TrainConfig.learningRateDrops` and `initialIsCandidate`.
+    public var learningRateDrops = 0
+    public var initialIsCandidate = false
     public var seed: UInt64 = 1
     /// Continue from this model (same inputs and outputs) instead of a fresh one.
     public var initial: ModelArchive?
@@ -60,9 +65,12 @@ public enum TrainingJob {
             fresh.initializeOutputs(for: train.y)
             model = fresh
         }
-        let config = TrainConfig(epochs: g.epochs, batchSize: g.batchSize, learningRate: g.learningRate, optimizer: g.optimizer,
+        var config = TrainConfig(epochs: g.epochs, batchSize: g.batchSize, learningRate: g.learningRate, optimizer: g.optimizer,
                                  weightDecay: request.weightDecay, schedule: request.schedule, clipNorm: request.clipNorm,
                                  seed: request.seed, patience: request.patience)
+        config.stopAt = request.stopAt
+        config.learningRateDrops = request.learningRateDrops
+        config.initialIsCandidate = request.initialIsCandidate && request.initial != nil
         let result = try Trainer(config: config).fit(model, x: train.x, targets: trainingTargets(train),
                                                       validation: validation.map { ($0.x, trainingTargets($0)) },
                                                       onEpoch: onEpoch)

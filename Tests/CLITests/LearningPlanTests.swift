@@ -1,4 +1,5 @@
 import Foundation
+import NimpCore
 import NimpIO
 import NimpRegistry
 import NimpTestSupport
@@ -51,8 +52,8 @@ import Testing
         #expect(rules.count == 1 && rules.first?["estimate"] == nil, "\(rules)")
     }
 
-    /// An architecture task searches with early stopping, then trains the winner again on
-    /// every training row for its best epoch count; the manifest says so.
+    /// An architecture task searches with early stopping, then trains the winner afresh on
+    /// the training rows until a tenth of them stops improving; the manifest says so.
     @Test func anArchitectureTaskRefitsTheWinnerOnAllTrainingRows() throws {
         let reg = f.makeRegistry("arch")
         #expect(runNimp(["task", "add", "m", "--kind", "architecture", "--registry", reg, "-q"]).status == 0)
@@ -71,9 +72,12 @@ import Testing
         let lineage = try #require(archive.manifest.lineage)
         #expect(lineage.operation == "evolve")
         let refit = try #require(lineage.parameters?["refit"], "\(lineage)")
-        #expect(refit.hasPrefix("64 rows, "), "all 64 training rows, not the search's four fifths: \(refit)")
-        let epochs = try #require(Int(refit.split(separator: " ")[2]))
-        #expect((1...20).contains(epochs) && archive.manifest.genome?.epochs == epochs, "\(refit), genome \(String(describing: archive.manifest.genome))")
+        #expect(refit.hasPrefix("64 rows, a tenth held out to stop, "), "the 64 training rows, not the search's four fifths: \(refit)")
+        // "64 rows, a tenth held out to stop, N epochs (best B)": trained to the end, not for the search's 20.
+        let words = refit.split(separator: " ")
+        let epochs = try #require(Int(words[8])), best = try #require(Int(words[11].dropLast()))
+        #expect((1...Genome.cycleTrainingEpochs).contains(epochs) && (1...epochs).contains(best), "\(refit)")
+        #expect(archive.manifest.genome?.epochs == best, "the next search starts from the epochs this one needed: \(refit), genome \(String(describing: archive.manifest.genome))")
         #expect(archive.manifest.metrics["r2"] == nil, "no quality measured on rows it trained on")
     }
 }

@@ -179,6 +179,55 @@ import Testing
         #expect(abs(q.mse! - best.validationLoss!) <= 1e-6 * max(1, best.validationLoss!))
     }
 
+    @Test func learningRateDropsGoBackToTheBestWeightsAndSlowDown() throws {
+        var train = sine(12, seed: 1)
+        var rng = RNG(seed: 3)
+        for i in 0..<12 { train.y.data[i] += 0.3 * rng.normal() }
+        let val = sine(64, seed: 2)
+        let m = model(.regression, inputs: 1, hidden: [32], outputs: 1)
+        var config = TrainConfig(epochs: 500, batchSize: 4, learningRate: 0.02, optimizer: .adam, seed: 1, patience: 3)
+        let plain = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: (val.x, .values(val.y))) { _ in }
+        config.learningRateDrops = 2
+        let r = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: (val.x, .values(val.y))) { _ in }
+        // Identical until the first plateau; then a quarter, then a sixteenth of the rate.
+        #expect(Array(r.epochs.prefix(plain.epochs.count)).map(\.trainLoss) == plain.epochs.map(\.trainLoss))
+        let rates = Array(Set(r.epochs.map(\.learningRate))).sorted()
+        #expect(rates.count == 3)
+        #expect(abs(rates[0] - 0.02 / 16) < 1e-9 && abs(rates[1] - 0.02 / 4) < 1e-9 && abs(rates[2] - 0.02) < 1e-7)
+        #expect(r.stoppedEarly)
+        let best = r.epochs.min { $0.validationLoss! < $1.validationLoss! }!
+        #expect(r.bestEpoch == best.epoch)
+        #expect(best.validationLoss! <= plain.epochs.map { $0.validationLoss! }.min()!)
+    }
+
+    @Test func theInitialWeightsAreReturnedWhenNoEpochBeatsThem() throws {
+        let train = sine(64, seed: 1)
+        let val = sine(64, seed: 2)
+        let m = model(.regression, inputs: 1, hidden: [16], outputs: 1)
+        let fitted = try Trainer(config: TrainConfig(epochs: 300, batchSize: 8, learningRate: 0.01, seed: 1))
+            .fit(m, x: train.x, targets: .values(train.y), validation: nil) { _ in }.model
+        // Training toward the opposite targets makes every epoch worse on validation than where it started.
+        var opposite = train.y
+        for i in 0..<opposite.data.count { opposite.data[i] = -opposite.data[i] }
+        var config = TrainConfig(epochs: 20, batchSize: 8, learningRate: 0.01, optimizer: .adam, seed: 2, patience: 3)
+        config.initialIsCandidate = true
+        let r = try Trainer(config: config).fit(fitted, x: train.x, targets: .values(opposite), validation: (val.x, .values(val.y))) { _ in }
+        #expect(r.bestEpoch == 0)
+        #expect(r.epochs.count == 3)
+        #expect(r.model.predict(val.x).data == fitted.predict(val.x).data)
+    }
+
+    @Test func aDeadlineEndsTrainingWithTheBestEpochSoFar() throws {
+        let d = sine(64, seed: 1)
+        var config = TrainConfig(epochs: 1_000, batchSize: 8, learningRate: 0.01, seed: 1)
+        config.stopAt = .now
+        let r = try Trainer(config: config).fit(model(.regression, inputs: 1, hidden: [8], outputs: 1), x: d.x,
+                                                targets: .values(d.y), validation: (d.x, .values(d.y))) { _ in }
+        #expect(r.epochs.count == 1)
+        #expect(r.stoppedEarly)
+        #expect(r.bestEpoch == 1)
+    }
+
     @Test func distillationWithSoftTargets() throws {
         let d = xor
         let teacher = model(.classification, inputs: 2, hidden: [8, 8], outputs: 2)

@@ -93,23 +93,32 @@ public struct ArchitectureKind: ImprovementKind {
     /// for the refit.
     static let searchShare = 0.8
 
-    /// The winner trained again on all the training rows (the search held a fifth out to
-    /// rank genomes) for the epochs its holdout run found best: with few rows, the fifth
-    /// matters more than the early stopping it paid for. The gate judges the result.
+    /// The winner trained afresh as a training task trains: on the training rows but a
+    /// tenth held out (the search held a fifth out to rank genomes), until that tenth stops
+    /// improving, not only for the epochs that ranked it. A champion trained to the bottom
+    /// of its valley would beat any genome that had only its search's epochs.
+    /// The gate judges the result.
     func refit(_ evolved: EvolveResult, epochs: Int, _ inputs: TaskInputs) throws -> ModelArchive {
         var genome = evolved.best.genome
-        genome.epochs = epochs
+        genome.epochs = max(epochs, Genome.cycleTrainingEpochs)
         var job = TrainingRequest(train: inputs.train, genome: genome)
+        job.validationSplit = 0.1
+        job.patience = TrainingKind.patience
+        job.learningRateDrops = TrainingKind.learningRateDrops
+        job.stopAt = .now + (inputs.deadline - .now) * TrainingKind.trainingShare
         job.seed = inputs.task.seed
         job.id = inputs.task.model
         job.datasetSHA256 = inputs.spec.train.sha256
         let check = inputs.checkBudget
-        var archive = try TrainingJob.run(job) { _ in try check() }.archive
+        let (trained, result) = try TrainingJob.run(job) { _ in try check() }
+        var archive = trained
         var lineage = evolved.archive.manifest.lineage
-        lineage.parameters?["refit"] = "\(inputs.train.count) rows, \(epochs) epochs"
+        lineage.parameters?["refit"] = "\(inputs.train.count) rows, a tenth held out to stop, \(result.epochs.count) epochs (best \(result.bestEpoch))"
         archive.manifest.lineage = lineage
         // Its quality on rows it trained on says nothing; the gate measures it.
-        archive.manifest.metrics = ["epochs": Double(epochs), "fitness": evolved.best.fitness]
+        archive.manifest.metrics = ["epochs": Double(result.epochs.count), "fitness": evolved.best.fitness]
+        // What the next search starts from: the epochs this one needed, not the ceiling.
+        archive.manifest.genome?.epochs = max(1, result.bestEpoch)
         return archive
     }
 }

@@ -124,6 +124,8 @@ public struct TaskInputs {
     public var commandLine: [String]
     /// Throws `BudgetExceeded` once the task's time is up; operators call it between steps.
     public var checkBudget: @Sendable () throws -> Void
+    /// When the task's time is up.
+    public var deadline: ContinuousClock.Instant
 }
 
 /// One kind of improvement (training, optimization, architecture search, distillation):

@@ -49,9 +49,17 @@ public struct TrainingKind: ImprovementKind {
     public func settings(_ task: PlannedTask, _ model: ModelAssessment, _ context: PlanningContext) throws -> [String: JSONValue] {
         var g = model.genome
         g.learningRate = Float(Double(g.learningRate) * context.signals.learningRateScale)
-        g.epochs = max(1, Int((Double(max(g.epochs, Genome.cycleEpochs)) * context.signals.epochScale).rounded()))
-        return ["genome": try JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(3)]
+        g.epochs = min(Genome.maxEpochs, max(1, Int((Double(max(g.epochs, Genome.cycleTrainingEpochs)) * context.signals.epochScale).rounded())))
+        return ["genome": try JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(Self.patience),
+                "learning_rate_drops": .int(Self.learningRateDrops)]
     }
+
+    /// Epochs without a better held-out loss before the learning rate drops, or training stops.
+    static let patience = 5
+    static let learningRateDrops = 2
+
+    /// The share of the task's time training may take; evaluating and writing the candidate need the rest.
+    static let trainingShare = 0.85
 
     public func validate(_ settings: TaskSettings) throws { _ = try settings.genome("genome") }
 
@@ -60,7 +68,14 @@ public struct TrainingKind: ImprovementKind {
         let g = try s.genome("genome")
         var request = TrainingRequest(train: inputs.train, genome: g)
         request.validationSplit = try s.double("validation_split") ?? 0.1
-        request.patience = try s.int("patience") ?? 3
+        request.patience = try s.int("patience") ?? Self.patience
+        // To the bottom of the valley: after a plateau, finer steps from the best weights;
+        // a champion no epoch beats comes back unchanged, and the gate turns it down.
+        request.learningRateDrops = try s.int("learning_rate_drops") ?? 0
+        request.initialIsCandidate = true
+        // Out of time, training stops with its best epoch rather than lose the task's work.
+        let stopAt = ContinuousClock.now + (inputs.deadline - .now) * Self.trainingShare
+        request.stopAt = stopAt
         request.seed = inputs.task.seed
         request.id = inputs.task.model
         request.datasetSHA256 = inputs.spec.train.sha256
@@ -72,7 +87,13 @@ public struct TrainingKind: ImprovementKind {
             request.initial = parent
         }
         let check = inputs.checkBudget
-        return try TrainingJob.run(request) { _ in try check() }.archive
+        let (trained, result) = try TrainingJob.run(request) { _ in try check() }
+        var archive = trained
+        if result.stoppedEarly, result.epochs.count < g.epochs, ContinuousClock.now >= stopAt {
+            archive.manifest.lineage.parameters = (archive.manifest.lineage.parameters ?? [:])
+                .merging(["stopped": "time budget, after epoch \(result.epochs.count) of \(g.epochs)"]) { $1 }
+        }
+        return archive
     }
 }
 
