@@ -256,7 +256,7 @@ _nimp_train() {
     repeating_flags=()
     non_repeating_flags=(--drop-missing --quiet -q --verbose -v --version -h --help)
     repeating_options=(--target)
-    non_repeating_options=(--data --validation --validation-split --hidden --activation --epochs --batch-size --learning-rate --optimizer --weight-decay --schedule --clip-norm --patience --seed --init --id --metrics --output -o --plot --task --features --exclude)
+    non_repeating_options=(--data --validation --validation-split --hidden --activation --epochs --batch-size --learning-rate --optimizer --weight-decay --schedule --clip-norm --patience --learning-rate-drops --seed --init --id --metrics --output -o --plot --task --features --exclude)
     __nimp_offer_flags_options 0
 
     # Offer option value completions
@@ -303,6 +303,9 @@ _nimp_train() {
         return
         ;;
     '--patience')
+        return
+        ;;
+    '--learning-rate-drops')
         return
         ;;
     '--seed')

@@ -130,6 +130,7 @@ _nimp_train() {
         '--schedule[Learning-rate schedule\: constant or cosine.]:schedule:{__nimp_complete "${___schedule[@]}"}'
         '--clip-norm[Clip gradients to this global norm.]:clip-norm:'
         '--patience[Stop after this many epochs without a better validation loss; keep the best.]:patience:'
+        '--learning-rate-drops[With --patience\: when it runs out, go back to the best weights and on at a quarter of the learning rate, this many times, before stopping (the cycle'\''s training tasks use 2).]:learning-rate-drops:'
         '--seed[Random seed\: the same seed reproduces a run bit for bit on the same machine.]:seed:'
         '--init[Continue training this archive.]:model.nimp:_files -g '\''*.nimp'\'''
         '--id[Model id recorded in the manifest.]:id:'

@@ -53,6 +53,9 @@ struct Train: NimpCommand {
     @Option(help: "Stop after this many epochs without a better validation loss; keep the best.")
     var patience: Int?
 
+    @Option(help: "With --patience: when it runs out, go back to the best weights and on at a quarter of the learning rate, this many times, before stopping (the cycle's training tasks use 2).")
+    var learningRateDrops: Int = 0
+
     @Option(help: "Random seed: the same seed reproduces a run bit for bit on the same machine.")
     var seed: UInt64 = 1
 
@@ -93,6 +96,10 @@ struct Train: NimpCommand {
         if let s = validationSplit, !(s > 0 && s < 1) { throw ValidationError("--validation-split must be between 0 and 1") }
         if validation != nil && validationSplit != nil { throw ValidationError("give --validation or --validation-split, not both") }
         if let p = patience, p <= 0 { throw ValidationError("--patience must be positive") }
+        if learningRateDrops < 0 { throw ValidationError("--learning-rate-drops must not be negative") }
+        if learningRateDrops > 0, patience == nil || (validation == nil && validationSplit == nil) {
+            throw ValidationError("--learning-rate-drops needs --patience and --validation or --validation-split")
+        }
         // The bounds model.json's genomes have (2^31 units or 10^15 epochs would exhaust memory).
         let genome = Genome(hidden: try Self.parseHidden(hidden), activation: activation, learningRate: learningRate,
                             batchSize: batchSize, optimizer: optimizer, epochs: epochs)
@@ -117,6 +124,7 @@ struct Train: NimpCommand {
         request.schedule = schedule
         request.clipNorm = clipNorm
         request.patience = patience
+        request.learningRateDrops = learningRateDrops
         request.seed = seed
         request.initial = initial
         request.id = id

@@ -85,6 +85,17 @@ final class FoundationCLITests {
         #expect(!FileManager.default.fileExists(atPath: path("x.safetensors")))
     }
 
+    @Test func learningRateDropsAfterEachPlateau() throws {
+        ok(["gen-data", "--generator", "signal/cortisol", "--samples", "300", "--seed", "4", "-o", path("c.safetensors")])
+        let curve = ok(["train", "--data", path("c.safetensors"), "--validation-split", "0.2", "--hidden", "8", "--epochs", "400",
+                        "--learning-rate", "0.03", "--patience", "2", "--learning-rate-drops", "2", "-o", path("drops.nimp")])
+        let rates = curve.split(separator: "\n").compactMap { json(String($0))["learning_rate"] as? Double }
+        #expect(Array(Set(rates)).sorted().map { ($0 / 0.03 * 16).rounded() } == [1, 4, 16], "\(Set(rates))")
+        #expect(rates.count < 400, "stopped after the second drop's plateau")
+        let r = runNimp(["train", "--data", path("c.safetensors"), "--learning-rate-drops", "2", "-o", path("x.nimp")])
+        #expect(r.status == 64 && r.stderr.contains("--learning-rate-drops needs --patience"), "\(r.stderr)")
+    }
+
     @Test func divergenceStopsTrainingAndWritesNothing() throws {
         ok(["gen-data", "--generator", "signal/serotonin", "--samples", "500", "-o", path("s.safetensors")])
         let r = runNimp(["train", "--data", path("s.safetensors"), "--learning-rate", "1e6", "--optimizer", "sgd", "--epochs", "5",
