@@ -7,6 +7,7 @@ neither side reads.
         [--datasets breast_cancer,wine,diabetes,penguins,star98,dopamine,cortisol,serotonin,growth]
         [--json out.json]
         [--svg curves.svg] [--keep DIR]
+    python3 bench/optuna_anchor.py --from a.json[,b.json] [--svg curves.svg]
 
 Tables and their train / eval / audit split (60/20/20, seeded) are bench/gate.py's.
 - nimp: a registry with the weak champion of gate.py (`--hidden 2 --epochs 1`), target
@@ -161,7 +162,7 @@ def svg_curves(results, budget):
         def sy(q):
             return y0 + ph - ph * (max(q, lo) - lo) / (hi - lo)
         out.append(f'<rect x="{x0}" y="{y0}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
-        out.append(f'<text x="{x0}" y="{y0 - 4}">{r["dataset"]} ({r["metric"]})</text>')
+        out.append(f'<text x="{x0}" y="{y0 - 4}">{r["dataset"]} ({r["metric"]}), split {r["seed"]}</text>')
         out.append(f'<text x="{x0 - 4}" y="{y0 + 4}" text-anchor="end">{hi:.3f}</text>')
         out.append(f'<text x="{x0 - 4}" y="{y0 + ph}" text-anchor="end">{lo:.3f}</text>')
         out.append(f'<text x="{x0 + pw}" y="{y0 + ph + 14}" text-anchor="end">{budget:g} CPU-s</text>')
@@ -188,6 +189,52 @@ def cpu_to_reach(curve, quality):
     return None
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+
+
+def report(results, header):
+    """The tables and the goals' verdicts, from the results of one or more runs."""
+    print(f"# {header}")
+    print("| dataset | seed | metric | nimp cycle (audit) | Optuna + nimp train (audit) | nimp − Optuna, points | "
+          "nimp's CPU-s to reach Optuna's best | cycles | trials (pruned) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        reach = r["nimp_cpu_to_reach_optuna"]
+        share = f"{reach:.0f} s ({100 * reach / r['optuna']['cpu']:.0f}% of Optuna's)" if reach is not None else "not reached"
+        print(f"| {r['dataset']} | {r['seed']} | {r['metric']} | {100 * r['nimp']['audit']:.2f} | {100 * r['optuna']['audit']:.2f} | "
+              f"{-r['points_behind']:+.2f} | {share} | {r['nimp']['cycles']} | {r['optuna']['trials']} ({r['optuna']['pruned']}) |")
+
+    def share(r):
+        return r["nimp_cpu_to_reach_optuna"] / r["optuna"]["cpu"] if r["nimp_cpu_to_reach_optuna"] is not None else float("inf")
+
+    def percent(x):
+        return "not reached" if x == float("inf") else f"{100 * x:.0f}%"
+
+    names = list(dict.fromkeys(r["dataset"] for r in results))
+    print()
+    print(f"Median share of Optuna's CPU-seconds nimp needs to reach Optuna's best audit quality, over all "
+          f"{len(results)} runs: {percent(median([share(r) for r in results]))}; worst gap at equal budget: "
+          f"{max(r['points_behind'] for r in results):.2f} points behind.")
+    seeds = {r["seed"] for r in results}
+    if len(seeds) > 1:
+        # The goal is per dataset: each dataset's median split, then the median dataset.
+        per = {n: [r for r in results if r["dataset"] == n] for n in names}
+        shares = {n: median([share(r) for r in rs]) for n, rs in per.items()}
+        gaps = {n: sum(-r["points_behind"] for r in rs) / len(rs) for n, rs in per.items()}
+        print(f"Per dataset (median share over its splits, mean gap): the median dataset needs "
+              f"{percent(median(list(shares.values())))} of Optuna's CPU-seconds (goal ≤ 50%); the worst mean gap is "
+              f"{-min(gaps.values()):.2f} points behind (goal ≤ 0.5).")
+        print()
+        print("| dataset | nimp − Optuna, mean over seeds | each seed | runs reaching Optuna's best | median share of its CPU-s | audit rows |")
+        print("|---|---|---|---|---|---|")
+        for name, rs in per.items():
+            reached = sum(r["nimp_cpu_to_reach_optuna"] is not None for r in rs)
+            print(f"| {name} | {gaps[name]:+.2f} | {', '.join(format(round(-r['points_behind'], 2) + 0.0, '+.2f') for r in rs)} | {reached} of {len(rs)} | "
+                  f"{percent(shares[name])} | {rs[0]['rows']['audit']} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nimp")
@@ -198,7 +245,17 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--svg", help="write the curves of audit quality against CPU-seconds here")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it: both sides' registries, trials and splits")
+    ap.add_argument("--from", dest="saved", metavar="JSON[,JSON]", help="run nothing: report (and --svg) the runs --json saved")
     args = ap.parse_args()
+    if args.saved:
+        runs = [json.load(open(path)) for path in args.saved.split(",")]
+        results = [r for run in runs for r in run["results"]]
+        report(results, "; ".join(f"{run['cpu']}; budget {run['budget']:g} CPU-s a side; seeds {','.join(map(str, run['seeds']))}"
+                                  for run in runs))
+        if args.svg:
+            with open(args.svg, "w") as f:
+                f.write(svg_curves(results, max(run["budget"] for run in runs)))
+        return
     nimp = os.path.abspath(common.nimp_binary(args.nimp))
     if args.keep:
         os.makedirs(args.keep)
@@ -238,31 +295,7 @@ def main():
         log(f"  {name} (seed {seed}): nimp {100 * n['audit']:.2f} ({n['cycles']} cycles, {n['cpu']:.0f} CPU-s), "
             f"optuna {100 * o['audit']:.2f} ({o['trials']} trials, {o['pruned']} pruned, {o['cpu']:.0f} CPU-s)")
 
-    print(f"# {common.cpu_line()}; {time.strftime('%Y-%m-%d')}; budget {args.budget:g} CPU-s a side; seeds {args.seeds}")
-    print("| dataset | seed | metric | nimp cycle (audit) | Optuna + nimp train (audit) | nimp − Optuna, points | "
-          "nimp's CPU-s to reach Optuna's best | cycles | trials (pruned) |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        reach = r["nimp_cpu_to_reach_optuna"]
-        share = f"{reach:.0f} s ({100 * reach / r['optuna']['cpu']:.0f}% of Optuna's)" if reach is not None else "not reached"
-        print(f"| {r['dataset']} | {r['seed']} | {r['metric']} | {100 * r['nimp']['audit']:.2f} | {100 * r['optuna']['audit']:.2f} | "
-              f"{-r['points_behind']:+.2f} | {share} | {r['nimp']['cycles']} | {r['optuna']['trials']} ({r['optuna']['pruned']}) |")
-    behind = sorted(r["points_behind"] for r in results)
-    shares = sorted((r["nimp_cpu_to_reach_optuna"] / r["optuna"]["cpu"]) if r["nimp_cpu_to_reach_optuna"] is not None
-                    else float("inf") for r in results)
-    median_share = shares[len(shares) // 2] if shares else float("nan")
-    print()
-    print(f"Median share of Optuna's CPU-seconds nimp needs to reach Optuna's best audit quality: "
-          f"{'not reached' if median_share == float('inf') else f'{100 * median_share:.0f}%'} (goal ≤ 50%). "
-          f"Worst gap at equal budget: {max(behind):.2f} points behind (goal ≤ 0.5).")
-    if len(seeds) > 1:
-        print()
-        print("| dataset | nimp − Optuna, mean over seeds | each seed | audit rows |")
-        print("|---|---|---|---|")
-        for name in names:
-            gaps = [-r["points_behind"] for r in results if r["dataset"] == name]
-            rows = next(r["rows"]["audit"] for r in results if r["dataset"] == name)
-            print(f"| {name} | {sum(gaps) / len(gaps):+.2f} | {', '.join(f'{g:+.2f}' for g in gaps)} | {rows} |")
+    report(results, f"{common.cpu_line()}; {time.strftime('%Y-%m-%d')}; budget {args.budget:g} CPU-s a side; seeds {args.seeds}")
     if args.svg:
         with open(args.svg, "w") as f:
             f.write(svg_curves(results, args.budget))
