@@ -158,13 +158,16 @@ import Testing
         for r in 0..<5 { #expect(abs(p.row(r).reduce(0, +) - 1) <= 1e-6) }
     }
 
-    @Test func validationEarlyStoppingAndBestModel() throws {
-        // 12 noisy samples and 32 hidden units: the model overfits, so validation loss turns up.
+    /// 12 noisy samples for 32 hidden units: the model overfits, so validation loss turns up.
+    func overfitting() -> (train: (x: Matrix, y: Matrix), validation: (x: Matrix, y: Matrix), model: Model) {
         var train = sine(12, seed: 1)
         var rng = RNG(seed: 3)
         for i in 0..<12 { train.y.data[i] += 0.3 * rng.normal() }
-        let val = sine(64, seed: 2)
-        let m = model(.regression, inputs: 1, hidden: [32], outputs: 1)
+        return (train, sine(64, seed: 2), model(.regression, inputs: 1, hidden: [32], outputs: 1))
+    }
+
+    @Test func validationEarlyStoppingAndBestModel() throws {
+        let (train, val, m) = overfitting()
         let config = TrainConfig(epochs: 500, batchSize: 4, learningRate: 0.02, optimizer: .adam, seed: 1, patience: 3)
         var seen: [EpochReport] = []
         let r = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: (val.x, .values(val.y))) {
@@ -180,11 +183,7 @@ import Testing
     }
 
     @Test func learningRateDropsGoBackToTheBestWeightsAndSlowDown() throws {
-        var train = sine(12, seed: 1)
-        var rng = RNG(seed: 3)
-        for i in 0..<12 { train.y.data[i] += 0.3 * rng.normal() }
-        let val = sine(64, seed: 2)
-        let m = model(.regression, inputs: 1, hidden: [32], outputs: 1)
+        let (train, val, m) = overfitting()
         var config = TrainConfig(epochs: 500, batchSize: 4, learningRate: 0.02, optimizer: .adam, seed: 1, patience: 3)
         let plain = try Trainer(config: config).fit(m, x: train.x, targets: .values(train.y), validation: (val.x, .values(val.y))) { _ in }
         config.learningRateDrops = 2
