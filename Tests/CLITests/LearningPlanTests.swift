@@ -80,4 +80,32 @@ import Testing
         #expect(archive.manifest.genome?.epochs == best, "the next search starts from the epochs this one needed: \(refit), genome \(String(describing: archive.manifest.genome))")
         #expect(archive.manifest.metrics["r2"] == nil, "no quality measured on rows it trained on")
     }
+
+    /// A training task that runs out of time stops with its best epoch and writes a
+    /// candidate, instead of timing out with nothing; the manifest says why it stopped.
+    @Test func aTrainingTaskOutOfTimeKeepsItsBestEpoch() throws {
+        let reg = f.dir + "/slow"
+        let data = f.dir + "/big.safetensors", eval = f.dir + "/big-eval.safetensors", weak = f.dir + "/weak.nimp"
+        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "100000", "--seed", "3", "-o", data, "-q"]).status == 0)
+        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "300", "--seed", "4", "-o", eval, "-q"]).status == 0)
+        #expect(runNimp(["train", "--data", data, "--hidden", "32", "--epochs", "1", "-o", weak, "--metrics", "/dev/null", "-q"]).status == 0)
+        f.ok(reg, ["init", "-q"])
+        f.ok(reg, ["add", "m", weak, "--data", data, "--eval", eval, "--target", "r2=0.999", "-q"])
+        #expect(runNimp(["task", "add", "m", "--kind", "training", "--registry", reg, "-q"]).status == 0)
+        let plan = f.dir + "/slow-plan"
+        // 200 epochs of 90,000 rows take far longer than this, and patience cannot end it first:
+        // that needs 15 epochs without a better loss.
+        #expect(runNimp(["cycle", "plan", "--registry", reg, "-o", plan, "--force", "--budget-seconds", "6", "-q"]).status == 0)
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")
+        #expect(tasks.count == 1 && tasks[0].hasSuffix("-training.json"), "\(tasks)")
+        let r = runNimp(["task", "run", plan + "/tasks/" + tasks[0], "-q"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let results = try FileManager.default.contentsOfDirectory(atPath: plan + "/results")
+        let result = String(decoding: FileManager.default.contents(atPath: plan + "/results/" + (results.first { $0.hasSuffix(".json") } ?? "")) ?? Data(), as: UTF8.self)
+        let candidate = try #require(results.first { $0.hasSuffix(".nimp") }, "a candidate, not a timeout: \(result)")
+        let archive = try ModelArchive.read(path: plan + "/results/" + candidate)
+        let stopped = try #require(archive.manifest.lineage.parameters?["stopped"], "\(archive.manifest.lineage)")
+        #expect(stopped.hasPrefix("time budget, after epoch "), "\(stopped)")
+        #expect(archive.manifest.lineage.operation == "continue")
+    }
 }
