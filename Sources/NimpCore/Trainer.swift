@@ -59,7 +59,7 @@ public struct Trainer: Sendable {
         if config.initialIsCandidate, let validation, let validationStats {
             bestLoss = try evaluate(net, validation.x, validation.targets, validationStats, buffers).0
         }
-        var rateScale: Float = 1, drops = 0, lastDrop = 0
+        var rateScale: Float = 1, drops = 0, lastDrop = 0, reachedStopAt = false
 
         try x.withUnsafeBufferPointer { xp in
             try targets.withPointers(outputs: model.outputs) { tp in
@@ -126,6 +126,7 @@ public struct Trainer: Sendable {
                     if Interruption.requested != nil { break }
                     if let stopAt = config.stopAt, ContinuousClock.now >= stopAt, epoch < config.epochs {
                         stoppedEarly = true
+                        reachedStopAt = true
                         break
                     }
                 }
@@ -133,7 +134,7 @@ public struct Trainer: Sendable {
         }
         var trained = model
         net.store(from: best, into: &trained)
-        return TrainResult(model: trained, epochs: reports, stoppedEarly: stoppedEarly, bestEpoch: bestEpoch)
+        return TrainResult(model: trained, epochs: reports, stoppedEarly: stoppedEarly, bestEpoch: bestEpoch, reachedStopAt: reachedStopAt)
     }
 
     private func diverged(epoch: Int, step: Int, what: String) -> NimpError {

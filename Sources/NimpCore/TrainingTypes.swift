@@ -134,6 +134,8 @@ public struct TrainResult: Sendable {
     public var model: Model
     public var epochs: [EpochReport]
     public var stoppedEarly: Bool
-    /// 1-based epoch `model` comes from.
+    /// 1-based epoch `model` comes from (0: the weights training started from, with `initialIsCandidate`).
     public var bestEpoch: Int
+    /// Training stopped because `stopAt` had passed.
+    public var reachedStopAt = false
 }

@@ -223,7 +223,7 @@ import Testing
         let r = try Trainer(config: config).fit(model(.regression, inputs: 1, hidden: [8], outputs: 1), x: d.x,
                                                 targets: .values(d.y), validation: (d.x, .values(d.y))) { _ in }
         #expect(r.epochs.count == 1)
-        #expect(r.stoppedEarly)
+        #expect(r.stoppedEarly && r.reachedStopAt)
         #expect(r.bestEpoch == 1)
     }
 

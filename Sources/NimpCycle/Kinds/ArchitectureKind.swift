@@ -102,10 +102,7 @@ public struct ArchitectureKind: ImprovementKind {
         var genome = evolved.best.genome
         genome.epochs = max(epochs, Genome.cycleTrainingEpochs)
         var job = TrainingRequest(train: inputs.train, genome: genome)
-        job.validationSplit = 0.1
-        job.patience = TrainingKind.patience
-        job.learningRateDrops = TrainingKind.learningRateDrops
-        job.stopAt = .now + (inputs.deadline - .now) * TrainingKind.trainingShare
+        job.trainToTheEnd(deadline: inputs.deadline)
         job.seed = inputs.task.seed
         job.id = inputs.task.model
         job.datasetSHA256 = inputs.spec.train.sha256

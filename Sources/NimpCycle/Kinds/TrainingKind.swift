@@ -67,15 +67,10 @@ public struct TrainingKind: ImprovementKind {
         let s = inputs.task.settings
         let g = try s.genome("genome")
         var request = TrainingRequest(train: inputs.train, genome: g)
-        request.validationSplit = try s.double("validation_split") ?? 0.1
-        request.patience = try s.int("patience") ?? Self.patience
-        // To the bottom of the valley: after a plateau, finer steps from the best weights;
-        // a champion no epoch beats comes back unchanged, and the gate turns it down.
-        request.learningRateDrops = try s.int("learning_rate_drops") ?? 0
+        request.trainToTheEnd(validationSplit: try s.double("validation_split") ?? 0.1, patience: try s.int("patience") ?? Self.patience,
+                              learningRateDrops: try s.int("learning_rate_drops") ?? 0, deadline: inputs.deadline)
+        // A champion no epoch beats comes back unchanged, and the gate turns it down.
         request.initialIsCandidate = true
-        // Out of time, training stops with its best epoch rather than lose the task's work.
-        let stopAt = ContinuousClock.now + (inputs.deadline - .now) * Self.trainingShare
-        request.stopAt = stopAt
         request.seed = inputs.task.seed
         request.id = inputs.task.model
         request.datasetSHA256 = inputs.spec.train.sha256
@@ -89,7 +84,7 @@ public struct TrainingKind: ImprovementKind {
         let check = inputs.checkBudget
         let (trained, result) = try TrainingJob.run(request) { _ in try check() }
         var archive = trained
-        if result.stoppedEarly, result.epochs.count < g.epochs, ContinuousClock.now >= stopAt {
+        if result.reachedStopAt {
             archive.manifest.lineage.parameters = (archive.manifest.lineage.parameters ?? [:])
                 .merging(["stopped": "time budget, after epoch \(result.epochs.count) of \(g.epochs)"]) { $1 }
         }
@@ -99,4 +94,17 @@ public struct TrainingKind: ImprovementKind {
 
 extension TaskType {
     public static let training: TaskType = "training"
+}
+
+extension TrainingRequest {
+    /// How the cycle trains (README, "The cycle", step 5): until the held-out part stops
+    /// improving, with finer steps from the best weights after each plateau, and out of
+    /// time with its best epoch rather than with nothing.
+    mutating func trainToTheEnd(validationSplit: Double = 0.1, patience: Int = TrainingKind.patience,
+                                learningRateDrops: Int = TrainingKind.learningRateDrops, deadline: ContinuousClock.Instant) {
+        self.validationSplit = validationSplit
+        self.patience = patience
+        self.learningRateDrops = learningRateDrops
+        stopAt = .now + (deadline - .now) * TrainingKind.trainingShare
+    }
 }
