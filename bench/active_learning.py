@@ -2,11 +2,12 @@
 """Teacher calls to reach a target R², active sampling against uniform sampling.
 
     python3 bench/active_learning.py [--nimp PATH] [--seeds 1,2,3,4,5] [--target 0.99]
-        [--n0 200] [--k 100] [--rounds 40] [--teachers dopamine,cortisol,serotonin,growth,command]
+        [--n0 200] [--k 100] [--rounds 70] [--teachers dopamine,cortisol,serotonin,growth,command,front,corner]
         [--continue] [--json out.json]
 
-For each teacher (the four built-in generators, and a teacher command that sleeps 1 ms
-per row and computes a smooth non-linear function of 10 inputs), each seed and each arm:
+For each teacher (the four built-in generators, and three teacher commands that sleep 1 ms
+per row: `command`, smooth and non-linear in 10 inputs; `front`, a steep circular front;
+`corner`, a plane but for a wave in one corner of the cube), each seed and each arm:
 start from --n0 uniform rows; then, each round, train a surrogate with `nimp train`
 (fixed genome: 32-32 relu, Adam, early stopping on a 10% split), measure its R² on a
 fixed set of 5,000 uniform rows, and — until it reaches --target — label --k more rows:
@@ -29,21 +30,33 @@ GENERATORS = ["dopamine", "cortisol", "serotonin", "growth"]
 GENOME = ["--hidden", "32,32", "--epochs", "300", "--patience", "20", "--validation-split", "0.1", "--learning-rate", "0.003"]
 TEST_ROWS = 5000
 
-# The slow teacher: 1 ms per row, smooth and non-linear in all 10 inputs; it adds the rows
-# it labelled to the file $COUNT names, so its calls are counted by the teacher itself.
+# The slow teachers: 1 ms per row each; each adds the rows it labelled to the file $COUNT
+# names, so its calls are counted by the teacher itself. "command" is smooth and
+# non-linear in all 10 inputs. The other two have local structure, as a simulation with a
+# shock or a regime of its own has: "front" a steep circular front in two of its 6 inputs
+# over a smooth background, "corner" a plane but for a wave in the corner x0, x1 > 0.7.
 TEACHER = r'''
 import json, math, os, sys, time
-n = 0
-for line in sys.stdin:
-    x = json.loads(line)
-    time.sleep(0.001)
+def smooth(x):
     z = (math.sin(3 * x[0]) * math.exp(-x[1]) + 0.8 * math.tanh(4 * (x[2] * x[3] - 0.25))
          + 0.5 * (x[4] - x[5]) ** 2 + 0.3 * math.cos(math.pi * x[6] * x[7]) - 0.4 * x[8] * x[9])
-    print(json.dumps([1 / (1 + math.exp(-2 * z))]))
+    return 1 / (1 + math.exp(-2 * z))
+def front(x):
+    r = math.hypot(x[0] - 0.5, x[1] - 0.5)
+    return math.tanh(40 * (r - 0.3)) + 0.3 * math.sin(3 * x[2]) + 0.2 * x[3] * x[4] - 0.1 * x[5]
+def corner(x):
+    w = 1 / (1 + math.exp(-40 * (x[0] - 0.7))) / (1 + math.exp(-40 * (x[1] - 0.7)))
+    return 0.3 * x[2] - 0.2 * x[3] + 0.1 * x[4] * x[5] + w * math.sin(12 * x[0] + 9 * x[1])
+f = {"command": smooth, "front": front, "corner": corner}[sys.argv[1]]
+n = 0
+for line in sys.stdin:
+    time.sleep(0.001)
+    print(json.dumps([f(json.loads(line))]))
     n += 1
-with open(os.environ["COUNT"], "a") as f:
-    f.write(f"{n}\n")
+with open(os.environ["COUNT"], "a") as out:
+    out.write(f"{n}\n")
 '''
+COMMANDS = {"command": 10, "front": 6, "corner": 6}  # teacher command → its number of inputs
 
 
 def log(msg):
@@ -61,11 +74,11 @@ class Teacher:
     def __init__(self, name, work):
         self.name = name
         self.count = os.path.join(work, f"{name}.count")
-        if name == "command":
+        if name in COMMANDS:
             script = os.path.join(work, "teacher.py")
             with open(script, "w") as f:
                 f.write(TEACHER)
-            self.source = ["--teacher-command", f"{sys.executable} {script}", "--features", "10"]
+            self.source = ["--teacher-command", f"{sys.executable} {script} {name}", "--features", str(COMMANDS[name])]
             self.target = "y0"
         else:
             self.source = ["--generator", f"signal/{name}"]
@@ -123,7 +136,7 @@ def arm(nimp, teacher, test, mode, seed, args, work):
         sampler_cpu += (t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)
         rows += append_rows(labelled, new)
     counted = teacher.counted()
-    if teacher.name == "command" and counted is not None and counted != rows:
+    if teacher.name in COMMANDS and counted is not None and counted != rows:
         sys.exit(f"bench: the teacher command counted {counted} rows, the bench {rows}")
     shutil.rmtree(d)
     return dict(calls=reached, curve=curve, counted=counted, sampler_cpu=round(sampler_cpu, 2))
@@ -140,8 +153,8 @@ def main():
     ap.add_argument("--target", type=float, default=0.99)
     ap.add_argument("--n0", type=int, default=200)
     ap.add_argument("--k", type=int, default=100)
-    ap.add_argument("--rounds", type=int, default=40)
-    ap.add_argument("--teachers", default=",".join(GENERATORS + ["command"]))
+    ap.add_argument("--rounds", type=int, default=70)
+    ap.add_argument("--teachers", default=",".join(GENERATORS + list(COMMANDS)))
     ap.add_argument("--continue", dest="continue_training", action="store_true",
                     help="each round continues the previous round's surrogate (as cycle training tasks do) instead of training afresh")
     ap.add_argument("--json")
