@@ -108,4 +108,33 @@ import Testing
         #expect(stopped.hasPrefix("time budget, after epoch "), "\(stopped)")
         #expect(archive.manifest.lineage.operation == "continue")
     }
+
+    /// After a training candidate the gate turned down, the next training task trains the
+    /// genome from fresh weights instead of continuing the champion; the one before it continues.
+    @Test func aTrainingTaskAfterARejectionRestarts() throws {
+        let reg = f.dir + "/restart"
+        let data = f.dir + "/restart.safetensors", eval = f.dir + "/restart-eval.safetensors", model = f.dir + "/restart.nimp"
+        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "400", "--seed", "3", "-o", data, "-q"]).status == 0)
+        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "200", "--seed", "4", "-o", eval, "-q"]).status == 0)
+        #expect(runNimp(["train", "--data", data, "--hidden", "8", "--epochs", "2", "-o", model, "--metrics", "/dev/null", "-q"]).status == 0)
+        f.ok(reg, ["init", "-q"])
+        f.ok(reg, ["add", "m", model, "--data", data, "--eval", eval, "--target", "r2=0.999", "-q"])
+        #expect(runNimp(["task", "add", "m", "--kind", "training", "--registry", reg, "-q"]).status == 0)
+        // A plan does not take the queued task off the queue (the gate does): both plans hold it.
+        func trainOnce(_ name: String) throws -> (settings: [String: Any], operation: String?) {
+            let plan = f.dir + "/" + name
+            #expect(runNimp(["cycle", "plan", "--registry", reg, "-o", plan, "--force", "-q"]).status == 0)
+            let task = try #require(try FileManager.default.contentsOfDirectory(atPath: plan + "/tasks").first { $0.hasSuffix("-training.json") })
+            let settings = try #require(jsonObject(String(contentsOfFile: plan + "/tasks/" + task, encoding: .utf8))["settings"] as? [String: Any])
+            let r = runNimp(["task", "run", plan + "/tasks/" + task, "-q"])
+            #expect(r.status == 0 && jsonObject(r.stdout)["status"] as? String == "candidate", "\(r.stdout) \(r.stderr)")
+            let archive = try ModelArchive.read(path: plan + "/results/" + task.replacingOccurrences(of: ".json", with: ".nimp"))
+            return (settings, archive.manifest.lineage.operation)
+        }
+        let first = try trainOnce("continue-plan")
+        #expect(first.settings["restart"] == nil && first.operation == "continue", "\(first)")
+        try appendTasks(reg, model: "m", type: "training", count: 1, promoted: false)
+        let second = try trainOnce("restart-plan")
+        #expect(second.settings["restart"] as? Bool == true && second.operation == "train", "\(second)")
+    }
 }

@@ -137,3 +137,20 @@ extension PlannerTests {
         #expect(plan[0].reasons.joined().contains("the last 2 training candidate(s)"))
     }
 }
+
+extension PlannerTests {
+    /// Continue and restart take turns while training candidates are turned down: a champion
+    /// stuck in a poor valley gets a fresh start every other task (README, "The cycle", step 5).
+    @Test func aTrainingTaskAfterARejectedOneStartsFromFreshWeights() throws {
+        let planner = Planner(signals: SignalState(), environment: calm, threshold: 0.1, maxTasks: 3)
+        let kind = TrainingKind()
+        for (rejections, restarts) in [(0, false), (1, true), (2, false), (3, true)] {
+            var a = assessment("a", r2: 0.9)
+            a.recentRejections = [.training: rejections, .architecture: 1]
+            let task = try #require(planner.plan([a]).first { $0.type == .training })
+            let settings = try kind.settings(task, a, planner.context([a]))
+            #expect((settings["restart"] == .bool(true)) == restarts, "\(rejections) rejection(s): \(settings)")
+            #expect(task.reasons.joined().contains("starts from fresh weights") == restarts, "\(task.reasons)")
+        }
+    }
+}

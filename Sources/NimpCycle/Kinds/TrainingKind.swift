@@ -5,7 +5,9 @@ import NimpOperators
 import NimpRegistry
 
 /// Train again on the registry's training set (continuing the champion when it has the
-/// genome's shape), with the learning rate and epochs the growth signal sets.
+/// genome's shape), with the learning rate and epochs the growth signal sets. After a
+/// training candidate the gate turned down, the next one starts from fresh weights: a
+/// champion stuck in a poor valley does not leave it by more of the same descent.
 public struct TrainingKind: ImprovementKind {
     public static let type = TaskType.training
     public var type: TaskType { Self.type }
@@ -21,6 +23,9 @@ public struct TrainingKind: ImprovementKind {
         if plateau {
             boost *= Self.plateauFactor
             reasons.append(String(format: "plateau: training priority × %.2f", Self.plateauFactor))
+        }
+        if Self.restarts(a) {
+            reasons.append("the last training candidate was not promoted: this one starts from fresh weights")
         }
         if a.freshData {
             reasons.append("new training data since the champion was trained")
@@ -50,9 +55,15 @@ public struct TrainingKind: ImprovementKind {
         var g = model.genome
         g.learningRate = Float(Double(g.learningRate) * context.signals.learningRateScale)
         g.epochs = min(Genome.maxEpochs, max(1, Int((Double(max(g.epochs, Genome.cycleTrainingEpochs)) * context.signals.epochScale).rounded())))
-        return ["genome": try JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(Self.patience),
-                "learning_rate_drops": .int(Self.learningRateDrops)]
+        var settings: [String: JSONValue] = ["genome": try JSONValue(encoding: g), "validation_split": .number(0.1), "patience": .int(Self.patience),
+                                             "learning_rate_drops": .int(Self.learningRateDrops)]
+        if Self.restarts(model) { settings["restart"] = .bool(true) }
+        return settings
     }
+
+    /// Continue and start afresh take turns while candidates keep being turned down: after
+    /// an odd number of training rejections in a row, the next task restarts.
+    static func restarts(_ a: ModelAssessment) -> Bool { (a.recentRejections[type] ?? 0) % 2 == 1 }
 
     /// Epochs without a better held-out loss before the learning rate drops, or training stops.
     static let patience = 5
@@ -61,7 +72,10 @@ public struct TrainingKind: ImprovementKind {
     /// The share of the task's time training may take; evaluating and writing the candidate need the rest.
     static let trainingShare = 0.85
 
-    public func validate(_ settings: TaskSettings) throws { _ = try settings.genome("genome") }
+    public func validate(_ settings: TaskSettings) throws {
+        _ = try settings.genome("genome")
+        _ = try settings.bool("restart")
+    }
 
     public func run(_ inputs: TaskInputs) throws -> ModelArchive {
         let s = inputs.task.settings
@@ -69,17 +83,17 @@ public struct TrainingKind: ImprovementKind {
         var request = TrainingRequest(train: inputs.train, genome: g)
         request.trainToTheEnd(validationSplit: try s.double("validation_split") ?? 0.1, patience: try s.int("patience") ?? Self.patience,
                               learningRateDrops: try s.int("learning_rate_drops") ?? 0, deadline: inputs.deadline)
-        // A champion no epoch beats comes back unchanged, and the gate turns it down.
-        request.initialIsCandidate = true
         request.seed = inputs.task.seed
         request.id = inputs.task.model
         request.datasetSHA256 = inputs.spec.train.sha256
         request.commandLine = inputs.commandLine
         request.replaces = inputs.parent
-        // Continue the champion when it already has the genome's shape.
-        if let parent = inputs.parent, parent.model.hidden == g.hidden, parent.model.layers.first?.activation == g.activation,
+        // Continue the champion when it already has the genome's shape, unless told to restart.
+        if try s.bool("restart") != true, let parent = inputs.parent, parent.model.hidden == g.hidden, parent.model.layers.first?.activation == g.activation,
            parent.manifest.quantization == nil, parent.manifest.pruning == nil {
             request.initial = parent
+            // A champion no epoch beats comes back unchanged, and the gate turns it down.
+            request.initialIsCandidate = true
         }
         let check = inputs.checkBudget
         let (trained, result) = try TrainingJob.run(request) { _ in try check() }
