@@ -3,7 +3,7 @@
 
     python3 bench/active_learning.py [--nimp PATH] [--seeds 1,2,3,4,5] [--target 0.99]
         [--n0 200] [--k 100] [--rounds 70] [--teachers dopamine,cortisol,serotonin,growth,command,front,corner]
-        [--continue] [--json out.json]
+        [--continue] [--cycle] [--json out.json]
 
 For each teacher (the four built-in generators, and three teacher commands that sleep 1 ms
 per row: `command`, smooth and non-linear in 10 inputs; `front`, a steep circular front;
@@ -16,7 +16,9 @@ ROWS` (active). The teacher calls of an arm are the rows it had labelled when it
 reached the target (for the command, also counted by the command itself). An arm that
 never reaches it within --rounds counts as not reached. The table gives, per teacher,
 the median over seeds of both and the median ratio active / uniform (seeds where both
-reached it).
+reached it). With --cycle the rows are added by `nimp cycle` instead: a registry of one
+model (the surrogate of --n0 rows, `--sampling uniform` or `active`, --k fresh rows a
+task), one forced cycle a round.
 Standard library only: R² comes from `nimp evaluate`.
 """
 import os, sys
@@ -142,6 +144,43 @@ def arm(nimp, teacher, test, mode, seed, args, work):
     return dict(calls=reached, curve=curve, counted=counted, sampler_cpu=round(sampler_cpu, 2))
 
 
+def cycle_arm(nimp, teacher, test, mode, seed, args, work):
+    """As `arm`, but the rows are added by `nimp cycle`: a registry of one model, the
+    surrogate trained on --n0 uniform rows, whose tasks label --k fresh rows each with
+    `--sampling MODE`. The cycle aims at r2=0.999 so it keeps working; the arm stops when
+    the champion's R² on the fixed test rows reaches --target. Calls = --n0 + the
+    `teacher_rows` history records (the gate's eval set, 2,000 uniform rows, is apart)."""
+    d = tempfile.mkdtemp(prefix=f"{teacher.name}-cycle-{mode}-{seed}-", dir=work)
+    labelled, model, evalset, reg = (os.path.join(d, f) for f in ("labelled.csv", "model.nimp", "eval.csv", "registry"))
+    run([nimp, "gen-data", *teacher.source, "--samples", args.n0, "--seed", seed * 1000, "-o", labelled, "-q"], "gen-data", teacher.env)
+    run([nimp, "gen-data", *teacher.source, "--samples", 2000, "--seed", seed * 1000 + 999, "-o", evalset, "-q"], "gen-data", teacher.env)
+    run([nimp, "train", "--data", labelled, "--target", teacher.target, *GENOME, "--seed", seed, "-o", model,
+         "--metrics", os.devnull, "-q"], "train")
+    run([nimp, "registry", "--registry", reg, "init", "-q"], "registry init")
+    # Many promotions on one eval set: the bench measures on its own test rows.
+    run([nimp, "registry", "--registry", reg, "config", "gate_promotion_budget", 100000], "registry config")
+    run([nimp, "registry", "--registry", reg, "add", "m", model, "--data", labelled, "--eval", evalset, "--target-column", teacher.target,
+         *teacher.source, "--samples", args.k, "--sampling", mode, "--target", "r2=0.999", "-q"], "registry add", teacher.env)
+    rows, curve, reached, stalled = args.n0, [], None, 0
+    for c in range(args.rounds + 1):
+        version = open(os.path.join(reg, "models", "m", "champion")).read().strip()
+        champion = os.path.join(reg, "models", "m", "versions", version + ".nimp")
+        r2 = json.loads(run([nimp, "evaluate", champion, "--data", test, "--latency-samples", "1"], "evaluate").stdout)["r2"]
+        curve.append((rows, round(r2, 5)))
+        if r2 >= args.target:
+            reached = rows
+            break
+        if c == args.rounds or stalled >= 5:
+            break
+        run([nimp, "cycle", "--registry", reg, "--force", "--budget-seconds", 60, "--jobs", 1, "-q"], "cycle", teacher.env)
+        lines = run([nimp, "registry", "--registry", reg, "history", "--type", "task", "--format", "json"], "history").stdout.splitlines()
+        labelled_now = args.n0 + sum(json.loads(line).get("teacher_rows", 0) for line in lines)
+        stalled = stalled + 1 if labelled_now == rows else 0
+        rows = labelled_now
+    shutil.rmtree(d)
+    return dict(calls=reached, curve=curve, counted=None, sampler_cpu=None)
+
+
 def fmt(v):
     return "—" if v is None else f"{v:,.0f}"
 
@@ -157,6 +196,8 @@ def main():
     ap.add_argument("--teachers", default=",".join(GENERATORS + list(COMMANDS)))
     ap.add_argument("--continue", dest="continue_training", action="store_true",
                     help="each round continues the previous round's surrogate (as cycle training tasks do) instead of training afresh")
+    ap.add_argument("--cycle", action="store_true",
+                    help="the rows come from `nimp cycle` tasks of a registry with --sampling uniform or active, not from gen-data rounds")
     ap.add_argument("--json")
     args = ap.parse_args()
     nimp = common.nimp_binary(args.nimp)
@@ -173,15 +214,16 @@ def main():
                 row = {"seed": seed}
                 for mode in ("uniform", "active"):
                     t0 = time.time()
-                    row[mode] = arm(nimp, teacher, test, mode, seed, args, work)
+                    row[mode] = (cycle_arm if args.cycle else arm)(nimp, teacher, test, mode, seed, args, work)
                     log(f"{name} seed {seed} {mode}: {fmt(row[mode]['calls'])} calls ({time.time() - t0:.0f} s) curve {row[mode]['curve']}")
                 results[name].append(row)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print(common.cpu_line())
-    print(f"target R² {args.target} on {TEST_ROWS:,} uniform rows; start {args.n0} uniform rows, {args.k} rows a round, "
-          f"at most {args.rounds} rounds; seeds {args.seeds}; surrogate {' '.join(GENOME)}")
+    how = f"{args.k} rows a cycle task, at most {args.rounds} cycles" if args.cycle else f"{args.k} rows a round, at most {args.rounds} rounds"
+    print(f"target R² {args.target} on {TEST_ROWS:,} uniform rows; start {args.n0} uniform rows, {how}; seeds {args.seeds}; "
+          f"surrogate {' '.join(GENOME)}{' (the first; then the cycle trains)' if args.cycle else ''}")
     print("| teacher | uniform: calls | active: calls | active / uniform (median) | per seed |")
     print("| --- | --- | --- | --- | --- |")
     for name, rows in results.items():

@@ -98,6 +98,9 @@ public struct TaskOutcome: Sendable {
     /// Rows the generator or teacher command labelled for the task (its teacher calls).
     public var teacherRows: Int?
     public var sampling: String?
+    /// Those rows, added to the model's training set (now `trainSha256`) by the gate.
+    public var rowsKept: Int?
+    public var trainSha256: String?
 
     mutating func provenance(_ task: CycleTask, _ result: TaskResult?) {
         taskID = task.id
@@ -423,6 +426,8 @@ public enum Cycle {
         if let c = o.cpuSeconds { e["cpu_seconds"] = .number(c) }
         if let n = o.teacherRows { e["teacher_rows"] = .int(n) }
         if let s = o.sampling { e["sampling"] = .string(s) }
+        if let n = o.rowsKept { e["rows_kept"] = .int(n) }
+        if let s = o.trainSha256 { e["train_sha256"] = .string(s) }
         e["promoted"] = .bool(o.status == .promoted)
         e["outcome"] = .string(o.status.rawValue)
         e["reason"] = .string(o.reason)

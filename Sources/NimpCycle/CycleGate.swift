@@ -169,9 +169,16 @@ public enum CycleGate {
                 try record(Cycle.taskEntry(o, iteration: context.iteration))
                 continue
             }
+            // Rows the teacher labelled join the training set whatever becomes of the candidate.
+            var kept: FreshRows.Kept?
+            if let result = loaded.result, result.rows != nil {
+                try flush()
+                kept = try FreshRows.keep(result, dir: loaded.dir, model: task.model, registry: registry)
+            }
             let outcome = try decide(task, result: loaded.result, item: item, dir: loaded.dir, model: model, registry: registry,
                                      threshold: model.threshold(threshold, config: config), confidence: config.promotionConfidence, iteration: context.iteration,
-                                     latencySamples: options.latencySamples, record: record)
+                                     latencySamples: options.latencySamples, kept: kept, record: record)
+            if kept != nil { assessed[task.model] = nil }
             registry.diagnostics.info("\(task.model) \(task.type.rawValue): \(outcome.status.rawValue): \(outcome.reason)")
             outcomes.append(outcome)
             if outcome.status == .promoted {
@@ -229,13 +236,15 @@ public enum CycleGate {
     }
 
     static func decide(_ task: CycleTask, result: TaskResult?, item: GateItem, dir: String, model: AssessedModel, registry: Registry,
-                       threshold: Double, confidence: Double, iteration: Int, latencySamples: Int,
+                       threshold: Double, confidence: Double, iteration: Int, latencySamples: Int, kept: FreshRows.Kept? = nil,
                        record: (HistoryEntry) throws -> Void) throws -> TaskOutcome {
         let start = Date()
         var outcome = TaskOutcome(task: task.planned, status: .failed, parent: model.championVersion, candidate: nil,
                                   before: model.assessment.metrics, after: [:], gain: 0, reason: "", seconds: 0,
                                   evalSha256: model.spec.eval.sha256)
         outcome.provenance(task, result)
+        outcome.rowsKept = kept?.rows
+        outcome.trainSha256 = kept?.trainSHA256
         var notes: [String] = []
         if task.champion?.version != model.championVersion {
             notes.append("the champion changed since the plan (\(task.champion.map { VersionName.label($0.version) } ?? "none") → \(model.championVersion.map(VersionName.label) ?? "none")): gated against the champion of now")

@@ -45,6 +45,10 @@ public struct TaskResult: Sendable, Equatable {
     /// calls), and how they were drawn; nil when the task asked for none.
     public var teacherRows: Int?
     public var sampling: DataSource.Sampling?
+    /// The file of those rows, in the result's directory, and its sha256, when the model
+    /// keeps them: the gate adds them to its training set.
+    public var rows: String?
+    public var rowsSHA256: String?
 
     public var json: JSONValue {
         var o: [String: JSONValue] = [
@@ -59,6 +63,8 @@ public struct TaskResult: Sendable, Equatable {
         if let j = job { o["job"] = .string(j) }
         if let n = teacherRows { o["teacher_rows"] = .int(n) }
         if let s = sampling { o["sampling"] = .string(s.rawValue) }
+        if let r = rows { o["rows"] = .string(r) }
+        if let s = rowsSHA256 { o["rows_sha256"] = .string(s) }
         return .object(o)
     }
 
@@ -103,6 +109,11 @@ public struct TaskResult: Sendable, Equatable {
             }
             result.sampling = s
         }
+        result.rows = try o.string("rows")
+        if let r = result.rows, !TaskID.isValid(r) { throw o.fail("rows", "expected a file name in the result's directory") }
+        result.rowsSHA256 = try o.string("rows_sha256")?.lowercased()
+        if let s = result.rowsSHA256, !(s.count == 64 && s.allSatisfy(\.isHexDigit)) { throw o.fail("rows_sha256", "expected 64 hex digits") }
+        if (result.rows == nil) != (result.rowsSHA256 == nil) { throw o.fail("rows", "a rows file is named with its sha256, or neither is given") }
         try o.finish()
         return result
     }
@@ -125,6 +136,7 @@ public struct TaskResult: Sendable, Equatable {
         return name.hasSuffix(".result.json") ? String(name.dropLast(".result.json".count)) : nil
     }
     public static func candidateName(_ taskID: String) -> String { taskID + ".nimp" }
+    public static func rowsName(_ taskID: String) -> String { taskID + ".rows.safetensors" }
 }
 
 /// `path` made absolute against the working directory.

@@ -59,6 +59,14 @@ public enum TaskRun {
                                                  start: start, diagnostics: options.diagnostics)
             result.teacherRows = fresh?.data.count
             result.sampling = fresh?.sampling
+            if let fresh, fresh.kept {
+                // Written before training, so rows paid for outlive a task that fails or runs out of time.
+                let bytes = DatasetIO.encode(fresh.data, format: .safetensors)
+                let name = TaskResult.rowsName(task.id)
+                try AtomicFile.write(bytes, to: dir + "/" + name, failpoint: "task.rows", cleanStale: false)
+                result.rows = name
+                result.rowsSHA256 = SHA256.hex(bytes)
+            }
             let archive = try kind.run(inputs)
             let bytes = try archive.encode()
             let name = TaskResult.candidateName(task.id)
@@ -90,7 +98,7 @@ public enum TaskRun {
     /// What an earlier run of this task left half-written (it was killed, its node died):
     /// only this task's own temporaries, since other tasks' writers may run on other hosts.
     static func removeLeftovers(of id: String, in dir: String) {
-        let mine = [TaskResult.fileName(id), TaskResult.candidateName(id)].map { "." + $0 + ".tmp-" }
+        let mine = [TaskResult.fileName(id), TaskResult.candidateName(id), TaskResult.rowsName(id)].map { "." + $0 + ".tmp-" }
         for name in AtomicFile.names(in: dir, startingWith: "." + id + ".") where mine.contains(where: name.hasPrefix) {
             unlink(dir + "/" + name)
         }

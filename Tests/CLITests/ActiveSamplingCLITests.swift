@@ -134,6 +134,52 @@ final class ActiveSamplingCLITests {
             (line["model"] as? String).map { ($0, "\(line["teacher_rows"] ?? "-") \(line["sampling"] ?? "-")") }
         })
         #expect(counted == ["g": "120 active", "c": "70 uniform"], "\(history)")
+
+        // Rows somebody paid for are kept: the gate added them to each model's training set.
+        for line in history {
+            let id = try #require(line["model"] as? String)
+            let train = try #require(((modelJSON(reg, id)["data"] as? [String: Any])?["train"] as? [String: Any]))
+            #expect(line["rows_kept"] as? Int == line["teacher_rows"] as? Int, "\(line)")
+            #expect(line["train_sha256"] as? String == train["sha256"] as? String, "\(line) \(train)")
+            #expect(try rowCount(reg + "/" + (train["path"] as? String ?? "")) == (id == "g" ? 300 + 120 : 240 + 70))
+        }
+    }
+
+    func modelJSON(_ reg: String, _ id: String) throws -> [String: Any] {
+        jsonObject(try String(contentsOfFile: reg + "/models/\(id)/model.json", encoding: .utf8))
+    }
+
+    /// Rows of a safetensors dataset, from the shape of its "x" tensor.
+    func rowCount(_ path: String) throws -> Int {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let n = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = jsonObject(String(decoding: bytes.dropFirst(8).prefix(n), as: UTF8.self))
+        return try #require(((header["x"] as? [String: Any])?["shape"] as? [Int])?.first)
+    }
+
+    /// Rows whose file does not match its result's sha256 are not kept; the task is gated all the same.
+    @Test func rowsThatAreNotTheTasksAreNotKept() throws {
+        let reg = dir + "/tampered"
+        let taught = surrogate("tampered", source: ["--teacher-command", Self.teacher(), "--features", "10"])
+        ok(["registry", "init", "--registry", reg])
+        ok(["registry", "add", "c", taught.model, "--data", taught.rows, "--target-column", "y0", "--teacher-command", Self.teacher(),
+            "--features", "10", "--samples", "30", "--sampling", "uniform", "--target", "r2=0.999", "--registry", reg])
+        let before = try modelJSON(reg, "c")["data"] as? [String: Any]
+        let plan = dir + "/tampered-plan"
+        ok(["cycle", "plan", "--registry", reg, "-o", plan])
+        let task = try #require(((try? FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")) ?? []).first)
+        let run = runNimp(["task", "run", plan + "/tasks/" + task])
+        let rows = try #require(jsonObject(run.stdout)["rows"] as? String, "\(run.stdout)")
+        let other = dir + "/other-rows.csv"
+        ok(["gen-data", "--teacher-command", Self.teacher(), "--features", "10", "--samples", "30", "--seed", "9", "-o", other])
+        ok(["gen-data", "--input", other, "--target", "y0", "-o", plan + "/results/" + rows])
+        let gate = runNimp(["cycle", "gate", plan, "--registry", reg])
+        #expect(gate.status == 0, "\(gate.stderr)")
+        #expect(gate.stderr.contains("are not kept") && gate.stderr.contains("not the rows the task labelled"), "\(gate.stderr)")
+        let after = try modelJSON(reg, "c")["data"] as? [String: Any]
+        #expect((before?["train"] as? [String: Any])?["sha256"] as? String == (after?["train"] as? [String: Any])?["sha256"] as? String)
+        let line = try #require(jsonLines(String(decoding: historyData(reg), as: UTF8.self)).last { $0["task_id"] != nil })
+        #expect(line["teacher_rows"] as? Int == 30 && line["rows_kept"] == nil, "\(line)")
     }
 
     /// A task asks a teacher command for rows only from a model.json nobody else could
@@ -158,5 +204,36 @@ final class ActiveSamplingCLITests {
         #expect((result["reason"] as? String)?.contains("writable by its group") == true, "\(r.stdout)")
         #expect(!FileManager.default.fileExists(atPath: count), "the command did not run")
         #expect(chmod(spec, 0o644) == 0)
+    }
+
+    /// An I/O error at every step of gating a task whose rows are kept: exit 74, and the
+    /// next gate decides the task once and keeps its rows (twice at worst, never half).
+    @Test func ioErrorWhileKeepingRows() throws {
+        let base = dir + "/keepfault"
+        let taught = surrogate("keepfault", source: ["--teacher-command", Self.teacher(), "--features", "10"])
+        ok(["registry", "init", "--registry", base])
+        ok(["registry", "add", "c", taught.model, "--data", taught.rows, "--target-column", "y0", "--teacher-command", Self.teacher(),
+            "--features", "10", "--samples", "30", "--sampling", "uniform", "--target", "r2=0.999", "--registry", base])
+        let plan = dir + "/keepfault-plan"
+        ok(["cycle", "plan", "--registry", base, "-o", plan])
+        for t in (try? FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")) ?? [] { ok(["task", "run", plan + "/tasks/" + t]) }
+        let traced = dir + "/keepfault-traced"
+        try copyDirectory(base, traced)
+        let steps = failpointSteps(["cycle", "gate", "--registry", traced, plan, "-q"], in: dir).filter { !$0.contains(".done@") }
+        #expect(steps.contains { $0.hasPrefix("data.") } && steps.contains { $0.hasPrefix("spec.") }, "\(steps)")
+        for step in steps {
+            let reg = dir + "/keepfault-faulty"
+            try? FileManager.default.removeItem(atPath: reg)
+            try copyDirectory(base, reg)
+            let r = runNimp(["cycle", "gate", "--registry", reg, plan, "-q"], env: ["NIMP_FAILPOINT": Reliability.failpoint(step, "eio")])
+            #expect(r.status == 74, "gate \(step): \(r.status) \(r.stderr)")
+            let next = runNimp(["cycle", "gate", "--registry", reg, plan, "-q"])
+            #expect(next.status == 0, "gate \(step), then a gate: \(next.stderr)")
+            let decided = jsonLines(String(decoding: historyData(reg), as: UTF8.self)).filter { $0["task_id"] != nil }
+            #expect(decided.count == 1 && decided[0]["rows_kept"] as? Int == 30, "gate \(step): \(decided)")
+            let train = try #require((modelJSON(reg, "c")["data"] as? [String: Any])?["train"] as? [String: Any])
+            #expect([270, 300].contains(try rowCount(reg + "/" + (train["path"] as? String ?? ""))), "gate \(step)")
+            #expect(runNimp(["registry", "verify", "--registry", reg, "-q"]).status == 0, "gate \(step): verify")
+        }
     }
 }

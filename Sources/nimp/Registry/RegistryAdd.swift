@@ -70,13 +70,13 @@ struct RegistryAdd: NimpCommand, WaitsForLock {
     @Option(help: ArgumentHelp("New data arrives as files matching this glob.", valueName: "glob"))
     var files: String?
 
-    @Option(help: "Samples per generated dataset.")
+    @Option(help: "Samples per generated dataset, and per cycle task's fresh rows (with --sampling, default a tenth of the training set).")
     var samples: Int?
 
     @Option(help: "Inputs the teacher command expects.")
     var features: Int?
 
-    @Option(help: ArgumentHelp("How cycle tasks draw fresh rows from the generator or teacher command: uniform, or active (where the champion is least sure). A teacher command is asked for rows in tasks only when this is given.",
+    @Option(help: ArgumentHelp("How cycle tasks draw fresh rows from the generator or teacher command: uniform, or active (where the champion is least sure). A teacher command is asked for rows in tasks only when this is given; the rows are then kept (added to the training set).",
                                valueName: "uniform|active"))
     var sampling: DataSource.Sampling?
 
