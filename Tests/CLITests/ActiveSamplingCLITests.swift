@@ -180,6 +180,14 @@ final class ActiveSamplingCLITests {
         #expect((before?["train"] as? [String: Any])?["sha256"] as? String == (after?["train"] as? [String: Any])?["sha256"] as? String)
         let line = try #require(jsonLines(String(decoding: historyData(reg), as: UTF8.self)).last { $0["task_id"] != nil })
         #expect(line["teacher_rows"] as? Int == 30 && line["rows_kept"] == nil, "\(line)")
+
+        // A result that names a rows file without its sha256 is not a result nimp wrote: exit 65.
+        let resultPath = plan + "/results/" + task.replacingOccurrences(of: ".json", with: ".result.json")
+        var result = jsonObject(try String(contentsOfFile: resultPath, encoding: .utf8))
+        result["rows_sha256"] = nil
+        try JSONSerialization.data(withJSONObject: result).write(to: URL(fileURLWithPath: resultPath))
+        let hostile = runNimp(["cycle", "gate", "--registry", reg, resultPath])
+        #expect(hostile.status == 65 && hostile.stderr.contains("rows"), "\(hostile.status) \(hostile.stderr)")
     }
 
     /// A task asks a teacher command for rows only from a model.json nobody else could
