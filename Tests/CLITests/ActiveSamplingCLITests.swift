@@ -157,13 +157,19 @@ final class ActiveSamplingCLITests {
         return try #require(((header["x"] as? [String: Any])?["shape"] as? [Int])?.first)
     }
 
-    /// Rows whose file does not match its result's sha256 are not kept; the task is gated all the same.
-    @Test func rowsThatAreNotTheTasksAreNotKept() throws {
-        let reg = dir + "/tampered"
-        let taught = surrogate("tampered", source: ["--teacher-command", Self.teacher(), "--features", "10"])
+    /// A registry of one teacher-command model "c" whose tasks ask for 30 uniform rows, kept.
+    func keepingRegistry(_ name: String) -> String {
+        let reg = dir + "/" + name
+        let taught = surrogate(name, source: ["--teacher-command", Self.teacher(), "--features", "10"])
         ok(["registry", "init", "--registry", reg])
         ok(["registry", "add", "c", taught.model, "--data", taught.rows, "--target-column", "y0", "--teacher-command", Self.teacher(),
             "--features", "10", "--samples", "30", "--sampling", "uniform", "--target", "r2=0.999", "--registry", reg])
+        return reg
+    }
+
+    /// Rows whose file does not match its result's sha256 are not kept; the task is gated all the same.
+    @Test func rowsThatAreNotTheTasksAreNotKept() throws {
+        let reg = keepingRegistry("tampered")
         let before = try modelJSON(reg, "c")["data"] as? [String: Any]
         let plan = dir + "/tampered-plan"
         ok(["cycle", "plan", "--registry", reg, "-o", plan])
@@ -217,11 +223,7 @@ final class ActiveSamplingCLITests {
     /// An I/O error at every step of gating a task whose rows are kept: exit 74, and the
     /// next gate decides the task once and keeps its rows (twice at worst, never half).
     @Test func ioErrorWhileKeepingRows() throws {
-        let base = dir + "/keepfault"
-        let taught = surrogate("keepfault", source: ["--teacher-command", Self.teacher(), "--features", "10"])
-        ok(["registry", "init", "--registry", base])
-        ok(["registry", "add", "c", taught.model, "--data", taught.rows, "--target-column", "y0", "--teacher-command", Self.teacher(),
-            "--features", "10", "--samples", "30", "--sampling", "uniform", "--target", "r2=0.999", "--registry", base])
+        let base = keepingRegistry("keepfault")
         let plan = dir + "/keepfault-plan"
         ok(["cycle", "plan", "--registry", base, "-o", plan])
         for t in (try? FileManager.default.contentsOfDirectory(atPath: plan + "/tasks")) ?? [] { ok(["task", "run", plan + "/tasks/" + t]) }

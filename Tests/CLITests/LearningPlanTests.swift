@@ -81,17 +81,24 @@ import Testing
         #expect(archive.manifest.metrics["r2"] == nil, "no quality measured on rows it trained on")
     }
 
+    /// A registry of one dopamine model "m" (trained `epochs` on `rows` rows), target r2=0.999,
+    /// with a training task queued for it.
+    func queuedTraining(_ name: String, rows: Int, evalRows: Int, hidden: String, epochs: Int) -> String {
+        let reg = f.dir + "/" + name
+        let data = f.dir + "/\(name).safetensors", eval = f.dir + "/\(name)-eval.safetensors", model = f.dir + "/\(name).nimp"
+        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", String(rows), "--seed", "3", "-o", data, "-q"]).status == 0)
+        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", String(evalRows), "--seed", "4", "-o", eval, "-q"]).status == 0)
+        #expect(runNimp(["train", "--data", data, "--hidden", hidden, "--epochs", String(epochs), "-o", model, "--metrics", "/dev/null", "-q"]).status == 0)
+        f.ok(reg, ["init", "-q"])
+        f.ok(reg, ["add", "m", model, "--data", data, "--eval", eval, "--target", "r2=0.999", "-q"])
+        #expect(runNimp(["task", "add", "m", "--kind", "training", "--registry", reg, "-q"]).status == 0)
+        return reg
+    }
+
     /// A training task that runs out of time stops with its best epoch and writes a
     /// candidate, instead of timing out with nothing; the manifest says why it stopped.
     @Test func aTrainingTaskOutOfTimeKeepsItsBestEpoch() throws {
-        let reg = f.dir + "/slow"
-        let data = f.dir + "/big.safetensors", eval = f.dir + "/big-eval.safetensors", weak = f.dir + "/weak.nimp"
-        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "100000", "--seed", "3", "-o", data, "-q"]).status == 0)
-        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "300", "--seed", "4", "-o", eval, "-q"]).status == 0)
-        #expect(runNimp(["train", "--data", data, "--hidden", "32", "--epochs", "1", "-o", weak, "--metrics", "/dev/null", "-q"]).status == 0)
-        f.ok(reg, ["init", "-q"])
-        f.ok(reg, ["add", "m", weak, "--data", data, "--eval", eval, "--target", "r2=0.999", "-q"])
-        #expect(runNimp(["task", "add", "m", "--kind", "training", "--registry", reg, "-q"]).status == 0)
+        let reg = queuedTraining("slow", rows: 100_000, evalRows: 300, hidden: "32", epochs: 1)
         let plan = f.dir + "/slow-plan"
         // 200 epochs of 90,000 rows take far longer than this, and patience cannot end it first:
         // that needs 15 epochs without a better loss.
@@ -112,14 +119,7 @@ import Testing
     /// After a training candidate the gate turned down, the next training task trains the
     /// genome from fresh weights instead of continuing the champion; the one before it continues.
     @Test func aTrainingTaskAfterARejectionRestarts() throws {
-        let reg = f.dir + "/restart"
-        let data = f.dir + "/restart.safetensors", eval = f.dir + "/restart-eval.safetensors", model = f.dir + "/restart.nimp"
-        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "400", "--seed", "3", "-o", data, "-q"]).status == 0)
-        #expect(runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "200", "--seed", "4", "-o", eval, "-q"]).status == 0)
-        #expect(runNimp(["train", "--data", data, "--hidden", "8", "--epochs", "2", "-o", model, "--metrics", "/dev/null", "-q"]).status == 0)
-        f.ok(reg, ["init", "-q"])
-        f.ok(reg, ["add", "m", model, "--data", data, "--eval", eval, "--target", "r2=0.999", "-q"])
-        #expect(runNimp(["task", "add", "m", "--kind", "training", "--registry", reg, "-q"]).status == 0)
+        let reg = queuedTraining("restart", rows: 400, evalRows: 200, hidden: "8", epochs: 2)
         // A plan does not take the queued task off the queue (the gate does): both plans hold it.
         func trainOnce(_ name: String) throws -> (settings: [String: Any], operation: String?) {
             let plan = f.dir + "/" + name
