@@ -23,7 +23,9 @@ struct TaskRunCommand: NimpCommand {
             ID.nimp and ID.result.json atomically, the result last, to -o DIR (default: \
             results/ beside the plan's tasks/). Running a task whose result is already there \
             does nothing. A task that fails or runs out of its budget still writes a result that \
-            says so (exit 0); a bad task file is exit 65, a full disk 74.
+            says so (exit 0); a bad task file is exit 65, a full disk 74. Rows a teacher labelled \
+            for a model that keeps them go to ID.rows.safetensors first, for the gate to add to \
+            its training set.
             """)
 
     @Argument(help: ArgumentHelp("The task file.", valueName: "task.json"), completion: .file(extensions: ["json"]))
