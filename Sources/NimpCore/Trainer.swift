@@ -124,7 +124,9 @@ public struct Trainer: Sendable {
                         }
                     }
                     if Interruption.requested != nil { break }
-                    if let stopAt = config.stopAt, ContinuousClock.now >= stopAt, epoch < config.epochs {
+                    // Stop when the next epoch, as long as this one, would end after stopAt: an
+                    // epoch that overran it could overrun the task's budget too.
+                    if let stopAt = config.stopAt, ContinuousClock.now + start.duration(to: .now) >= stopAt, epoch < config.epochs {
                         stoppedEarly = true
                         reachedStopAt = true
                         break

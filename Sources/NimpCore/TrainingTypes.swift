@@ -26,8 +26,9 @@ public struct TrainConfig: Sendable {
     /// The weights training starts from count as epoch 0: when no epoch beats them on
     /// validation, they are what training returns (for continuing a model that is good already).
     public var initialIsCandidate = false
-    /// Stop after the epoch that ends past this instant, keeping the best epoch so far:
-    /// a run with a time budget ends with a model instead of none.
+    /// Stop before an epoch that would end past this instant (judged by the last epoch's
+    /// length), keeping the best epoch so far: a run with a time budget ends with a model
+    /// instead of none.
     public var stopAt: ContinuousClock.Instant?
     /// Training data read from a mapped file and larger than this (bytes of `x`) is
     /// shuffled in windows instead of as a whole, so it need not fit in memory (see
@@ -136,6 +137,6 @@ public struct TrainResult: Sendable {
     public var stoppedEarly: Bool
     /// 1-based epoch `model` comes from (0: the weights training started from, with `initialIsCandidate`).
     public var bestEpoch: Int
-    /// Training stopped because `stopAt` had passed.
+    /// Training stopped because another epoch would have ended past `stopAt`.
     public var reachedStopAt = false
 }

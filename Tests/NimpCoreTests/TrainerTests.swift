@@ -227,6 +227,19 @@ import Testing
         #expect(r.bestEpoch == 1)
     }
 
+    /// An epoch that would end past the deadline is not started: the run ends in time, not
+    /// one epoch after it (epochs here last a second: the callback sleeps).
+    @Test func theEpochThatWouldOverrunTheDeadlineIsNotStarted() throws {
+        let d = sine(64, seed: 1)
+        var config = TrainConfig(epochs: 1_000, batchSize: 8, learningRate: 0.01, seed: 1)
+        let deadline = ContinuousClock.now + .milliseconds(2_500)
+        config.stopAt = deadline
+        let r = try Trainer(config: config).fit(model(.regression, inputs: 1, hidden: [8], outputs: 1), x: d.x,
+                                                targets: .values(d.y), validation: (d.x, .values(d.y))) { _ in Thread.sleep(forTimeInterval: 1) }
+        #expect(r.epochs.count == 2 && r.reachedStopAt, "\(r.epochs.count) epochs")
+        #expect(ContinuousClock.now < deadline)
+    }
+
     @Test func distillationWithSoftTargets() throws {
         let d = xor
         let teacher = model(.classification, inputs: 2, hidden: [8, 8], outputs: 2)
