@@ -1,4 +1,5 @@
 import Foundation
+import NimpIO
 import NimpTestSupport
 import Testing
 
@@ -186,6 +187,23 @@ final class ActiveSamplingCLITests {
         #expect((before?["train"] as? [String: Any])?["sha256"] as? String == (after?["train"] as? [String: Any])?["sha256"] as? String)
         let line = try #require(jsonLines(String(decoding: historyData(reg), as: UTF8.self)).last { $0["task_id"] != nil })
         #expect(line["teacher_rows"] as? Int == 30 && line["rows_kept"] == nil, "\(line)")
+
+        // Rows of other columns, named with their own sha256: they do not fit the training set, and are not kept.
+        let narrow = dir + "/narrow.csv", plan2 = dir + "/misfit-plan"
+        ok(["gen-data", "--teacher-command", Self.teacher(), "--features", "3", "--samples", "30", "-o", narrow])
+        ok(["cycle", "plan", "--registry", reg, "-o", plan2, "--force"])
+        let task2 = try #require(((try? FileManager.default.contentsOfDirectory(atPath: plan2 + "/tasks")) ?? []).first)
+        ok(["task", "run", plan2 + "/tasks/" + task2])
+        let result2 = plan2 + "/results/" + task2.replacingOccurrences(of: ".json", with: ".result.json")
+        var edited = jsonObject(try String(contentsOfFile: result2, encoding: .utf8))
+        let rows2 = try #require(edited["rows"] as? String)
+        ok(["gen-data", "--input", narrow, "--target", "y0", "-o", plan2 + "/results/" + rows2])
+        edited["rows_sha256"] = try SHA256.hex(file: plan2 + "/results/" + rows2)
+        try JSONSerialization.data(withJSONObject: edited).write(to: URL(fileURLWithPath: result2))
+        let misfit = runNimp(["cycle", "gate", plan2, "--registry", reg])
+        #expect(misfit.status == 0 && misfit.stderr.contains("are not kept") && misfit.stderr.contains("x3"), "\(misfit.status) \(misfit.stderr)")
+        #expect(((try modelJSON(reg, "c")["data"] as? [String: Any])?["train"] as? [String: Any])?["sha256"] as? String
+                == (before?["train"] as? [String: Any])?["sha256"] as? String)
 
         // A result that names a rows file without its sha256 is not a result nimp wrote: exit 65.
         let resultPath = plan + "/results/" + task.replacingOccurrences(of: ".json", with: ".result.json")
