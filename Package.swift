@@ -27,13 +27,15 @@ let package = Package(
             name: "CXSMM",
             linkerSettings: [.linkedLibrary("xsmm"), .linkedLibrary("openblas"), .linkedLibrary("pthread"),
                              .linkedLibrary("rt"), .linkedLibrary("dl"), .linkedLibrary("m")]),
+        // Kernels compiled once per instruction set (AVX-512, AVX2, baseline), chosen at run time.
+        .target(name: "CKernels"),
         .systemLibrary(
             name: "CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
 
         // MARK: Libraries
         // Engine: matrices, layers, losses, optimizers, training, metrics.
-        .target(name: "NimpCore", dependencies: ["CBLAS", "CBLIS", "CXSMM"]),
+        .target(name: "NimpCore", dependencies: ["CBLAS", "CBLIS", "CXSMM", "CKernels"]),
         // File formats: safetensors, datasets (CSV, JSONL), model archives.
         .target(
             name: "NimpIO",

@@ -40,6 +40,9 @@ public enum BLASKernel {
         return flags
     }
 
+    /// This process's `cpuFlags()`, read once.
+    public static let processCPUFlags = cpuFlags()
+
     /// The OpenBLAS core types `nimp tune` measures on a CPU with these flags: those whose
     /// instructions it has (a core type the CPU lacks would stop on an illegal instruction).
     /// Spelled as `openblas_get_corename` reports them.

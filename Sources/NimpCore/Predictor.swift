@@ -1,3 +1,5 @@
+import CKernels
+
 extension Model {
     /// Raw outputs for raw inputs `x` [N, inputs]: values for regression, logits for
     /// classification. Applies the normalizer; runs through BLAS in chunks of 1024 rows.
@@ -74,7 +76,8 @@ func softmaxRows(_ m: inout Matrix) {
 ///
 /// Each layer keeps its weights transposed, [in, out] with `out` padded to a multiple of
 /// 16, so a sample's layer is `in` broadcast multiply-adds over 16-lane vectors:
-/// y [out] = b + Σ_i x[i] · Wᵀ[i, :]. Not thread-safe: make one per thread.
+/// y [out] = b + Σ_i x[i] · Wᵀ[i, :], in C built for the CPU's widest vectors
+/// (`CKernels`; Swift's own code here is SSE2 only). Not thread-safe: make one per thread.
 public final class Predictor {
     private struct Layer {
         var weightT: UnsafeMutablePointer<Float>  // [in, paddedOut]
@@ -91,8 +94,10 @@ public final class Predictor {
     private let invStd: UnsafeMutablePointer<Float>
     private let bufferA: UnsafeMutablePointer<Float>
     private let bufferB: UnsafeMutablePointer<Float>
+    private let denseSample: DenseSampleKernel
 
     init(_ model: Model) {
+        denseSample = Self.kernel(forCPUFlags: BLASKernel.processCPUFlags)
         inputs = model.inputs
         outputs = model.outputs
         layers = .allocate(capacity: model.layers.count)
@@ -141,20 +146,25 @@ public final class Predictor {
         var x = bufferA, y = bufferB
         for layer in layers {
             // x [in], Wᵀ [in, out] -> y [out] = f(b + x · Wᵀ)
+            denseSample(x, layer.inputs, layer.weightT, layer.bias, layer.paddedOutputs, y)
             var j = 0
             while j < layer.paddedOutputs {
-                var acc = load(layer.bias + j)
-                var w = layer.weightT + j
-                for i in 0..<layer.inputs {
-                    acc += x[i] * load(w)
-                    w += layer.paddedOutputs
-                }
-                store(layer.activation.apply(acc), y + j)
+                store(layer.activation.apply(load(y + j)), y + j)
                 j &+= vecWidth
             }
             swap(&x, &y)
         }
         output.baseAddress!.update(from: x, count: outputs)
+    }
+
+    typealias DenseSampleKernel = @convention(c) (UnsafePointer<Float>?, Int, UnsafePointer<Float>?, UnsafePointer<Float>?,
+                                                  Int, UnsafeMutablePointer<Float>?) -> Void
+
+    /// The build of the layer kernel for the widest vectors these CPU flags allow.
+    static func kernel(forCPUFlags flags: Set<Substring>) -> DenseSampleKernel {
+        if flags.contains("avx512f") { return nimp_dense_sample_avx512 }
+        if flags.contains("avx2") && flags.contains("fma") { return nimp_dense_sample_avx2 }
+        return nimp_dense_sample_baseline
     }
 
     /// Convenience for one sample in an array (allocates the result).
