@@ -91,9 +91,8 @@ enum DatasetTensors {
         if let text = file.metadata["schema"] {
             let table: TableSchema
             let place = "__metadata__ key \"schema\""
-            let bytes = Data(text.utf8)
-            let value = try JSONCoding.parse(bytes, file: name, place: place)
-            table = try JSONCoding.decodeChecked(TableSchema.self, from: bytes, value: value, file: name, place: place)
+            let value = try JSONCoding.parse(Data(text.utf8), file: name, place: place)
+            table = try JSONCoding.decodeChecked(TableSchema.self, from: value, file: name, place: place)
             guard table.featureNames == featureNames else {
                 throw fail("__metadata__ key \"schema\"", "its columns encode to \(table.width) features, which are not feature_names")
             }

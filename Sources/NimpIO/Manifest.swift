@@ -113,7 +113,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         let header = if let format = value["format"]?.string, let version = value["format_version"]?.int {
             FormatHeader(format: format, formatVersion: version)
         } else {
-            try JSONCoding.decodeChecked(FormatHeader.self, from: data, value: value, file: file,
+            try JSONCoding.decodeChecked(FormatHeader.self, from: value, file: file,
                                          hint: "manifest.json must be a JSON object with \"format\" and \"format_version\"")
         }
         guard header.format == formatName else {
@@ -127,7 +127,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard header.formatVersion >= 1 else {
             throw NimpError.data(file, "format_version", "is \(header.formatVersion), expected 1 to \(currentFormatVersion)")
         }
-        return try JSONCoding.decodeChecked(Manifest.self, from: data, value: value, file: file)
+        return try JSONCoding.decodeChecked(Manifest.self, from: value, file: file)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -62,7 +62,7 @@ extension Registry {
         var versions = 0
         for id in ids {
             champions[id] = attempt { try self.champions(id).current() } ?? nil
-            versions += VersionIndex(layout: layout, model: id).archiveFiles().count
+            versions += VersionIndex(layout: layout, model: id).archiveVersions().count
         }
         let holder = lockHolder()
         let queue = attempt { try queuedTasks() }

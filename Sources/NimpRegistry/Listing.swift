@@ -57,11 +57,12 @@ extension Registry {
         let spec = try self.spec(id)
         let champion = try champions(id).current()
         let index = VersionIndex(layout: layout, model: id)
-        let files = index.archiveFiles()
-        // Fast path: decode only the champion's index line.
-        if let champion, let size = files[champion], let summary = index.summary(of: champion, archiveSize: size) {
+        let stored = index.archiveVersions()
+        // Fast path: decode only the champion's index line, stat only its archive.
+        if let champion, stored.contains(champion), let size = index.archiveSize(champion),
+           let summary = index.summary(of: champion, archiveSize: size) {
             let heldOut = summary.heldOut.flatMap { $0.evalSha256 == spec.eval.sha256 ? $0.metrics : nil }
-            return ModelListing(id: id, task: spec.task, versions: files.count, latest: files.keys.max(), champion: champion,
+            return ModelListing(id: id, task: spec.task, versions: stored.count, latest: stored.max(), champion: champion,
                                 championSummary: summary, heldOut: heldOut, audit: Self.audit(summary, spec),
                                 targets: spec.targets, evalSha256: spec.eval.sha256)
         }

@@ -16,11 +16,6 @@ public struct HeldOutMetrics: Equatable, Sendable {
     func json(shaKey: String) -> JSONValue {
         [shaKey: .string(evalSha256), "metrics": .metrics(metrics)]
     }
-
-    init?(json: JSONValue?, shaKey: String) {
-        guard let json, let sha = json[shaKey]?.string else { return nil }
-        self.init(evalSha256: sha, metrics: json["metrics"]?.metrics ?? [:])
-    }
 }
 
 /// What listing needs to know about one version, cached in versions/index.jsonl so
@@ -77,21 +72,6 @@ public struct VersionSummary: Equatable, Sendable {
         if let audit { o["audit"] = audit.json(shaKey: "audit_sha256") }
         return .object(o)
     }
-
-    init?(json v: JSONValue) {
-        guard let version = v["version"]?.int, version > 0, let size = v["size"]?.int, let sha = v["sha256"]?.string else { return nil }
-        self.init(version: version, size: size, sha256: sha)
-        created = v["created"]?.string.flatMap(RegistryTime.parse)
-        task = v["task"]?.string.flatMap(Task.init(rawValue:))
-        parent = v["parent"]?.int
-        operation = v["operation"]?.string
-        teacher = v["teacher"]?.string
-        datasetSha256 = v["dataset_sha256"]?.string
-        parameters = v["parameters"]?.int
-        metrics = v["metrics"]?.metrics ?? [:]
-        heldOut = HeldOutMetrics(json: v["held_out"], shaKey: "eval_sha256")
-        audit = HeldOutMetrics(json: v["audit"], shaKey: "audit_sha256")
-    }
 }
 
 /// versions/index.jsonl: a cache of `VersionSummary` lines, one per version (a later
@@ -130,15 +110,36 @@ public struct VersionIndex: Sendable {
 
     /// Archive files in versions/ (version → size). Missing directory: none.
     public func archiveFiles() -> [Int: Int] {
-        let dir = directory
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [:] }
         var files: [Int: Int] = [:]
-        for name in names {
-            guard let version = VersionName.parseFile(name) else { continue }
-            var st = stat()
-            if stat(dir + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { files[version] = Int(st.st_size) }
+        for version in archiveVersions() {
+            if let size = archiveSize(version) { files[version] = size }
         }
         return files
+    }
+
+    /// The versions with an archive file, from one directory read: a stat per file only
+    /// where the file system does not say which entries are regular files.
+    public func archiveVersions() -> Set<Int> {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var versions: Set<Int> = []
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            guard type == DT_REG || type == DT_UNKNOWN else { continue }
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            guard let version = VersionName.parseFile(name), type == DT_REG || archiveSize(version) != nil else { continue }
+            versions.insert(version)
+        }
+        return versions
+    }
+
+    /// The size of a version's archive file; nil when there is no regular file.
+    public func archiveSize(_ version: Int) -> Int? {
+        var st = stat()
+        guard stat(directory + "/" + VersionName.file(version), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(st.st_size)
     }
 
     public func load() throws -> Loaded {
@@ -166,22 +167,22 @@ public struct VersionIndex: Sendable {
 
     /// Decodes index lines one by one, so one damaged line does not hide the others.
     static func decode(_ lines: [(number: Int, text: Substring)]) -> [(Int, VersionSummary?)] {
-        lines.map { line in (line.number, decodeLine(IndexLine.self, line.text)?.summary) }
+        lines.map { line in (line.number, parse(line.text).flatMap(IndexLine.summary)) }
     }
 
-    static func decodeLine<T: Decodable>(_ type: T.Type, _ text: Substring) -> T? {
-        guard let value = try? JSONValue(parsing: Data(text.utf8)) else { return nil }
-        return try? JSONValueDecoder.decode(type, from: value)
+    static func parse(_ text: Substring) -> JSONValue? {
+        try? JSONValue(parsing: Data(text.utf8))
     }
 
     /// The summary of one version, decoding only its line (what listing needs); nil
     /// when the index has no valid line for it, or its archive's size differs.
     public func summary(of version: Int, archiveSize: Int) -> VersionSummary? {
         guard let contents = try? file.read() else { return nil }
-        let keys = contents.lines.map { Self.decodeLine(IndexKey.self, $0.text) }
-        guard !keys.contains(where: { $0 == nil }),
-              let last = keys.lastIndex(where: { $0?.version == version }),
-              let summary = Self.decodeLine(IndexLine.self, contents.lines[last].text)?.summary,
+        let lines = contents.lines.map { Self.parse($0.text) }
+        let versions = lines.map { $0.flatMap(IndexLine.version) }
+        guard !versions.contains(nil),
+              let last = versions.lastIndex(of: version),
+              let summary = lines[last].flatMap(IndexLine.summary),
               summary.version == version, summary.size == archiveSize
         else { return nil }
         return summary
@@ -199,60 +200,73 @@ public struct VersionIndex: Sendable {
     }
 }
 
-/// One index line as stored (typed decoding: much faster than going through JSONValue).
-struct IndexLine: Decodable {
-    struct HeldOut: Decodable {
-        var evalSha256: String
-        var metrics: [String: Double?]?
-        enum CodingKeys: String, CodingKey {
-            case metrics
-            case evalSha256 = "eval_sha256"
+/// One index line as stored, read field by field from the parsed line. (Through
+/// `JSONValueDecoder`'s Codable containers it took a third of an idle cycle.) A field
+/// of the wrong type makes the whole line unreadable; a null field counts as absent.
+enum IndexLine {
+    private struct WrongType: Error {}
+
+    /// The version of a line (enough to find the line for a version), nil when unreadable.
+    static func version(_ line: JSONValue) -> Int? {
+        guard case .object(let o) = line else { return nil }
+        return o["version"].flatMap(integer)
+    }
+
+    static func summary(_ line: JSONValue) -> VersionSummary? {
+        guard case .object(let o) = line else { return nil }
+        do {
+            let version = try required(o["version"], integer), size = try required(o["size"], integer)
+            guard version > 0, size >= 0 else { return nil }
+            var summary = VersionSummary(
+                version: version, size: size, sha256: try required(o["sha256"], \.string),
+                created: try optional(o["created"], \.string).flatMap(RegistryTime.parse),
+                task: try optional(o["task"], \.string).flatMap(Task.init(rawValue:)),
+                parent: try optional(o["parent"], integer), operation: try optional(o["operation"], \.string),
+                teacher: try optional(o["teacher"], \.string), datasetSha256: try optional(o["dataset_sha256"], \.string),
+                parameters: try optional(o["parameters"], integer), metrics: try optional(o["metrics"], metrics) ?? [:],
+                heldOut: try optional(o["held_out"]) { try measured($0, shaKey: "eval_sha256") })
+            summary.audit = try optional(o["audit"]) { try measured($0, shaKey: "audit_sha256") }
+            return summary
+        } catch {
+            return nil
         }
-        var value: HeldOutMetrics { HeldOutMetrics(evalSha256: evalSha256, metrics: (metrics ?? [:]).compactMapValues { $0 }) }
     }
 
-    struct Audit: Decodable {
-        var auditSha256: String
-        var metrics: [String: Double?]?
-        enum CodingKeys: String, CodingKey {
-            case metrics
-            case auditSha256 = "audit_sha256"
+    /// An integral number that fits in Int, as `JSONValueDecoder` reads one.
+    private static func integer(_ value: JSONValue) -> Int? {
+        switch value {
+        case .int(let i): i
+        case .unsigned(let u): Int(exactly: u)
+        case .number(let d): d.rounded() == d ? Int(exactly: d) : nil
+        default: nil
         }
-        var value: HeldOutMetrics { HeldOutMetrics(evalSha256: auditSha256, metrics: (metrics ?? [:]).compactMapValues { $0 }) }
     }
 
-    var version: Int
-    var size: Int
-    var sha256: String
-    var created: String?
-    var task: String?
-    var parent: Int?
-    var operation: String?
-    var teacher: String?
-    var datasetSha256: String?
-    var parameters: Int?
-    var metrics: [String: Double?]?
-    var heldOut: HeldOut?
-    var audit: Audit?
-
-    enum CodingKeys: String, CodingKey {
-        case version, size, sha256, created, task, parent, operation, teacher, parameters, metrics, audit
-        case datasetSha256 = "dataset_sha256"
-        case heldOut = "held_out"
+    /// Metrics by name; null values are left out.
+    private static func metrics(_ value: JSONValue) -> [String: Double]? {
+        guard case .object(let o) = value else { return nil }
+        var metrics: [String: Double] = [:]
+        for (name, v) in o where v != .null {
+            guard let d = v.double else { return nil }
+            metrics[name] = d
+        }
+        return metrics
     }
 
-    var summary: VersionSummary? {
-        guard version > 0, size >= 0 else { return nil }
-        var summary = VersionSummary(version: version, size: size, sha256: sha256, created: created.flatMap(RegistryTime.parse),
-                                     task: task.flatMap(Task.init(rawValue:)), parent: parent, operation: operation, teacher: teacher,
-                                     datasetSha256: datasetSha256, parameters: parameters, metrics: (metrics ?? [:]).compactMapValues { $0 },
-                                     heldOut: heldOut?.value)
-        summary.audit = audit?.value
-        return summary
+    /// `held_out` or `audit`: the set's sha256 and the metrics on it.
+    private static func measured(_ value: JSONValue, shaKey: String) throws -> HeldOutMetrics {
+        guard case .object(let o) = value else { throw WrongType() }
+        return HeldOutMetrics(evalSha256: try required(o[shaKey], \.string), metrics: try optional(o["metrics"], metrics) ?? [:])
     }
-}
 
-/// Only the version of an index line: scanning for one line is cheaper than decoding all.
-struct IndexKey: Decodable {
-    var version: Int
+    private static func required<T>(_ value: JSONValue?, _ read: (JSONValue) throws -> T?) throws -> T {
+        guard let value, let t = try read(value) else { throw WrongType() }
+        return t
+    }
+
+    private static func optional<T>(_ value: JSONValue?, _ read: (JSONValue) throws -> T?) throws -> T? {
+        guard let value, value != .null else { return nil }
+        guard let t = try read(value) else { throw WrongType() }
+        return t
+    }
 }

@@ -73,7 +73,7 @@ extension Registry {
         try requireModel(id)
         let path = layout.archive(id, version)
         guard FileManager.default.fileExists(atPath: path) else {
-            let known = VersionIndex(layout: layout, model: id).archiveFiles().keys.sorted()
+            let known = VersionIndex(layout: layout, model: id).archiveVersions().sorted()
             throw NimpError(.noInput, "\(path): model \(id) has no version \(VersionName.label(version))",
                             hint: known.isEmpty ? "it has no versions" : "its versions: " + known.map(VersionName.label).joined(separator: ", "))
         }

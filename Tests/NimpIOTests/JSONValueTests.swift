@@ -109,6 +109,30 @@ import Testing
         #expect(try JSONValue(encoding: s).members?.keys == ["name", "loss", "rate", "counts", "note", "metrics"])
     }
 
+    /// nimp's own compact writer against Foundation's JSONEncoder (what it replaces), byte
+    /// for byte: random doubles over the whole range, integers, keys that sort differently
+    /// by bytes, numbers or case, every control character, non-ASCII text, nesting.
+    @Test func compactWriterWritesWhatJSONEncoderWrites() throws {
+        let reference = JSONCoding.encoder()
+        var rng = RNG(seed: 5)
+        var numbers: [JSONValue] = [0.0, -0.0, 1, -3, 0.1, 1e15, 1e16, 1e21, 1e-5, 5e-324, 1.7976931348623157e308, Double(Float(0.1))].map { .number($0) }
+        for _ in 0..<2000 {
+            let d = Double(bitPattern: rng.next())
+            if d.isFinite { numbers.append(.number(d)) }
+            numbers.append(.number(Double(rng.normal()) * pow(10, Double(rng.next() % 40) - 20)))
+        }
+        numbers += [.int(0), .int(-7), .int(.max), .int(.min), .unsigned(.max), .bool(true), .bool(false), .null]
+        let text = String((0..<0x20).map { Character(Unicode.Scalar($0)!) }) + "\"\\/\u{7f}é😀\u{2028}e\u{301}"
+        let keys = ["a10", "a2", "B", "a", "_", "é", "Z", "a-b", "", "x\n\"/y", "e\u{301}", "f", "ß", "😀", "A"]
+        let object = JSONValue.object(JSONObject(keys.enumerated().map { ($1, numbers[$0 % numbers.count]) }))
+        let values: [JSONValue] = numbers + [.string(text), .array(numbers), object, .array([object, .array([]), .object([:])]),
+                                              .object(["nested": object, "list": .array([.string(text), .null])])]
+        for value in values {
+            let expected = String(decoding: try reference.encode(value), as: UTF8.self)
+            #expect(try JSONCoding.line(value) == expected)
+        }
+    }
+
     @Test func decodingErrorsNameFileKeyAndExpectation() {
         let bad = #"{"name": "n", "loss": 1, "rate": 1, "counts": [1, "x"], "metrics": {}}"#
         if let error = #expect(throws: (any Error).self, performing: { try JSONCoding.decode(Sample.self, from: Data(bad.utf8), file: "s.json") }) {

@@ -74,6 +74,27 @@ import Testing
         #expect(try t.registry.versions("m").summaries.count == 2)
     }
 
+    /// An index line reads back as written; a field of the wrong type makes the line
+    /// unreadable (its archive is summarised again), a null field counts as absent.
+    @Test func indexLinesReadBackAndWrongTypesMakeALineUnreadable() throws {
+        var written = VersionSummary(version: 3, size: 120, sha256: "ab", created: RegistryTime.parse("2026-12-01T10:00:00.000Z"),
+                                     task: .regression, parent: 2, operation: "train", teacher: "t", datasetSha256: "cd",
+                                     parameters: 41, metrics: ["r2": 0.5, "rmse": 0.25],
+                                     heldOut: HeldOutMetrics(evalSha256: "ef", metrics: ["r2": 0.4]))
+        written.audit = HeldOutMetrics(evalSha256: "gh", metrics: ["r2": 0.3])
+        func read(_ text: String) -> VersionSummary? { VersionIndex.parse(Substring(text)).flatMap(IndexLine.summary) }
+        #expect(read(try JSONCoding.line(written.json)) == written)
+        #expect(read(#"{"version":3,"size":120,"sha256":"ab","parent":null,"metrics":{"r2":null,"rmse":1}}"#)
+            == VersionSummary(version: 3, size: 120, sha256: "ab", metrics: ["rmse": 1]))
+        #expect(read(#"{"version":3.0,"size":120,"sha256":"ab"}"#)?.version == 3)
+        for bad in [#"{"version":"3","size":120,"sha256":"ab"}"#, #"{"version":3,"size":120}"#, #"{"version":3.5,"size":120,"sha256":"ab"}"#,
+                    #"{"version":3,"size":120,"sha256":"ab","parent":"2"}"#, #"{"version":3,"size":120,"sha256":"ab","metrics":{"r2":"x"}}"#,
+                    #"{"version":3,"size":120,"sha256":"ab","held_out":{"metrics":{}}}"#, #"{"version":0,"size":120,"sha256":"ab"}"#,
+                    #"{"version":3,"size":-1,"sha256":"ab"}"#, "[3]", "3"] {
+            #expect(read(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func damagedModelIsSkippedByListingAndFailsAlone() throws {
         let t = try TempRegistry()
         try t.addModel("good")

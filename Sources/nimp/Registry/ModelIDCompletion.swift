@@ -47,7 +47,7 @@ enum ModelIDCompletion {
         if versions, let at = prefix.firstIndex(of: "@") {
             let id = String(prefix[..<at])
             guard registry.hasModel(id) else { return [] }
-            let stored = VersionIndex(layout: registry.layout, model: id).archiveFiles().keys.sorted()
+            let stored = VersionIndex(layout: registry.layout, model: id).archiveVersions().sorted()
             return stored.map { "\(id)@\($0)" }.filter { $0.hasPrefix(prefix) }
         }
         return ((try? registry.modelIDs()) ?? []).filter { $0.hasPrefix(prefix) }
@@ -60,7 +60,7 @@ enum ModelIDCompletion {
         guard let registry = try? Registry.open(registryPath(words: words, environment: environment), diagnostics: DiscardingSink()) else { return [] }
         let before = words.prefix(max(0, min(index, words.count)))
         guard let id = before.last(where: { !$0.hasPrefix("-") && registry.hasModel($0) }) else { return [] }
-        return VersionIndex(layout: registry.layout, model: id).archiveFiles().keys.sorted()
+        return VersionIndex(layout: registry.layout, model: id).archiveVersions().sorted()
             .map(String.init).filter { $0.hasPrefix(prefix) }
     }
 
