@@ -84,6 +84,7 @@ enum Assessor {
     /// stores fresh measurements in the cache.
     static func assess(_ registry: Registry, context brain: CycleContext, ids: [String]? = nil, record: Bool, latencySamples: Int) throws -> [AssessedModel] {
         var models: [AssessedModel] = []
+        var rowsByEvalSet: [String: Int] = [:]  // models often share an eval set
         for id in try ids ?? registry.modelIDs() {
             do {
                 let spec = try registry.spec(id)
@@ -92,8 +93,10 @@ enum Assessor {
                 var archive: ModelArchive?
                 var evaluatedNow = false
                 var audit: [String: Double]?
+                var versions: VersionList?
                 if let champion {
                     let list = try registry.versions(id)
+                    versions = list
                     if let cached = list.summary(champion)?.heldOut, cached.evalSha256 == spec.eval.sha256 {
                         metrics = cached.metrics
                     } else {
@@ -120,7 +123,8 @@ enum Assessor {
                 }
                 let past = brain.summary.models[id] ?? ModelHistory()
                 let gains = past.recentGains(TaskType.training.rawValue)
-                let summary = try champion.flatMap { try registry.versions(id).summary($0) }
+                // Recording metrics above changed no training set sha256.
+                let summary = champion.flatMap { versions?.summary($0) }
                 // Only a champion a cycle trained records the registry's training set; one
                 // added from outside was trained on data we cannot compare with.
                 let trainedByCycle = champion.map(past.cycleVersions.contains) ?? false
@@ -137,7 +141,8 @@ enum Assessor {
                 models.append(AssessedModel(id: id, spec: spec, championVersion: champion, champion: archive,
                                             assessment: assessment, evaluatedNow: evaluatedNow, audit: audit,
                                             evalDecisions: gated.decisions, evalPromotions: gated.promotions,
-                                            evalRows: try evalRows(registry, spec)))
+                                            evalRows: try rowsByEvalSet[spec.eval.path] ?? evalRows(registry, spec)))
+                rowsByEvalSet[spec.eval.path] = models.last?.evalRows
             } catch let error as NimpError where error.kind != .ioError {
                 // A damaged model is skipped; an I/O error (full disk) ends the cycle.
                 registry.diagnostics.warn("\(id): skipped: \(error.message)")

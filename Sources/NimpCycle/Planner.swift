@@ -191,8 +191,8 @@ public struct Planner: Sendable {
     /// Every proposal of every kind for one model, with its priority and reasons.
     public func options(_ a: ModelAssessment, _ context: PlanningContext) -> [PlannedTask] {
         let levels = signals.levels
-        let signalText = String(format: "dopamine %.2f, cortisol %.2f, growth %.2f, serotonin %.2f",
-                                levels.dopamine, levels.cortisol, levels.growth, levels.serotonin)
+        lazy var signalText = String(format: "dopamine %.2f, cortisol %.2f, growth %.2f, serotonin %.2f",
+                                     levels.dopamine, levels.cortisol, levels.growth, levels.serotonin)
         let idle = a.idleSeconds.map { $0 > Self.idleSeconds } == true
         var options: [PlannedTask] = []
         for kind in kinds {

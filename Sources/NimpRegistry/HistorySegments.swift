@@ -12,7 +12,7 @@ public struct HistorySegment: Sendable, Hashable, Comparable, CustomStringConver
     public var month: String
     public var part: Int
 
-    public var name: String { month + "." + String(format: "%03d", part) }
+    public var name: String { month + "." + zeroPadded(part, 3) }
     public var description: String { name }
 
     public static func < (a: HistorySegment, b: HistorySegment) -> Bool { (a.month, a.part) < (b.month, b.part) }
@@ -49,7 +49,7 @@ struct Month: Comparable {
         month = Int(parts.tm_mon) + 1
     }
 
-    var text: String { String(format: "%04d-%02d", year, month) }
+    var text: String { zeroPadded(year, 4) + "-" + zeroPadded(month, 2) }
 
     static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }
@@ -216,4 +216,10 @@ extension Data {
             return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
         }
     }
+}
+
+/// `n` with leading zeros to at least `width` digits (String(format:) costs a locale lookup).
+func zeroPadded(_ n: Int, _ width: Int) -> String {
+    let digits = String(n)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

@@ -53,7 +53,7 @@ public enum VersionName {
 
     /// `v0007`: what `champion` holds and what messages show.
     public static func label(_ version: Int) -> String {
-        "v" + String(repeating: "0", count: max(0, 4 - String(version).count)) + String(version)
+        "v" + zeroPadded(version, 4)
     }
 
     /// Parses `v0007.nimp`; nil for any other name.

@@ -56,7 +56,7 @@ extension Registry {
                 damaged.append((version, error))
             }
         }
-        if RegistryLock.isHeld(layout), loaded.stale || !rebuilt.isEmpty {
+        if loaded.stale || !rebuilt.isEmpty, RegistryLock.isHeld(layout) {
             if loaded.stale {
                 try index.rewrite(Array(summaries.values), failpoint: "index.rebuild")
             } else {
