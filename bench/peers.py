@@ -415,12 +415,13 @@ def table(path, header):
 
 
 def gemm_table(rows):
-    """nimp's GEMM shapes: the rate through nimp's dispatch against every candidate `nimp-bench
-    tune` measured in the same round (single thread, GFLOP/s per CPU-second of the thread, best of 15
-    runs)."""
+    """nimp's GEMM shapes: the rate through nimp's dispatch against every candidate (single
+    thread, GFLOP/s per CPU-second of the thread, best of 15 runs). The candidates nimp's
+    process can run (its OpenBLAS core type, BLIS, libxsmm) take turns with nimp's dispatch
+    in that process; the other core types come from `nimp-bench tune` in the same round."""
     # bench/run tunes and measures in alternating rounds. The CPU's speed drifts between
-    # rounds (a VM's host, turbo), so each round is compared with itself, and the round
-    # with the median ratio is the one shown.
+    # processes and rounds (a VM's host, turbo), so each round is compared with itself, and
+    # the round with the median ratio is the one shown.
     rounds = {}  # shape -> [[candidates row, nimp row] per round]
     for r in rows:
         side = {"gemm candidates": 0, "gemm shape": 1}.get(r.get("workload"))
@@ -432,14 +433,20 @@ def gemm_table(rows):
             slot = [None, None]
             per_shape.append(slot)
         slot[side] = r
+    def merged(c, n):
+        """The round's candidate rates, those timed beside nimp's dispatch replacing the tune's."""
+        rates = dict(c["rates"], **n.get("beside", {}))
+        best = max(rates, key=rates.get)
+        return dict(c, rates=rates, best=best, best_gflops=rates[best])
+
     used, candidates = [], {}
     for shape, pairs in rounds.items():
         complete = sorted((p for p in pairs if p[0] and p[1] and p[0]["best_gflops"] > 0),
-                          key=lambda p: p[1]["gflops"] / p[0]["best_gflops"])
+                          key=lambda p: p[1]["gflops"] / merged(*p)["best_gflops"])
         if not complete:
             continue
         c, n = complete[len(complete) // 2]
-        candidates[shape] = c
+        candidates[shape] = merged(c, n)
         used.append(dict(n, rounds=len(complete)))
     if not used:
         return
@@ -452,7 +459,8 @@ def gemm_table(rows):
     core = next(iter(candidates.values()), {}).get("coretype", "–")
     print(f"nimp's GEMM shapes (workloads A, B, C: training steps and batch-1024 prediction), one thread, "
           f"GFLOP/s per CPU-second of the calling thread, best of 15 runs of about 1 ms; of 3 alternating rounds (tune, then nimp), each compared within itself, the round with the median ratio. "
-          f"Candidates measured by `nimp-bench tune`; nimp ran OpenBLAS {core}, with BLIS or libxsmm at the shapes where they beat it by more than 5%. "
+          f"nimp ran OpenBLAS {core}, with BLIS or libxsmm at the shapes where `nimp-bench tune` measured them more than 5% faster. "
+          f"{core}, BLIS and libxsmm were timed in nimp's process, their runs taking turns with nimp's; the other core types are the tune's rates from the same round. "
           f"Goal: nimp within 90% of the best candidate at every shape.")
     print()
     print("| shape | nimp | uses | best | " + " | ".join(names) + " | nimp ÷ best | met |")

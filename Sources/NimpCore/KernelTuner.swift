@@ -6,12 +6,20 @@ import Foundation
 /// `OPENBLAS_CORETYPE` set, told to measure); BLIS and libxsmm run in this process.
 public enum KernelTuner {
     /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 15 timed runs of
-    /// about 1 ms each (short runs, so that some escape preemption on a shared machine), through `BLAS.gemm(using:)` (so with its thread rule), or through
-    /// `BLAS.gemm`'s dispatch when `kernel` is nil. One-thread products are timed in CPU
-    /// time of the calling thread, which other processes on a shared machine disturb far
-    /// less than wall-clock time; two-thread products in wall-clock time.
+    /// about 1 ms each (short runs, so that some escape preemption on a shared machine),
+    /// through `BLAS.gemm(using:)` (so with its thread rule), or through `BLAS.gemm`'s
+    /// dispatch when `kernel` is nil. One-thread products are timed in CPU time of the
+    /// calling thread, which other processes on a shared machine disturb far less than
+    /// wall-clock time; two-thread products in wall-clock time.
     public static func measure(_ shapes: [GemmShape], kernel: GemmKernel?) -> [GemmShape: Double] {
-        var rates: [GemmShape: Double] = [:]
+        measure(shapes, kernels: { _ in [kernel] }).mapValues { $0[0] }
+    }
+
+    /// Rates of several kernels at each shape, their timed runs taking turns on the same
+    /// buffers, so that a slower minute of a shared machine slows them all alike (how
+    /// `bench/run` compares nimp's dispatch with the candidates it can run beside it).
+    public static func measure(_ shapes: [GemmShape], kernels: (GemmShape) -> [GemmKernel?]) -> [GemmShape: [Double]] {
+        var rates: [GemmShape: [Double]] = [:]
         var rng = RNG(seed: 18)
         for shape in shapes {
             let (m, n, k) = (shape.m, shape.n, shape.k)
@@ -20,7 +28,7 @@ public enum KernelTuner {
             let a = randomFloats(m * k, &rng), b = randomFloats(k * n, &rng), c = randomFloats(m * n, &rng)
             defer { a.deallocate(); b.deallocate(); c.deallocate() }
             let lda = shape.transA ? m : k, ldb = shape.transB ? k : n
-            func call() {
+            func call(_ kernel: GemmKernel?) {
                 if let kernel {
                     BLAS.gemm(using: kernel, transA: shape.transA, transB: shape.transB, m: m, n: n, k: k, alpha: 1,
                               a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
@@ -30,12 +38,19 @@ public enum KernelTuner {
                 }
             }
             let clock = m * n * k >= BLAS.twoThreadWork ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID
-            call(); call()
-            let once = max(1e-7, seconds(clock, call))
-            let calls = max(1, min(100_000, Int(0.001 / once)))
-            var bestTime = Double.infinity
-            for _ in 0..<15 { bestTime = min(bestTime, seconds(clock) { for _ in 0..<calls { call() } }) }
-            rates[shape] = shape.flops * Double(calls) / bestTime / 1e9
+            let compared = kernels(shape)
+            let calls = compared.map { kernel in
+                call(kernel); call(kernel)
+                let once = max(1e-7, seconds(clock) { call(kernel) })
+                return max(1, min(100_000, Int(0.001 / once)))
+            }
+            var best = [Double](repeating: .infinity, count: compared.count)
+            for _ in 0..<15 {
+                for (i, kernel) in compared.enumerated() {
+                    best[i] = min(best[i], seconds(clock) { for _ in 0..<calls[i] { call(kernel) } })
+                }
+            }
+            rates[shape] = best.indices.map { shape.flops * Double(calls[$0]) / best[$0] / 1e9 }
         }
         return rates
     }

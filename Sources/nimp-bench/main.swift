@@ -330,13 +330,23 @@ func tune() {
     }
 }
 
-/// Each workload shape through `BLAS.gemm` as nimp runs it (the cache's choice applied).
+/// Each workload shape through `BLAS.gemm` as nimp runs it (the cache's choice applied),
+/// taking turns with every candidate this process can run: its OpenBLAS core type, BLIS
+/// and libxsmm (`beside`, named as `tune` names them).
 func gemmShapes() {
-    let rates = KernelTuner.measure(GemmShape.reference, kernel: nil)
+    let core = BLASKernel.coreName
+    func candidates(_ shape: GemmShape) -> [GemmKernel] {
+        [.openblas] + (BLAS.blisAvailable ? [.blis] : []) + (XSMM.supports(shape) ? [.libxsmm] : [])
+    }
+    let rates = KernelTuner.measure(GemmShape.reference) { [nil] + candidates($0) }
     for shape in GemmShape.reference {
         let kernel = BLASKernel.kernel(for: shape)
-        report(["workload": "gemm shape", "shape": shape.description, "gflops": rates[shape]!,
-                "uses": kernel == .openblas ? BLASKernel.coreName : kernel.rawValue])
+        var beside: [String: Double] = [:]
+        for (i, candidate) in candidates(shape).enumerated() {
+            beside[candidate == .openblas ? core : candidate.rawValue] = rates[shape]![i + 1]
+        }
+        report(["workload": "gemm shape", "shape": shape.description, "gflops": rates[shape]![0], "beside": beside,
+                "uses": kernel == .openblas ? core : kernel.rawValue])
     }
 }
 
