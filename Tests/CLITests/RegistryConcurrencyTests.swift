@@ -75,11 +75,12 @@ import Testing
         #expect(jsonObject(f.ok(reg, ["status"]))["lock"] is NSNull)
     }
 
-    /// 100 models × 100 versions: `list` reads indexes, not archives.
-    @Test func listOverTenThousandVersionsIsFast() throws {
+    /// 100 models × 100 versions: `list` reads indexes, not archives (their bytes here are
+    /// not archives at all, only of the indexed size). Its speed is `bench/scale`'s business.
+    @Test func listOverTenThousandVersionsReadsIndexesNotArchives() throws {
         let reg = f.makeRegistry("reg")
         let root = reg + "/models"
-        let archive = try Data(contentsOf: URL(fileURLWithPath: root + "/m/versions/v0001.nimp"))
+        let archive = Data(repeating: 0x41, count: try Data(contentsOf: URL(fileURLWithPath: root + "/m/versions/v0001.nimp")).count)
         let spec = try Data(contentsOf: URL(fileURLWithPath: root + "/m/model.json"))
         let indexLine = try String(contentsOfFile: root + "/m/versions/index.jsonl", encoding: .utf8)
         for model in 0..<100 {
@@ -94,13 +95,10 @@ import Testing
             }
             try Data(index.utf8).write(to: URL(fileURLWithPath: dir + "/versions/index.jsonl"))
         }
-        let start = Date()
         let r = f.registry(reg, ["list"])
-        let seconds = Date().timeIntervalSince(start)
-        #expect(r.status == 0 && jsonLines(r.stdout).count == 101)
-        #expect(jsonLines(r.stdout).last?["versions"] as? Int == 100)
-        // Well under a second in release builds; a debug build gets slack.
-        #expect(seconds < 3, "list took \(seconds) s")
-        print("registry list over 100 models × 100 versions: \(String(format: "%.3f", seconds)) s")
+        #expect(r.status == 0 && r.stderr.isEmpty && jsonLines(r.stdout).count == 101, "\(r.stderr)")
+        let last = jsonLines(r.stdout).last
+        #expect(last?["versions"] as? Int == 100 && last?["champion"] as? Int == 100)
+        #expect((last?["metrics"] as? [String: Any])?.isEmpty == false)
     }
 }
