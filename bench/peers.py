@@ -459,7 +459,7 @@ def gemm_table(rows):
     core = next(iter(candidates.values()), {}).get("coretype", "–")
     print(f"nimp's GEMM shapes (workloads A, B, C: training steps and batch-1024 prediction), one thread, "
           f"GFLOP/s per CPU-second of the calling thread, best of 15 runs of about 1 ms; of 3 alternating rounds (tune, then nimp), each compared within itself, the round with the median ratio. "
-          f"nimp ran OpenBLAS {core}, with BLIS or libxsmm at the shapes where `nimp-bench tune` measured them more than 5% faster. "
+          f"nimp ran OpenBLAS {core}, with BLIS or libxsmm at the shapes where `nimp-bench tune` measured them more than 5% faster, taking turns with {core} in its process. "
           f"{core}, BLIS and libxsmm were timed in nimp's process, their runs taking turns with nimp's; the other core types are the tune's rates from the same round. "
           f"Goal: nimp within 90% of the best candidate at every shape.")
     print()

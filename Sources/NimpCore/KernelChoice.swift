@@ -118,22 +118,43 @@ public struct KernelTuning: Equatable, Sendable {
         }
     }
 
-    public static let formatLine = "nimp-kernels 1"
+    public static let formatLine = "nimp-kernels 2"
+    /// Caches written before BLIS and libxsmm were timed in each core type's process: still
+    /// read, their one BLIS and libxsmm column standing beside every core type.
+    static let formatLineVersion1 = "nimp-kernels 1"
 
     public var identity: Identity
     /// ISO 8601 UTC.
     public var measuredAt: String
-    /// OpenBLAS core types measured, then `blis` and `libxsmm`, in the file's column order.
-    public var candidates: [String]
-    /// GFLOP/s per shape, per candidate (absent: the candidate could not run).
-    public var rates: [GemmShape: [String: Double]]
+    /// The OpenBLAS core types measured, in the file's column order.
+    public var coreTypes: [String]
+    /// GFLOP/s per shape and core type: OpenBLAS running that core type, and BLIS and
+    /// libxsmm timed in the same process, their runs taking turns with it (absent: could not
+    /// run). Choices compare rates of one process only: across processes the same kernel
+    /// measured 10–20% apart on a shared machine, more than the margins that decide.
+    public var rates: [GemmShape: [String: [GemmKernel: Double]]]
 
-    public init(identity: Identity, measuredAt: String, candidates: [String], rates: [GemmShape: [String: Double]]) {
-        self.identity = identity; self.measuredAt = measuredAt; self.candidates = candidates; self.rates = rates
+    public init(identity: Identity, measuredAt: String, coreTypes: [String], rates: [GemmShape: [String: [GemmKernel: Double]]]) {
+        self.identity = identity; self.measuredAt = measuredAt; self.coreTypes = coreTypes; self.rates = rates
     }
 
-    /// The candidates that are OpenBLAS core types (not a library's name).
-    public var coreTypes: [String] { candidates.filter { GemmKernel(rawValue: $0) == nil } }
+    /// The candidates as `nimp tune` shows them: the core types, then BLIS and libxsmm
+    /// where any process measured them.
+    public var candidates: [String] {
+        let alternatives = GemmKernel.alternatives.filter { kernel in rates.values.contains { $0.values.contains { $0[kernel] != nil } } }
+        return coreTypes + alternatives.map(\.rawValue)
+    }
+
+    /// A candidate's rate at `shape`: a core type's OpenBLAS rate, or BLIS's or libxsmm's
+    /// in `core`'s process, or (without `core`) their best over the core types' processes.
+    public func rate(of candidate: String, at shape: GemmShape, beside core: String? = nil) -> Double? {
+        guard let r = rates[shape] else { return nil }
+        if let kernel = GemmKernel(rawValue: candidate), kernel != .openblas {
+            if let core { return r[core]?[kernel] }
+            return r.values.compactMap { $0[kernel] }.max()
+        }
+        return r[candidate]?[.openblas]
+    }
 
     /// How much faster BLIS or libxsmm must have measured to take a shape: closer rates
     /// are within the noise of a shared machine, and a choice that flips between runs
@@ -142,33 +163,66 @@ public struct KernelTuning: Equatable, Sendable {
 
     /// The kernel at `shape` when OpenBLAS runs `core`, with its rate.
     private func choice(at shape: GemmShape, core: String) -> (kernel: GemmKernel, rate: Double)? {
-        guard let r = rates[shape], let open = r[core] else { return nil }
+        guard let r = rates[shape]?[core], let open = r[.openblas] else { return nil }
         var best = (kernel: GemmKernel.openblas, rate: open)
         for kernel in GemmKernel.alternatives {
-            if let rate = r[kernel.rawValue], rate > open * Self.alternativeMargin, rate > best.rate { best = (kernel, rate) }
+            if let rate = r[kernel], rate > open * Self.alternativeMargin, rate > best.rate { best = (kernel, rate) }
         }
         return best
+    }
+
+    /// The rate at `shape` when OpenBLAS runs `core`, on the kernel it would use, on the
+    /// common scale of all the processes. The core types' processes ran at different speeds
+    /// of a shared machine, so each shape's rates are put on one scale with an alternative
+    /// library as the yardstick: it is the same code in every process, so its rates differ
+    /// only as the processes did.
+    private func scaledRate(at shape: GemmShape, core: String) -> Double? {
+        guard let r = rates[shape], let chosen = choice(at: shape, core: core) else { return nil }
+        // The yardstick: the alternative measured in every process with the highest mean
+        // (fast runs are the steadier ones).
+        let processes = Array(r.values)
+        let yardsticks = GemmKernel.alternatives.compactMap { kernel -> (mean: Double, kernel: GemmKernel)? in
+            let measured = processes.compactMap { $0[kernel] }
+            guard measured.count == processes.count else { return nil }
+            return (measured.reduce(0, +) / Double(measured.count), kernel)
+        }
+        guard let yardstick = yardsticks.max(by: { $0.mean < $1.mean }), let own = r[core]?[yardstick.kernel] else { return chosen.rate }
+        return chosen.rate * yardstick.mean / own
     }
 
     /// Seconds of one call of every shape, each on the kernel it would use.
     private func stepSeconds(core: String) -> Double? {
         var total = 0.0
         for shape in rates.keys {
-            guard let chosen = choice(at: shape, core: core) else { return nil }
-            total += shape.flops / chosen.rate
+            guard let rate = scaledRate(at: shape, core: core) else { return nil }
+            total += shape.flops / rate
         }
         return total
     }
 
+    /// The smallest share, over the shapes, of the best core type's rate that `core` reaches.
+    private func worstShare(core: String) -> Double {
+        rates.keys.map { shape in
+            let best = coreTypes.compactMap { scaledRate(at: shape, core: $0) }.max() ?? 0
+            return best > 0 ? (scaledRate(at: shape, core: core) ?? 0) / best : 1
+        }.min() ?? 1
+    }
+
     /// The OpenBLAS core type for the process: the least time for one call of every shape,
-    /// with BLIS and libxsmm taking the shapes where they beat that core type.
+    /// with BLIS and libxsmm taking the shapes where they beat that core type. Of core types
+    /// within `alternativeMargin` of the least time (as close as the noise), the one whose
+    /// slowest shape is nearest its best.
     public var coreType: String? {
-        coreTypes.compactMap { c in stepSeconds(core: c).map { (c, $0) } }.min { $0.1 < $1.1 }?.0
+        let times = coreTypes.compactMap { c in stepSeconds(core: c).map { (core: c, seconds: $0) } }
+        guard let least = times.map(\.seconds).min() else { return nil }
+        let close = times.filter { $0.seconds <= least * Self.alternativeMargin }
+        let shares = close.map { (core: $0.core, seconds: $0.seconds, share: worstShare(core: $0.core)) }
+        return shares.max { ($0.share, -$0.seconds) < ($1.share, -$1.seconds) }?.core
     }
 
     /// The kernel for `shape` when OpenBLAS runs `core`: the fastest of BLIS and libxsmm
-    /// where it was measured faster by `alternativeMargin`, OpenBLAS elsewhere (also at
-    /// shapes not measured).
+    /// where it was measured faster by `alternativeMargin` beside that core type, OpenBLAS
+    /// elsewhere (also at shapes not measured).
     public func kernel(for shape: GemmShape, core: String) -> GemmKernel {
         choice(at: shape, core: core)?.kernel ?? .openblas
     }
@@ -185,13 +239,14 @@ public struct KernelTuning: Equatable, Sendable {
 
     /// The best candidate at `shape` and its rate.
     public func best(at shape: GemmShape) -> (candidate: String, rate: Double)? {
-        rates[shape]?.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }.map { ($0.key, $0.value) }
+        candidates.compactMap { c in rate(of: c, at: shape).map { (candidate: c, rate: $0) } }
+            .max { $0.rate < $1.rate || ($0.rate == $1.rate && $0.candidate > $1.candidate) }
     }
 
     // MARK: Text file
 
     /// The file's text: a comment, `key value` lines, one `shape` line per shape with the
-    /// kernel used and each candidate's GFLOP/s (`-`: could not run).
+    /// kernel used, then per core type its process's OpenBLAS/BLIS/libxsmm GFLOP/s.
     public func encoded() -> String {
         let core = coreType ?? "-"
         var lines = [
@@ -205,34 +260,45 @@ public struct KernelTuning: Equatable, Sendable {
             "libxsmm \(identity.libxsmm)",
             "measured \(measuredAt)",
             "openblas_coretype \(core)",
-            "candidates \(candidates.joined(separator: " "))",
-            "# shape m×n×k A/B-transposed, kernel used, then GFLOP/s per candidate",
+            "cores \(coreTypes.joined(separator: " "))",
+            "# shape m×n×k A/B-transposed, kernel used, then for each core type (in the order of \"cores\")",
+            "# OpenBLAS/BLIS/libxsmm GFLOP/s timed taking turns in that core type's process (-: not run)",
         ]
+        func rate(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "-" }
         for shape in rates.keys.sorted() {
-            let values = candidates.map { c in rates[shape]![c].map { String(format: "%.2f", $0) } ?? "-" }
+            let values = coreTypes.map { c in
+                rates[shape]![c].map { r in ([GemmKernel.openblas] + GemmKernel.alternatives).map { rate(r[$0]) }.joined(separator: "/") } ?? "-"
+            }
             lines.append((["shape", "\(shape.m)x\(shape.n)x\(shape.k)", shape.trans, kernel(for: shape, core: core).rawValue] + values)
                 .joined(separator: " "))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Parses `encoded()`'s text; `file` names it in errors. Rates are re-read, the
-    /// choices recomputed from them (the `openblas_coretype` and kernel words are for people).
+    /// Parses `encoded()`'s text (or a version 1 cache); `file` names it in errors. Rates are
+    /// re-read, the choices recomputed from them (the `openblas_coretype` and kernel words
+    /// are for people).
     public static func decode(_ text: String, file: String) throws -> KernelTuning {
         var fields: [String: String] = [:]
-        var candidates: [String]?
-        var rates: [GemmShape: [String: Double]] = [:]
-        var sawFormat = false
+        var columns: [String]?
+        var rates: [GemmShape: [String: [GemmKernel: Double]]] = [:]
+        var version: Int?
+        func positive(_ word: Substring, of name: String, _ place: String) throws -> Double {
+            guard let v = Double(word), v.isFinite, v > 0 else {
+                throw NimpError.data(file, place, "rate of \(name) is \(String(reflecting: String(word))), expected a positive number or -")
+            }
+            return v
+        }
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             let place = "line \(index + 1)"
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if !sawFormat {
-                guard line == formatLine else {
+            guard let version else {
+                guard line == formatLine || line == formatLineVersion1 else {
                     throw NimpError.data(file, place, "expected \"\(formatLine)\", found \(String(reflecting: String(line.prefix(40))))",
                                          hint: "not a nimp kernel cache, or from a newer nimp; run `nimp tune` to rewrite it")
                 }
-                sawFormat = true
+                version = line == formatLine ? 2 : 1
                 continue
             }
             let words = line.split(separator: " ")
@@ -240,38 +306,55 @@ public struct KernelTuning: Equatable, Sendable {
             switch key {
             case "cpu", "cpu_flags", "openblas", "blis", "libxsmm", "measured", "openblas_coretype":
                 fields[key] = rest
-            case "candidates":
+            case "cores" where version == 2, "candidates" where version == 1:
                 let names = words.dropFirst().map(String.init)
                 guard !names.isEmpty, Set(names).count == names.count else {
-                    throw NimpError.data(file, place, "expected distinct candidate names after \"candidates\"")
+                    throw NimpError.data(file, place, "expected distinct names after \"\(key)\"")
                 }
-                candidates = names
+                columns = names
             case "shape":
-                guard let candidates else { throw NimpError.data(file, place, "a shape line before the \"candidates\" line") }
-                guard words.count == 4 + candidates.count, let shape = GemmShape(dims: words[1], trans: words[2]),
+                guard let columns else { throw NimpError.data(file, place, "a shape line before the \"\(version == 2 ? "cores" : "candidates")\" line") }
+                guard words.count == 4 + columns.count, let shape = GemmShape(dims: words[1], trans: words[2]),
                       GemmKernel(rawValue: String(words[3])) != nil else {
-                    throw NimpError.data(file, place, "expected \"shape MxNxK NT|NN|TN|TT openblas|blis|libxsmm\" and \(candidates.count) rates")
+                    throw NimpError.data(file, place, version == 2
+                        ? "expected \"shape MxNxK NT|NN|TN|TT openblas|blis|libxsmm\" and OpenBLAS/BLIS/libxsmm rates for \(columns.count) core types"
+                        : "expected \"shape MxNxK NT|NN|TN|TT openblas|blis|libxsmm\" and \(columns.count) rates")
                 }
-                var r: [String: Double] = [:]
-                for (c, word) in zip(candidates, words.dropFirst(4)) where word != "-" {
-                    guard let v = Double(word), v.isFinite, v > 0 else {
-                        throw NimpError.data(file, place, "rate of \(c) is \(String(reflecting: String(word))), expected a positive number or -")
+                var r: [String: [GemmKernel: Double]] = [:]
+                if version == 2 {
+                    for (core, word) in zip(columns, words.dropFirst(4)) where word != "-" {
+                        let parts = word.split(separator: "/", omittingEmptySubsequences: false)
+                        guard parts.count == 3, parts[0] != "-" else {
+                            throw NimpError.data(file, place, "rates of \(core) are \(String(reflecting: String(word))), expected OpenBLAS/BLIS/libxsmm like 12.8/24.3/- or -")
+                        }
+                        var entry: [GemmKernel: Double] = [:]
+                        for (kernel, part) in zip([GemmKernel.openblas] + GemmKernel.alternatives, parts) where part != "-" {
+                            entry[kernel] = try positive(part, of: kernel == .openblas ? core : "\(kernel.rawValue) beside \(core)", place)
+                        }
+                        r[core] = entry
                     }
-                    r[c] = v
+                } else {
+                    var alternatives: [GemmKernel: Double] = [:], open: [String: Double] = [:]
+                    for (c, word) in zip(columns, words.dropFirst(4)) where word != "-" {
+                        let v = try positive(word, of: c, place)
+                        if let kernel = GemmKernel(rawValue: c) { alternatives[kernel] = v } else { open[c] = v }
+                    }
+                    for (core, v) in open { r[core] = alternatives.merging([.openblas: v]) { $1 } }
                 }
                 guard rates.updateValue(r, forKey: shape) == nil else { throw NimpError.data(file, place, "shape \(shape) appears twice") }
             default:
                 throw NimpError.data(file, place, "unknown key \(String(reflecting: key))")
             }
         }
-        guard sawFormat else { throw NimpError.data(file, nil, "expected \"\(formatLine)\"; the file is empty") }
+        guard let version else { throw NimpError.data(file, nil, "expected \"\(formatLine)\"; the file is empty") }
         for key in ["cpu", "openblas", "blis", "measured"] where fields[key] == nil {
             throw NimpError.data(file, nil, "missing the \"\(key)\" line")
         }
-        guard let candidates else { throw NimpError.data(file, nil, "missing the \"candidates\" line") }
+        guard let columns else { throw NimpError.data(file, nil, "missing the \"\(version == 2 ? "cores" : "candidates")\" line") }
         let identity = Identity(cpu: fields["cpu"]!, flags: (fields["cpu_flags"] ?? "").split(separator: " ").map(String.init),
                                 openblas: fields["openblas"]!, blis: fields["blis"]!, libxsmm: fields["libxsmm"] ?? "none")
-        return KernelTuning(identity: identity, measuredAt: fields["measured"]!, candidates: candidates, rates: rates)
+        return KernelTuning(identity: identity, measuredAt: fields["measured"]!,
+                            coreTypes: columns.filter { GemmKernel(rawValue: $0) == nil }, rates: rates)
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// `nimp tune`: times nimp's GEMM shapes on every candidate kernel. An OpenBLAS core type
 /// is fixed per process, so each runs in a child process (this executable again, with
-/// `OPENBLAS_CORETYPE` set, told to measure); BLIS and libxsmm run in this process.
+/// `OPENBLAS_CORETYPE` set, told to measure), which times BLIS and libxsmm beside it.
 public enum KernelTuner {
     /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 15 timed runs of
     /// about 1 ms each (short runs, so that some escape preemption on a shared machine),
@@ -69,7 +69,16 @@ public enum KernelTuner {
         return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) * 1e-9
     }
 
-    /// A child's whole output: `core NAME`, then `MxNxK TT GFLOPS` per shape.
+    /// The kernels a core type's process times at `shape`: OpenBLAS, BLIS when its library
+    /// loads, libxsmm where it generates a kernel (single-threaded, and none for a
+    /// transposed B).
+    static func kernelsMeasured(at shape: GemmShape) -> [GemmKernel] {
+        [.openblas] + (BLAS.blisAvailable ? [.blis] : [])
+            + (shape.m * shape.n * shape.k < BLAS.twoThreadWork && XSMM.supports(shape) ? [.libxsmm] : [])
+    }
+
+    /// A child's whole output: `core NAME`, then `MxNxK TT OPENBLAS BLIS LIBXSMM` per shape
+    /// (GFLOP/s, `-` where a kernel was not timed), the three taking turns.
     public static func childReport(shapeArguments: [String]) throws -> String {
         var shapes: [GemmShape] = []
         for argument in shapeArguments {
@@ -79,49 +88,48 @@ public enum KernelTuner {
             }
             shapes.append(shape)
         }
-        let rates = measure(shapes, kernel: .openblas)
-        return (["core \(BLASKernel.coreName)"] + shapes.map { "\($0) \(rates[$0]!)" }).joined(separator: "\n") + "\n"
+        let rates = measure(shapes) { kernelsMeasured(at: $0) }
+        var lines = ["core \(BLASKernel.coreName)"]
+        for shape in shapes {
+            let measured = Dictionary(uniqueKeysWithValues: zip(kernelsMeasured(at: shape), rates[shape]!))
+            let columns = ([GemmKernel.openblas] + GemmKernel.alternatives).map { measured[$0].map { "\($0)" } ?? "-" }
+            lines.append(([shape.description] + columns).joined(separator: " "))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Measures every candidate at `shapes` and returns the tuning. `childArguments` make
-    /// this executable print `childReport` for the shapes appended to them; `note` hears
+    /// Measures every candidate at `shapes` and returns the tuning: each OpenBLAS core type
+    /// in its own process, BLIS and libxsmm timed in each of those beside it. `childArguments`
+    /// make this executable print `childReport` for the shapes appended to them; `note` hears
     /// about candidates that could not run.
     public static func tune(shapes: [GemmShape], childArguments: [String], note: (String) -> Void = { _ in }) throws -> KernelTuning {
         let shapes = Array(Set(shapes)).sorted()
-        var rates: [GemmShape: [String: Double]] = Dictionary(uniqueKeysWithValues: shapes.map { ($0, [:]) })
-        var candidates: [String] = []
+        var rates: [GemmShape: [String: [GemmKernel: Double]]] = Dictionary(uniqueKeysWithValues: shapes.map { ($0, [:]) })
+        var coreTypes: [String] = []
+        if !BLAS.blisAvailable {
+            note("BLIS not measured: libblis.so.4 cannot be opened (Debian: apt-get install libblis4)")
+        }
+        if !shapes.contains(where: { kernelsMeasured(at: $0).contains(.libxsmm) }) {
+            note("libxsmm not measured: it generates no kernel for these shapes on this CPU")
+        }
         for core in BLASKernel.candidateCoreTypes(forCPUFlags: BLASKernel.cpuFlags()) {
             do {
                 let measured = try runChild(core: core, shapes: shapes, arguments: childArguments)
-                candidates.append(core)
-                for (shape, rate) in measured { rates[shape]?[core] = rate }
+                coreTypes.append(core)
+                for (shape, kernels) in measured { rates[shape]?[core] = kernels }
             } catch let error as NimpError {
                 note("OpenBLAS \(core) not measured: \(error.message)")
             }
         }
-        if BLAS.blisAvailable {
-            for (shape, rate) in measure(shapes, kernel: .blis) { rates[shape]?[GemmKernel.blis.rawValue] = rate }
-            candidates.append(GemmKernel.blis.rawValue)
-        } else {
-            note("BLIS not measured: libblis.so.4 cannot be opened (Debian: apt-get install libblis4)")
-        }
-        // libxsmm generates single-threaded kernels, and none for a transposed B.
-        let small = shapes.filter { $0.m * $0.n * $0.k < BLAS.twoThreadWork && XSMM.supports($0) }
-        if small.isEmpty {
-            note("libxsmm not measured: it generates no kernel for these shapes on this CPU")
-        } else {
-            for (shape, rate) in measure(small, kernel: .libxsmm) { rates[shape]?[GemmKernel.libxsmm.rawValue] = rate }
-            candidates.append(GemmKernel.libxsmm.rawValue)
-        }
-        guard candidates.contains(where: { GemmKernel(rawValue: $0) == nil }) else {
+        guard !coreTypes.isEmpty else {
             throw NimpError(.unavailable, "no OpenBLAS core type could be measured on this CPU",
                             hint: "nimp keeps OpenBLAS's own choice; the kernel cache was not written")
         }
         return KernelTuning(identity: .current, measuredAt: ISO8601DateFormatter().string(from: Date()),
-                            candidates: candidates, rates: rates)
+                            coreTypes: coreTypes, rates: rates)
     }
 
-    private static func runChild(core: String, shapes: [GemmShape], arguments: [String]) throws -> [GemmShape: Double] {
+    private static func runChild(core: String, shapes: [GemmShape], arguments: [String]) throws -> [GemmShape: [GemmKernel: Double]] {
         let process = Process()
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
         process.executableURL = URL(fileURLWithPath: executable)
@@ -148,13 +156,21 @@ public enum KernelTuner {
             throw NimpError(.unavailable, "OpenBLAS ran \(running) when asked for \(core)")
         }
         lines.removeFirst()
-        var result: [GemmShape: Double] = [:]
+        var result: [GemmShape: [GemmKernel: Double]] = [:]
         for line in lines {
             let words = line.split(separator: " ")
-            guard words.count == 3, let shape = GemmShape(dims: words[0], trans: words[1]), let rate = Double(words[2]), rate > 0 else {
+            let kernels = [GemmKernel.openblas] + GemmKernel.alternatives
+            var entry: [GemmKernel: Double] = [:]
+            if words.count == 2 + kernels.count {
+                for (kernel, word) in zip(kernels, words.dropFirst(2)) where word != "-" {
+                    if let rate = Double(word), rate > 0, rate.isFinite { entry[kernel] = rate }
+                }
+            }
+            guard entry[.openblas] != nil, words.dropFirst(2).filter({ $0 != "-" }).count == entry.count,
+                  let shape = GemmShape(dims: words[0], trans: words[1]) else {
                 throw NimpError(.unavailable, "the measuring process printed \(String(reflecting: String(line)))")
             }
-            result[shape] = rate
+            result[shape] = entry
         }
         guard Set(result.keys) == Set(shapes) else { throw NimpError(.unavailable, "the measuring process left shapes out") }
         return result

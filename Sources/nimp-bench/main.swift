@@ -325,7 +325,7 @@ func tune() {
     } catch { fail("tune: \(error)") }
     for shape in shapes {
         let best = tuning.best(at: shape)
-        report(["workload": "gemm candidates", "shape": shape.description, "rates": tuning.rates[shape] ?? [:],
+        report(["workload": "gemm candidates", "shape": shape.description, "rates": Dictionary(uniqueKeysWithValues: tuning.candidates.compactMap { c in tuning.rate(of: c, at: shape).map { (c, $0) } }),
                 "best": best?.candidate ?? "-", "best_gflops": best?.rate ?? 0, "coretype": tuning.coreType ?? "-"])
     }
 }

@@ -11,13 +11,15 @@ struct Tune: NimpCommand {
             --batch-size, forward and backward, and prediction in chunks of 1024 rows), or of \
             the benchmark workloads without a model, plus the shapes already in the cache, on \
             each candidate: the OpenBLAS core types this CPU can run (each in its own process, \
-            as the core type is fixed when OpenBLAS loads), BLIS, and libxsmm's generated \
-            kernels (shapes without a transposed B). Takes seconds. Prints \
+            as the core type is fixed when OpenBLAS loads), and in each of those processes \
+            BLIS and libxsmm's generated kernels (shapes without a transposed B), their runs \
+            taking turns with OpenBLAS's. Takes seconds. Prints \
             single-thread GFLOP/s per shape and candidate and writes the choice to \
             $XDG_CACHE_HOME/nimp/kernels-CPU-HASH.txt (default ~/.cache/nimp), one file per CPU \
             model and library versions. Every later nimp process runs the OpenBLAS core type \
-            with the least time over all cached shapes, and BLIS or libxsmm at the shapes where \
-            they beat it by more than 5%. No other command tunes: without a cache nimp uses the core type the CPU flags \
+            with the least time over all cached shapes (of core types within 5% of it, the \
+            one whose slowest shape is nearest its best), and BLIS or libxsmm at the shapes \
+            where they beat it by more than 5% in its process. No other command tunes: without a cache nimp uses the core type the CPU flags \
             suggest (nimp cycle says so). `nimp --version` shows the choice; a corrupt cache \
             is ignored with a warning until nimp tune rewrites it.
             """)
@@ -69,13 +71,13 @@ struct Tune: NimpCommand {
         let header = ["shape"] + tuning.candidates + ["uses"]
         var rows = [header]
         for shape in tuning.rates.keys.sorted() {
-            let rates = tuning.candidates.map { c in tuning.rates[shape]![c].map { String(format: "%.1f", $0) } ?? "-" }
+            let rates = tuning.candidates.map { c in tuning.rate(of: c, at: shape, beside: core).map { String(format: "%.1f", $0) } ?? "-" }
             let kernel = tuning.kernel(for: shape, core: core)
             let uses = kernel == .openblas ? core : kernel.rawValue
             rows.append([shape.description] + rates + [uses])
         }
         let widths = header.indices.map { i in rows.map { $0[i].count }.max()! }
-        var text = "GFLOP/s, one thread, \(tuning.identity.cpu)\n"
+        var text = "GFLOP/s, one thread, \(tuning.identity.cpu); BLIS and libxsmm as timed beside \(core)\n"
         for row in rows {
             text += row.enumerated().map { i, cell in
                 i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)

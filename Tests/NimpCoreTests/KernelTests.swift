@@ -187,18 +187,24 @@ import Testing
 
     // MARK: The cache file
 
-    /// The issue's AVX2 EPYC measurements: Haswell loses to BLIS at the NT/NN shapes.
+    /// The issue's AVX2 EPYC measurements: Haswell loses to BLIS at the NT/NN shapes (BLIS
+    /// measured alike beside both core types).
     var epyc: KernelTuning {
         func s(_ m: Int, _ n: Int, _ k: Int, _ t: String) -> GemmShape { GemmShape(dims: Substring("\(m)x\(n)x\(k)"), trans: Substring(t))! }
+        func r(_ haswell: Double, _ sandybridge: Double?, blis: Double) -> [String: [GemmKernel: Double]] {
+            var r = ["Haswell": [GemmKernel.openblas: haswell, .blis: blis]]
+            if let sandybridge { r["Sandybridge"] = [.openblas: sandybridge, .blis: blis] }
+            return r
+        }
         return KernelTuning(
             identity: .init(cpu: "AMD EPYC 7B13 64-Core Processor", flags: ["avx", "avx2", "fma"], openblas: "OpenBLAS 0.3.21", blis: "0.9.0 zen3"),
-            measuredAt: "2026-12-01T03:00:00Z", candidates: ["Haswell", "Sandybridge", "blis"],
-            rates: [s(128, 256, 64, "NT"): ["Haswell": 12.8, "Sandybridge": 19.7, "blis": 24.3],
-                    s(128, 256, 256, "NT"): ["Haswell": 10.1, "Sandybridge": 23.0, "blis": 34.4],
-                    s(128, 256, 256, "NN"): ["Haswell": 10.1, "Sandybridge": 23.3, "blis": 35.6],
-                    s(256, 256, 128, "TN"): ["Haswell": 25.2, "Sandybridge": 24.2, "blis": 34.4],
-                    s(256, 64, 64, "NT"): ["Haswell": 34.1, "Sandybridge": 21.4, "blis": 24.2],
-                    s(64, 64, 256, "TN"): ["Haswell": 30.0, "blis": 29.0]])
+            measuredAt: "2026-12-01T03:00:00Z", coreTypes: ["Haswell", "Sandybridge"],
+            rates: [s(128, 256, 64, "NT"): r(12.8, 19.7, blis: 24.3),
+                    s(128, 256, 256, "NT"): r(10.1, 23.0, blis: 34.4),
+                    s(128, 256, 256, "NN"): r(10.1, 23.3, blis: 35.6),
+                    s(256, 256, 128, "TN"): r(25.2, 24.2, blis: 34.4),
+                    s(256, 64, 64, "NT"): r(34.1, 21.4, blis: 24.2),
+                    s(64, 64, 256, "TN"): r(30.0, nil, blis: 29.0)])
     }
 
     /// NIMP_CPU_FLAGS narrows the flags nimp acts on, never widens them.
@@ -224,32 +230,99 @@ import Testing
         #expect(t.kernel(for: GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true), core: "Haswell") == .openblas)
         #expect(t.kernel(for: GemmShape(m: 9, n: 9, k: 9, transA: false, transB: true), core: "Haswell") == .openblas)
         #expect(t.best(at: GemmShape(m: 128, n: 256, k: 64, transA: false, transB: true))! == ("blis", 24.3))
+        #expect(t.candidates == ["Haswell", "Sandybridge", "blis"])
         // Within 5 %, OpenBLAS keeps the shape.
+        let narrow = GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true)
         var close = t
-        close.rates[GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true)]!["blis"] = 35.0
-        #expect(close.kernel(for: GemmShape(m: 256, n: 64, k: 64, transA: false, transB: true), core: "Haswell") == .openblas)
+        close.rates[narrow]!["Haswell"]![.blis] = 35.0
+        #expect(close.kernel(for: narrow, core: "Haswell") == .openblas)
+        // Only the rates of Haswell's own process move a shape off Haswell: BLIS timed faster
+        // in Sandybridge's process is the best candidate, but not Haswell's choice.
+        var apart = t
+        apart.rates[narrow]!["Sandybridge"]![.blis] = 40.0
+        #expect(apart.best(at: narrow)! == ("blis", 40.0))
+        #expect(apart.kernel(for: narrow, core: "Haswell") == .openblas && apart.kernel(for: narrow, core: "Sandybridge") == .blis)
+        #expect(apart.rate(of: "blis", at: narrow, beside: "Haswell") == 24.2)
         // libxsmm beside BLIS: the faster of the two takes a shape, if either beats OpenBLAS by 5 %.
         var three = t
-        three.candidates.append("libxsmm")
         let nn = GemmShape(m: 128, n: 256, k: 256, transA: false, transB: false), tn = GemmShape(m: 256, n: 256, k: 128, transA: true, transB: false)
         let small = GemmShape(m: 64, n: 64, k: 256, transA: true, transB: false)
-        three.rates[nn]!["libxsmm"] = 40.0
-        three.rates[tn]!["libxsmm"] = 30.0
-        three.rates[small]!["libxsmm"] = 45.0
+        three.rates[nn]!["Haswell"]![.libxsmm] = 40.0
+        three.rates[tn]!["Haswell"]![.libxsmm] = 30.0
+        three.rates[small]!["Haswell"]![.libxsmm] = 45.0
         #expect(three.kernel(for: nn, core: "Haswell") == .libxsmm)
         #expect(three.kernel(for: tn, core: "Haswell") == .blis)
         #expect(three.kernel(for: small, core: "Haswell") == .libxsmm)
-        #expect(three.coreTypes == ["Haswell", "Sandybridge"])
+        #expect(three.coreTypes == ["Haswell", "Sandybridge"] && three.candidates == ["Haswell", "Sandybridge", "blis", "libxsmm"])
         #expect(try! KernelTuning.decode(three.encoded(), file: "k.txt") == three)
-        #expect(three.encoded().contains("\nshape 64x64x256 TN libxsmm 30.00 - 29.00 45.00\n"))
+        #expect(three.encoded().contains("\nshape 64x64x256 TN libxsmm 30.00/29.00/45.00 -\n"))
+    }
+
+    /// Core types are compared on one scale: a process that ran on a faster minute of the
+    /// machine, with BLIS as fast as OpenBLAS beside it, does not win by that.
+    @Test func coreTypesAreComparedWithBLISAsTheYardstick() {
+        func s(_ m: Int, _ t: String) -> GemmShape { GemmShape(dims: Substring("\(m)x64x64"), trans: Substring(t))! }
+        // Haswell is 1.5× BLIS at the NT shapes, Sandybridge 1.1×; BLIS takes the NN shapes.
+        // Sandybridge's process ran 1.4× faster throughout.
+        let haswell: [GemmKernel: Double] = [.openblas: 30, .blis: 20], haswellNN: [GemmKernel: Double] = [.openblas: 20, .blis: 40]
+        func faster(_ r: [GemmKernel: Double], _ nt: Bool) -> [GemmKernel: Double] {
+            [.openblas: r[.openblas]! * 1.4 * (nt ? 1.1 / 1.5 : 1), .blis: r[.blis]! * 1.4]
+        }
+        let t = KernelTuning(
+            identity: epyc.identity, measuredAt: "now", coreTypes: ["Haswell", "Sandybridge"],
+            rates: [s(32, "NT"): ["Haswell": haswell, "Sandybridge": faster(haswell, true)],
+                    s(64, "NT"): ["Haswell": haswell, "Sandybridge": faster(haswell, true)],
+                    s(32, "NN"): ["Haswell": haswellNN, "Sandybridge": faster(haswellNN, false)],
+                    s(64, "NN"): ["Haswell": haswellNN, "Sandybridge": faster(haswellNN, false)]])
+        // By raw rates Sandybridge would be faster at every shape (30.8 > 30 at NT, BLIS 56 > 40 at NN).
+        #expect(t.rate(of: "Sandybridge", at: s(32, "NT"))! > t.rate(of: "Haswell", at: s(32, "NT"))!)
+        #expect(t.coreType == "Haswell")
+        #expect(t.routes(core: "Haswell") == [s(32, "NN"): .blis, s(64, "NN"): .blis])
+    }
+
+    /// Core types whose total times are as close as the noise are told apart by their worst
+    /// shape: Zen is 2% faster at the large product, which dominates the total, and half as
+    /// fast at the small one.
+    @Test func closeCoreTypesAreToldApartByTheirWorstShape() {
+        let large = GemmShape(m: 1024, n: 256, k: 256, transA: false, transB: false)
+        let small = GemmShape(m: 32, n: 64, k: 10, transA: false, transB: true)
+        func tuning(zenLarge: Double) -> KernelTuning {
+            KernelTuning(identity: epyc.identity, measuredAt: "now", coreTypes: ["Haswell", "Zen"],
+                         rates: [large: ["Haswell": [.openblas: 66, .blis: 60], "Zen": [.openblas: zenLarge, .blis: 60]],
+                                 small: ["Haswell": [.openblas: 28, .blis: 6], "Zen": [.openblas: 14, .blis: 6]]])
+        }
+        #expect(tuning(zenLarge: 67.3).coreType == "Haswell")
+        #expect(tuning(zenLarge: 80).coreType == "Zen")
     }
 
     @Test func cacheTextRoundTrips() throws {
         let text = epyc.encoded()
         #expect(text.contains("\nopenblas_coretype Haswell\n"))
-        #expect(text.contains("\nshape 128x256x64 NT blis 12.80 19.70 24.30\n"))
-        #expect(text.contains("\nshape 64x64x256 TN openblas 30.00 - 29.00\n"))
+        #expect(text.contains("\ncores Haswell Sandybridge\n"))
+        #expect(text.contains("\nshape 128x256x64 NT blis 12.80/24.30/- 19.70/24.30/-\n"))
+        #expect(text.contains("\nshape 64x64x256 TN openblas 30.00/29.00/- -\n"))
         #expect(try KernelTuning.decode(text, file: "k.txt") == epyc)
+        // A cache written before the alternatives were timed beside each core type: its one
+        // BLIS column stands beside both.
+        let version1 = """
+            nimp-kernels 1
+            cpu AMD EPYC 7B13 64-Core Processor
+            cpu_flags avx avx2 fma
+            openblas OpenBLAS 0.3.21
+            blis 0.9.0 zen3
+            libxsmm none
+            measured 2026-12-01T03:00:00Z
+            openblas_coretype Haswell
+            candidates Haswell Sandybridge blis
+            shape 128x256x64 NT blis 12.80 19.70 24.30
+            shape 128x256x256 NT blis 10.10 23.00 34.40
+            shape 128x256x256 NN blis 10.10 23.30 35.60
+            shape 256x256x128 TN blis 25.20 24.20 34.40
+            shape 256x64x64 NT openblas 34.10 21.40 24.20
+            shape 64x64x256 TN openblas 30.00 - 29.00
+
+            """
+        #expect(try KernelTuning.decode(version1, file: "k.txt") == epyc)
         // A cache written before libxsmm was a candidate reads as measured without it, and so
         // is not this build's (KernelCache.load says why and nimp tune measures again).
         #expect(text.contains("\nlibxsmm none\n"))
@@ -265,12 +338,15 @@ import Testing
         func error(_ text: String) -> String {
             do { _ = try KernelTuning.decode(text, file: "k.txt"); return "" } catch { return "\(error)" }
         }
-        #expect(error("") .contains("k.txt: expected \"nimp-kernels 1\""))
-        #expect(error("nimp-kernels 2\n").contains("k.txt: line 1: expected \"nimp-kernels 1\""))
-        #expect(error(good.replacingOccurrences(of: "12.80", with: "-3")).contains("rate of Haswell is \"-3\""))
-        #expect(error(good.replacingOccurrences(of: " 19.70 24.30", with: " 19.70")).contains("expected \"shape MxNxK"))
+        #expect(error("") .contains("k.txt: expected \"nimp-kernels 2\""))
+        #expect(error("nimp-kernels 3\n").contains("k.txt: line 1: expected \"nimp-kernels 2\""))
+        #expect(error(good.replacingOccurrences(of: "12.80/", with: "-3/")).contains("rate of Haswell is \"-3\""))
+        #expect(error(good.replacingOccurrences(of: "12.80/24.30/-", with: "12.80/x/-")).contains("rate of blis beside Haswell is \"x\""))
+        #expect(error(good.replacingOccurrences(of: "12.80/24.30/-", with: "12.80/24.30")).contains("rates of Haswell are \"12.80/24.30\""))
+        #expect(error(good.replacingOccurrences(of: " 19.70/24.30/-", with: "")).contains("expected \"shape MxNxK"))
         #expect(error(good.replacingOccurrences(of: "measured ", with: "mesured ")).contains("unknown key \"mesured\""))
         #expect(error(good.replacingOccurrences(of: "\ncpu AMD", with: "\n# cpu AMD")).contains("missing the \"cpu\" line"))
+        #expect(error(good.replacingOccurrences(of: "\ncores ", with: "\n# cores ")).contains("a shape line before the \"cores\" line"))
         let line = good.split(separator: "\n").first { $0.hasPrefix("shape 128x256x64") }!
         let dup = error(good + line + "\n")
         #expect(dup.contains("shape 128x256x64 NT appears twice") && dup.contains("line \(good.split(separator: "\n").count + 1)"))
