@@ -17,15 +17,16 @@ let package = Package(
     ],
     targets: [
         // MARK: System libraries
-        .systemLibrary(
-            name: "CBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS's CBLAS, opened at the first product (libopenblas.so.0, libopenblas0), not
+        // linked: see shim.h.
+        .systemLibrary(name: "CBLAS"),
         // BLIS's bli_ API, opened at run time (libblis.so.4, libblis4), not linked: see shim.h.
         .systemLibrary(name: "CBLIS"),
-        // libxsmm's JIT kernels for small products, linked (Debian ships libxsmm.a only).
+        // libxsmm's JIT kernels for small products, linked (Debian ships libxsmm.a only), with
+        // its BLAS-less stubs: nimp never asks libxsmm to fall back to BLAS.
         .target(
             name: "CXSMM",
-            linkerSettings: [.linkedLibrary("xsmm"), .linkedLibrary("openblas"), .linkedLibrary("pthread"),
+            linkerSettings: [.linkedLibrary("xsmm"), .linkedLibrary("xsmmnoblas"), .linkedLibrary("pthread"),
                              .linkedLibrary("rt"), .linkedLibrary("dl"), .linkedLibrary("m")]),
         // Kernels compiled once per instruction set (AVX-512, AVX2, baseline), chosen at run time.
         .target(name: "CKernels"),
@@ -63,7 +64,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks against PyTorch, scikit-learn and onnxruntime (bench/run); not a test.
-        .executableTarget(name: "nimp-bench", dependencies: ["NimpCore", "CBLAS"]),
+        .executableTarget(name: "nimp-bench", dependencies: ["NimpCore"]),
 
         // MARK: Tests
         // What several test targets need: running processes and the built nimp (also one

@@ -66,9 +66,10 @@ public enum BLAS {
     static func openblasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        useThreads(forWork: m &* n &* k)
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let openblas = OpenBLASLibrary.shared
+        useThreads(forWork: m &* n &* k, openblas)
+        openblas.sgemm(NIMP_CBLAS_ROW_MAJOR, transA ? NIMP_CBLAS_TRANS : NIMP_CBLAS_NO_TRANS, transB ? NIMP_CBLAS_TRANS : NIMP_CBLAS_NO_TRANS,
+                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// BLIS takes general strides, so row-major is row stride `ld`, column stride 1.
@@ -184,9 +185,10 @@ public enum BLAS {
     public static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
         guard rows > 0, cols > 0 else { return }
-        useThreads(forWork: rows &* cols)
-        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha,
-                    a, Int32(lda), x, 1, beta, y, 1)
+        let openblas = OpenBLASLibrary.shared
+        useThreads(forWork: rows &* cols, openblas)
+        openblas.sgemv(NIMP_CBLAS_ROW_MAJOR, trans ? NIMP_CBLAS_TRANS : NIMP_CBLAS_NO_TRANS, Int32(rows), Int32(cols), alpha,
+                       a, Int32(lda), x, 1, beta, y, 1)
     }
 
     // MARK: Threads
@@ -194,16 +196,26 @@ public enum BLAS {
     private static let currentThreads = Atomic<Int>(0)
     private static let currentBLISThreads = Atomic<Int>(0)
     /// The most threads BLAS may use: 2 on this project's machines, 1 on a single core.
-    public static let maxThreads = min(2, max(1, Int(openblas_get_num_procs())))
+    public static let maxThreads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     /// One thread for small products, two for large ones; calls OpenBLAS only on change.
     @inline(__always)
-    public static func useThreads(forWork work: Int) {
+    static func useThreads(forWork work: Int, _ openblas: OpenBLASLibrary) {
         let wanted = work >= twoThreadWork ? maxThreads : 1
         if currentThreads.load(ordering: .relaxed) != wanted {
             currentThreads.store(wanted, ordering: .relaxed)
-            openblas_set_num_threads(Int32(wanted))
+            openblas.setNumThreads(Int32(wanted))
         }
+    }
+
+    /// OpenBLAS's sgemm on `threads` threads, without nimp's thread rule (`nimp-bench sgemm`).
+    public static func openblasGemm(threads: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let openblas = OpenBLASLibrary.shared
+        if currentThreads.exchange(threads, ordering: .relaxed) != threads { openblas.setNumThreads(Int32(threads)) }
+        openblas.sgemm(NIMP_CBLAS_ROW_MAJOR, transA ? NIMP_CBLAS_TRANS : NIMP_CBLAS_NO_TRANS, transB ? NIMP_CBLAS_TRANS : NIMP_CBLAS_NO_TRANS,
+                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// The same rule for BLIS, whose thread count is its own.
@@ -215,6 +227,47 @@ public enum BLAS {
             blis.setNumThreads(Int64(wanted))
         }
     }
+}
+
+/// libopenblas.so.0, opened at the first product or question about it (with RTLD_LOCAL,
+/// like BLIS): OpenBLAS fixes its core type from `OPENBLAS_CORETYPE` and starts its
+/// threads when it loads, so `BLASKernel.prepare` sets the variable first, and commands
+/// that multiply nothing never load it. Without the library nimp stops with exit 69.
+struct OpenBLASLibrary: @unchecked Sendable {
+    let sgemm: nimp_cblas_sgemm_fn
+    let sgemv: nimp_cblas_sgemv_fn
+    let setNumThreads: nimp_openblas_set_num_threads_fn
+    let corename: nimp_openblas_string_fn
+    let config: nimp_openblas_string_fn
+
+    static let soname = "libopenblas.so.0"
+
+    static let shared: OpenBLASLibrary = {
+        func stop(_ why: String) -> Never {
+            FileHandle.standardError.write(Data("error: cannot use OpenBLAS: \(why)\n  hint: on Debian, apt-get install libopenblas0\n".utf8))
+            exit(69)
+        }
+        guard let handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL) else {
+            stop(dlerror().map { String(cString: $0) } ?? "\(soname) cannot be opened")
+        }
+        func symbol<T>(_ name: String, _ type: T.Type) -> T {
+            guard let p = dlsym(handle, name) else { stop("\(soname) has no \(name)") }
+            return unsafeBitCast(p, to: type)
+        }
+        let library = OpenBLASLibrary(
+            sgemm: symbol("cblas_sgemm", nimp_cblas_sgemm_fn.self), sgemv: symbol("cblas_sgemv", nimp_cblas_sgemv_fn.self),
+            setNumThreads: symbol("openblas_set_num_threads", nimp_openblas_set_num_threads_fn.self),
+            corename: symbol("openblas_get_corename", nimp_openblas_string_fn.self),
+            config: symbol("openblas_get_config", nimp_openblas_string_fn.self))
+        BLASKernel.checkCachedLibrary(configuration: library.configuration, core: library.coreName)
+        return library
+    }()
+
+    /// The kernel OpenBLAS is running, e.g. "SkylakeX".
+    var coreName: String { corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// OpenBLAS's build configuration string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... SkylakeX".
+    var configuration: String { config().map { String(cString: $0) } ?? "unknown" }
 }
 
 /// libblis.so.4 opened with RTLD_LOCAL, so its cblas_* never shadow OpenBLAS's, and the

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Synchronization
 
@@ -6,11 +5,11 @@ import Synchronization
 /// and falls back to its generic kernel (about 5x slower, measured here), and the kernel
 /// the flags suggest is not the fastest at nimp's shapes on every CPU (issue 18), so
 /// `nimp tune` measures the candidates (`KernelTuner`). The kernel is fixed when the
-/// library loads, so the executable re-runs itself once with `OPENBLAS_CORETYPE` set; a
-/// value the user set is never overridden.
+/// library loads, so nimp sets `OPENBLAS_CORETYPE` before it opens OpenBLAS (at the first
+/// product); a value the user set is never overridden.
 public enum BLASKernel {
     public static let environmentKey = "OPENBLAS_CORETYPE"
-    /// Set on the re-executed process so it never loops, and to report the choice.
+    /// Set with the chosen core type, so that child processes keep it and `--version` can say who chose.
     public static let chosenKey = "NIMP_OPENBLAS_CHOSEN"
 
     /// The OpenBLAS core type for a CPU with these /proc/cpuinfo flags, or nil to leave
@@ -64,19 +63,19 @@ public enum BLASKernel {
         return "unknown CPU"
     }
 
-    /// The environment value to re-execute with, or nil when nothing should change: the
-    /// measured core type when the kernel cache has one, else the one the flags suggest.
+    /// The core type to set, or nil when nothing should change: the measured core type
+    /// when the kernel cache has one, else the one the flags suggest.
     public static func valueToSet(environment: [String: String], cpuFlags: Set<Substring>, tuned: String? = nil) -> String? {
         if environment[environmentKey] != nil || environment[chosenKey] != nil { return nil }
         return tuned ?? coreType(forCPUFlags: cpuFlags)
     }
 
-    /// Sets up the kernels before anything else runs: with `NIMP_CPU_FLAGS`, makes libxsmm
-    /// generate code for those flags too; re-executes the program once with the
-    /// OpenBLAS core type chosen (from the kernel cache, else from the CPU flags), then, in
-    /// the process that stays, sends to BLIS or libxsmm the shapes the cache measured faster there.
-    /// Returns a warning when the cache could not be used (the flag-based choice applies).
-    /// If exec fails the program carries on with OpenBLAS's own choice.
+    /// Sets up the kernels before anything else runs (while the process has one thread,
+    /// as `setenv` needs): with `NIMP_CPU_FLAGS`, makes libxsmm generate code for those
+    /// flags too; sets `OPENBLAS_CORETYPE` to the core type chosen (from the kernel cache,
+    /// else from the CPU flags) for OpenBLAS to read when the first product loads it; sends
+    /// to BLIS or libxsmm the shapes the cache measured faster there. Returns a warning when
+    /// the cache could not be used (the flag-based choice applies).
     @discardableResult
     public static func prepare() -> String? {
         let environment = ProcessInfo.processInfo.environment
@@ -86,24 +85,27 @@ public enum BLASKernel {
         let lookup = KernelCache.load(environment: environment)
         var tuned: String?
         if case .found(let tuning, _) = lookup { tuned = tuning.coreType }
-        if let core = valueToSet(environment: environment, cpuFlags: cpuFlags(), tuned: tuned) {
-            setenv(environmentKey, core, 1)
-            setenv(chosenKey, core, 1)
-            execv("/proc/self/exe", CommandLine.unsafeArgv)
+        var core = environment[environmentKey]
+        if let chosen = valueToSet(environment: environment, cpuFlags: cpuFlags(), tuned: tuned) {
+            setenv(environmentKey, chosen, 1)
+            setenv(chosenKey, chosen, 1)
+            core = chosen
         }
-        return apply(lookup)
+        return apply(lookup, core: core)
     }
 
-    /// Applies a cache lookup to this process, whose OpenBLAS core type is already fixed;
-    /// returns a warning when the cache could not be used.
+    /// Applies a cache lookup to this process, whose OpenBLAS will run `core` (nil: its own
+    /// detection); returns a warning when the cache could not be used.
     @discardableResult
-    public static func apply(_ lookup: KernelCache.Lookup) -> String? {
-        let core = coreName
+    static func apply(_ lookup: KernelCache.Lookup, core: String?) -> String? {
         switch lookup {
         case .found(let tuning, let path):
-            let routes = tuning.routes(core: core)
+            let measured = core.flatMap { c in tuning.coreTypes.first { $0.lowercased() == c.lowercased() } }
+            let routes = measured.map { tuning.routes(core: $0) } ?? [:]
             BLAS.useKernels(routes)
-            state.withLock { $0 = State(source: .cache(path: path, measured: tuning.coreTypes.contains(core)), routes: routes) }
+            state.withLock {
+                $0 = State(source: .cache(path: path, measured: measured != nil), routes: routes, cachedOpenBLAS: tuning.identity.openblas)
+            }
             return nil
         case .none(let path):
             BLAS.useKernels([:])
@@ -116,11 +118,30 @@ public enum BLASKernel {
         }
     }
 
+    /// Called once, when OpenBLAS has loaded: a cache measured with another OpenBLAS (its
+    /// file name does not say, since OpenBLAS's version is known only once it is loaded)
+    /// still chooses, with one warning line.
+    static func checkCachedLibrary(configuration: String, core: String) {
+        let (cached, source) = state.withLock { ($0.cachedOpenBLAS, $0.source) }
+        guard let cached, case .cache(let path, _) = source else { return }
+        let running = openBLASIdentity(configuration: configuration, core: core)
+        guard running != cached else { return }
+        FileHandle.standardError.write(Data("warning: kernel cache \(path) was measured with \(cached); this is \(running): run `nimp tune` to measure again\n".utf8))
+    }
+
+    /// OpenBLAS's configuration without the running core type, which is what varies
+    /// between the candidates of one library.
+    static func openBLASIdentity(configuration: String, core: String) -> String {
+        configuration.split(separator: " ").filter { $0 != core }.joined(separator: " ")
+    }
+
     struct State {
         enum Source { case noCache(path: String?), cache(path: String, measured: Bool) }
         var source: Source
         /// The shapes not on OpenBLAS.
         var routes: [GemmShape: GemmKernel]
+        /// The cache's OpenBLAS, checked when OpenBLAS loads.
+        var cachedOpenBLAS: String? = nil
     }
 
     private static let state = Mutex(State(source: .noCache(path: nil), routes: [:]))
@@ -151,17 +172,11 @@ public enum BLASKernel {
         return parts.joined(separator: "; ")
     }
 
-    /// The kernel OpenBLAS is running, e.g. "SkylakeX".
-    public static var coreName: String {
-        guard let p = openblas_get_corename() else { return "unknown" }
-        return String(cString: p)
-    }
+    /// The kernel OpenBLAS is running, e.g. "SkylakeX" (loads OpenBLAS).
+    public static var coreName: String { OpenBLASLibrary.shared.coreName }
 
-    /// OpenBLAS's build configuration string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
-    public static var configuration: String {
-        guard let p = openblas_get_config() else { return "unknown" }
-        return String(cString: p)
-    }
+    /// OpenBLAS's build configuration string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." (loads OpenBLAS).
+    public static var configuration: String { OpenBLASLibrary.shared.configuration }
 
     /// How the kernel was chosen: measured by `nimp tune`, from the CPU flags, by the
     /// user, or by OpenBLAS itself.

@@ -87,21 +87,31 @@ public struct KernelTuning: Equatable, Sendable {
             self.cpu = cpu; self.flags = flags; self.openblas = openblas; self.blis = blis; self.libxsmm = libxsmm
         }
 
-        /// The libraries, as error messages name them.
-        var libraries: String { "\(openblas), BLIS \(blis), libxsmm \(libxsmm)" }
+        /// The libraries but OpenBLAS, as error messages name them.
+        var libraries: String { "BLIS \(blis), libxsmm \(libxsmm)" }
 
-        /// This machine's and this process's libraries.
+        /// This machine's and this process's libraries (loads OpenBLAS).
         public static var current: Identity {
-            let flags = BLASKernel.cpuFlags()
-            let relevant = ["avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"].filter { flags.contains(Substring($0)) }
-            // The configuration names the running core type, which is what varies between candidates.
-            let core = BLASKernel.coreName
-            let openblas = BLASKernel.configuration.split(separator: " ").filter { $0 != core }.joined(separator: " ")
-            return Identity(cpu: BLASKernel.cpuModel(), flags: relevant, openblas: openblas, blis: BLAS.blisVersion,
-                            libxsmm: XSMM.version)
+            var identity = beforeOpenBLAS
+            identity.openblas = BLASKernel.openBLASIdentity(configuration: BLASKernel.configuration, core: BLASKernel.coreName)
+            return identity
         }
 
-        /// The cache file's name: readable CPU, then a hash of everything else.
+        /// The same without OpenBLAS (its `openblas` is empty), which is loaded only after
+        /// the cache has chosen its core type.
+        public static var beforeOpenBLAS: Identity {
+            let flags = BLASKernel.cpuFlags()
+            let relevant = ["avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"].filter { flags.contains(Substring($0)) }
+            return Identity(cpu: BLASKernel.cpuModel(), flags: relevant, openblas: "", blis: BLAS.blisVersion, libxsmm: XSMM.version)
+        }
+
+        /// Whether a cache measured for `self` is for this machine: everything but OpenBLAS,
+        /// which `BLASKernel` checks when it loads.
+        func isSameMachine(as other: Identity) -> Bool {
+            cpu == other.cpu && flags == other.flags && blis == other.blis && libxsmm == other.libxsmm
+        }
+
+        /// The cache file's name: readable CPU, then a hash of everything else but OpenBLAS.
         public var fileName: String {
             var slug = ""
             for c in cpu.lowercased() {
@@ -109,7 +119,7 @@ public struct KernelTuning: Equatable, Sendable {
             }
             while slug.last == "-" { slug.removeLast() }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-            var parts = [cpu, flags.joined(separator: " "), openblas, blis]
+            var parts = [cpu, flags.joined(separator: " "), blis]
             if libxsmm != "none" { parts.append(libxsmm) }
             for byte in parts.joined(separator: "\n").utf8 {
                 hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
@@ -368,7 +378,7 @@ public enum KernelCache {
     }
 
     /// The cache file for this CPU and these libraries.
-    public static func path(for identity: KernelTuning.Identity = .current,
+    public static func path(for identity: KernelTuning.Identity = .beforeOpenBLAS,
                             environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         directory(environment: environment).map { $0 + "/" + identity.fileName }
     }
@@ -382,13 +392,13 @@ public enum KernelCache {
     }
 
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> Lookup {
-        let identity = KernelTuning.Identity.current
+        let identity = KernelTuning.Identity.beforeOpenBLAS
         guard let path = path(for: identity, environment: environment) else { return .none(path: nil) }
         guard FileManager.default.fileExists(atPath: path) else { return .none(path: path) }
         do {
             guard let data = FileManager.default.contents(atPath: path) else { throw NimpError.io(path, "cannot read") }
             let tuning = try KernelTuning.decode(String(decoding: data, as: UTF8.self), file: path)
-            guard tuning.identity == identity else {
+            guard tuning.identity.isSameMachine(as: identity) else {
                 throw NimpError.data(path, nil, "measured for \(tuning.identity.cpu) with \(tuning.identity.libraries); this is \(identity.cpu) with \(identity.libraries)")
             }
             return .found(tuning, path: path)

@@ -13,7 +13,6 @@
 //   nimp-bench tune                        `nimp tune` for the workloads' shapes: every candidate's
 //                                          rate per shape; writes the kernel cache
 //   nimp-bench gemm-shapes                 each shape's rate through nimp's dispatch (the cache's choice)
-import CBLAS
 import Foundation
 import NimpCore
 
@@ -211,13 +210,12 @@ func predictBatch() {
     }
 }
 
-/// `cblas_sgemm` C = A·B at the given shape with a fixed thread count.
+/// OpenBLAS's `cblas_sgemm` C = A·B at the given shape with a fixed thread count.
 func sgemm() {
     let threads = option("threads", 1), repeats = option("repeat", 3)
     guard arguments.count >= 4, let m = Int(arguments[1]), let n = Int(arguments[2]), let k = Int(arguments[3]) else {
         fail("usage: nimp-bench sgemm M N K [--threads T]")
     }
-    openblas_set_num_threads(Int32(threads))
     var rng = RNG(seed: 5)
     let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
     var c = [Float](repeating: 0, count: m * n)
@@ -227,8 +225,8 @@ func sgemm() {
         b.withUnsafeBufferPointer { pb in
             c.withUnsafeMutableBufferPointer { pc in
                 func call() {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                                pa.baseAddress!, Int32(k), pb.baseAddress!, Int32(n), 0, pc.baseAddress!, Int32(n))
+                    BLAS.openblasGemm(threads: threads, transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                                      a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
                 }
                 call()
                 let t = best(repeats) { for _ in 0..<calls { call() } }

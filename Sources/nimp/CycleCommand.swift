@@ -119,7 +119,10 @@ struct CycleRun: NimpCommand {
         outputOptions.apply()
         // Tuning never runs inside the cycle's budget: the cache, else the flags' choice.
         if BLASKernel.cachePath == nil, !plan {
-            Console.info("no measured kernel choice for this CPU: tasks run OpenBLAS \(BLASKernel.coreName) as its flags suggest; `nimp tune` measures (seconds, once, outside the cycle)")
+            // The variable, not OpenBLAS's answer: an idle cycle never loads OpenBLAS.
+            let kernel = ProcessInfo.processInfo.environment[BLASKernel.environmentKey].map { "OpenBLAS \($0) as its flags suggest" }
+                ?? "OpenBLAS's own choice"
+            Console.info("no measured kernel choice for this CPU: tasks run \(kernel); `nimp tune` measures (seconds, once, outside the cycle)")
         }
         let opened = try registry.open()
         var options = CycleOptions()

@@ -11,7 +11,9 @@ struct Nimp: ParsableCommand {
             CSV, JSON lines) and JSON-lines metrics. `nimp cycle` run from cron is the \
             self-improvement loop.
             """,
-        version: NimpVersion.description,
+        // `nimp --version` prints `NimpVersion.description` (main.swift): it loads OpenBLAS,
+        // which a configuration every command builds must not.
+        version: "nimp \(NimpVersion.number)",
         subcommands: [GenData.self, Train.self, Evaluate.self, Predict.self, Export.self, Import.self, Optimize.self, Distill.self, Evolve.self, CycleCommand.self, TaskCommand.self, RegistryCommand.self, Tune.self]
     )
 }

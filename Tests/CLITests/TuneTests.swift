@@ -85,6 +85,31 @@ final class TuneTests {
         #expect(version.stdout.contains("\nlibxsmm 1.17 hsw\n"), "\(version.stdout)")
     }
 
+    /// OpenBLAS's version is known only once it has loaded, with the core type the cache
+    /// chose, so a cache measured with another OpenBLAS still chooses, with one warning when
+    /// OpenBLAS loads; a command that multiplies nothing never loads it.
+    @Test(.enabled(if: canMeasure, "needs a CPU with AVX for an OpenBLAS core type to measure"))
+    func cacheOfAnotherOpenBLASChoosesAndWarnsWhenOpenBLASLoads() throws {
+        let core = BLASKernel.candidateCoreTypes(forCPUFlags: BLASKernel.cpuFlags()).last!  // never the flags' choice
+        var identity = KernelTuning.Identity.current
+        identity.openblas = "OpenBLAS 0.2.20 DYNAMIC_ARCH"
+        let shape = GemmShape(m: 16, n: 12, k: 10, transA: false, transB: true)
+        let tuning = KernelTuning(identity: identity, measuredAt: "2026-12-01T00:00:00Z", coreTypes: [core],
+                                  rates: [shape: [core: [.openblas: 10, .blis: 20]]])
+        try FileManager.default.createDirectory(atPath: (cachePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try tuning.encoded().write(toFile: cachePath, atomically: true, encoding: .utf8)
+
+        let version = run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.contains("OpenBLAS kernel: \(core) (measured by nimp tune)"), "\(version.stdout)")
+        #expect(version.stdout.contains("Kernel cache: \(cachePath)"), "\(version.stdout)")
+        let warnings = version.stderr.split(separator: "\n").filter { $0.contains("warning:") }
+        #expect(warnings.count == 1 && warnings[0].contains("kernel cache \(cachePath) was measured with OpenBLAS 0.2.20 DYNAMIC_ARCH; this is OpenBLAS "),
+                "\(version.stderr)")
+        let data = run(["gen-data", "--generator", "signal/growth", "--samples", "10", "-o", scratch.path("g.csv"), "-q"])
+        #expect(data.status == 0 && data.stderr.isEmpty, "\(data.stderr)")
+    }
+
     @Test func corruptCacheIsIgnoredWithAWarning() throws {
         try FileManager.default.createDirectory(atPath: (cachePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try "nimp-kernels 2\ncpu x\nshape 1x1x1 NT blis 3/4/-\n".write(toFile: cachePath, atomically: true, encoding: .utf8)
