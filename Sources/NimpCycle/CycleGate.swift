@@ -265,7 +265,7 @@ public enum CycleGate {
                 break
             }
             let path = dir + "/" + result.candidate!
-            let bytes = try TaskRun.readArchive(path)
+            let bytes = try TaskRun.readResultFile(path)
             let sha = SHA256.hex(bytes)
             guard sha == result.candidateSHA256 else {
                 throw NimpError.data(path, nil, "has sha256 \(sha.prefix(12))…, but its result names \(result.candidateSHA256!.prefix(12))…: not the candidate the task made")

@@ -85,11 +85,7 @@ struct FreshRows {
         guard let name = result.rows, let sha = result.rowsSHA256 else { return nil }
         let path = dir + "/" + name
         do {
-            guard FileManager.default.fileExists(atPath: path) else { throw NimpError(.noInput, "\(path): no such file") }
-            let bytes: Data
-            do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw NimpError(.ioError, "\(path): cannot read: \(error.localizedDescription)")
-            }
+            let bytes = try TaskRun.readResultFile(path, what: "file")
             let actual = SHA256.hex(bytes)
             guard actual == sha else {
                 throw NimpError.data(path, nil, "has sha256 \(actual.prefix(12))…, but its result names \(sha.prefix(12))…: not the rows the task labelled")

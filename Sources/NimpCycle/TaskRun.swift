@@ -111,7 +111,7 @@ public enum TaskRun {
         let registry = try Registry.open(registryPath, diagnostics: diagnostics)
         func load(_ ref: ArchiveRef, _ role: String) throws -> ModelArchive {
             let path = registry.layout.archive(ref.model, ref.version)
-            let data = try readArchive(path)
+            let data = try readResultFile(path)
             let sha = SHA256.hex(data)
             guard sha == ref.sha256 else {
                 throw NimpError.data(path, nil, "has sha256 \(sha.prefix(12))…, but the task names \(ref.sha256.prefix(12))… for the \(role)",
@@ -139,8 +139,10 @@ public enum TaskRun {
         return (inputs, fresh)
     }
 
-    static func readArchive(_ path: String) throws -> Data {
-        guard FileManager.default.fileExists(atPath: path) else { throw NimpError(.noInput, "\(path): no such archive") }
+    /// A file a task wrote (its candidate archive, its labelled rows): exit 66 when it is
+    /// missing, 74 when it cannot be read.
+    static func readResultFile(_ path: String, what: String = "archive") throws -> Data {
+        guard FileManager.default.fileExists(atPath: path) else { throw NimpError(.noInput, "\(path): no such \(what)") }
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw NimpError(.ioError, "\(path): cannot read: \(error.localizedDescription)")
         }
