@@ -56,6 +56,26 @@ import Testing
         #expect(try t.registry.rollback("m", reason: "r").to == 2)
     }
 
+    /// `list` reads models on several threads: the order is the models' order, a damaged
+    /// model is skipped with one warning, and a model whose index cannot say is listed from
+    /// its archives, as `listing` lists each alone.
+    @Test func listKeepsOrderAndTakesTheSlowPathWhereTheIndexCannotSay() throws {
+        let t = try TempRegistry()
+        let ids = (0..<40).map { "m\($0 < 10 ? "0" : "")\($0)" }
+        for (i, id) in ids.enumerated() { try t.addModel(id, salt: Float(i % 5 + 1)) }
+        try Data("{".utf8).write(to: URL(fileURLWithPath: t.layout.spec("m07")))
+        try FileManager.default.removeItem(atPath: t.layout.versionIndex("m13"))
+        var warnings: [String] = []
+        let listed = try t.registry.list { warnings.append($0) }
+        #expect(listed.map(\.id) == ids.filter { $0 != "m07" })
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("skipping model m07: "), "\(warnings)")
+        for listing in listed {
+            let alone = try t.registry.listing(listing.id)
+            #expect(listing.championSummary == alone.championSummary && listing.versions == alone.versions && listing.champion == 1)
+        }
+        #expect(listed.first { $0.id == "m13" }?.championSummary?.metrics["r2"] == 0.5)
+    }
+
     @Test func damagedIndexIsRebuiltFromArchives() throws {
         let t = try TempRegistry()
         try t.addModel("m")
