@@ -411,7 +411,7 @@ public enum KernelCache {
 
     /// Writes `tuning` atomically (a temporary file renamed over the old one).
     public static func store(_ tuning: KernelTuning, path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {

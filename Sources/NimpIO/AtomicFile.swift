@@ -186,8 +186,8 @@ public enum OutputPath {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw NimpError(.cannotCreate, "\(path): is a directory; expected a file path to write")
         }
-        let dir = (path as NSString).deletingLastPathComponent
-        let parent = dir.isEmpty ? "." : dir
+        // Not NSString.deletingLastPathComponent: it crashes on one-character paths (`-o m`).
+        let parent = path.contains("/") ? URL(fileURLWithPath: path).deletingLastPathComponent().path : "."
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) else {
             throw NimpError(.cannotCreate, "\(path): cannot create: the directory \(parent) does not exist")
         }

@@ -125,6 +125,17 @@ final class FoundationCLITests {
         }
     }
 
+    /// Foundation's `NSString.deletingLastPathComponent` crashes on a one-character relative
+    /// path: every output a command checks before its work must take one.
+    @Test func oneCharacterOutputPaths() throws {
+        let r1 = runNimp(["gen-data", "--generator", "signal/dopamine", "--samples", "100", "-o", "d", "--format", "csv", "-q"], directory: URL(fileURLWithPath: dir))
+        #expect(r1.status == 0, "\(r1.stderr)")
+        let r2 = runNimp(["train", "--data", "d", "--target", "dopamine", "--epochs", "2", "--hidden", "4", "-o", "m", "--metrics", "c", "--plot", "p", "-q"],
+                         directory: URL(fileURLWithPath: dir))
+        #expect(r2.status == 0, "\(r2.stderr)")
+        for name in ["d", "m", "c", "p"] { #expect(FileManager.default.fileExists(atPath: path(name)), "\(name) was not written") }
+    }
+
     @Test func versionNamesTheKernelNimpChose() throws {
         // With OPENBLAS_CORETYPE unset, nimp picks a kernel from the CPU's flags and
         // re-executes itself; a value the user set is kept.
