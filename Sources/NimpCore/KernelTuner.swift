@@ -5,19 +5,13 @@ import Foundation
 /// is fixed per process, so each runs in a child process (this executable again, with
 /// `OPENBLAS_CORETYPE` set, told to measure), which times BLIS and libxsmm beside it.
 public enum KernelTuner {
-    /// Rates of `kernel` at `shapes` in this process, GFLOP/s: the best of 15 timed runs of
-    /// about 1 ms each (short runs, so that some escape preemption on a shared machine),
-    /// through `BLAS.gemm(using:)` (so with its thread rule), or through `BLAS.gemm`'s
-    /// dispatch when `kernel` is nil. One-thread products are timed in CPU time of the
-    /// calling thread, which other processes on a shared machine disturb far less than
-    /// wall-clock time; two-thread products in wall-clock time.
-    public static func measure(_ shapes: [GemmShape], kernel: GemmKernel?) -> [GemmShape: Double] {
-        measure(shapes, kernels: { _ in [kernel] }).mapValues { $0[0] }
-    }
-
-    /// Rates of several kernels at each shape, their timed runs taking turns on the same
-    /// buffers, so that a slower minute of a shared machine slows them all alike (how
-    /// `bench/run` compares nimp's dispatch with the candidates it can run beside it).
+    /// Rates of several kernels at each shape in this process, GFLOP/s: for each, the best
+    /// of 15 timed runs of about 1 ms (short runs, so that some escape preemption on a
+    /// shared machine), through `BLAS.gemm(using:)` (so with its thread rule), or through
+    /// `BLAS.gemm`'s dispatch for a nil kernel. Their runs take turns on the same buffers,
+    /// so that a slower minute of a shared machine slows them all alike. One-thread
+    /// products are timed in CPU time of the calling thread, which other processes disturb
+    /// far less than wall-clock time; two-thread products in wall-clock time.
     public static func measure(_ shapes: [GemmShape], kernels: (GemmShape) -> [GemmKernel?]) -> [GemmShape: [Double]] {
         var rates: [GemmShape: [Double]] = [:]
         var rng = RNG(seed: 18)
