@@ -153,7 +153,7 @@ import Testing
         handle.seekToEndOfFile()
         handle.write(Data("{\"time\":".utf8))
         try handle.close()
-        FileManager.default.createFile(atPath: t.layout.versions("m") + "/.v0002.nimp.tmp-999999-1", contents: Data())
+        _ = FileManager.default.createFile(atPath: t.layout.versions("m") + "/.v0002.nimp.tmp-999999-1", contents: Data())
         let report = t.registry.verify()
         let text = report.problems.joined(separator: "\n")
         #expect(report.problems.count == 4, "\(text)")
