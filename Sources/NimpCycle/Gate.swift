@@ -106,6 +106,12 @@ public enum Gate {
                     return reject(String(format: "%@, but quality is over its budget: %@ fell from %.6g to %.6g, more than %.3f: %@",
                                          change, tested, qOld, qNew, qualityTolerance, e.text))
                 }
+                // Near a target the budget is smaller: a model that meets its quality target keeps it.
+                if let target = r.targets[tested], MetricKind.gap(tested, value: qOld, target: target) == 0,
+                   MetricKind.gap(tested, value: qNew, target: target) > 0 {
+                    return reject(String(format: "%@, but %@ fell from %.6g to %.6g, below its target %.6g, which the champion meets: %@",
+                                         change, tested, qOld, qNew, target, e.text))
+                }
                 notes.append("quality within its budget: " + e.text)
             }
         }

@@ -91,7 +91,7 @@ import Testing
 
     @Test func fileArgumentsCompleteFileNames() throws {
         for name in ["train.safetensors", "model.nimp", "notes.txt"] {
-            FileManager.default.createFile(atPath: work.appendingPathComponent(name).path, contents: Data())
+            _ = FileManager.default.createFile(atPath: work.appendingPathComponent(name).path, contents: Data())
         }
         try FileManager.default.createDirectory(at: work.appendingPathComponent("models"), withIntermediateDirectories: true)
         #expect(complete("nimp train --data tr") == ["train.safetensors"])

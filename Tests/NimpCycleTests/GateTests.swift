@@ -178,6 +178,23 @@ import NimpCore
         #expect(ok.reason.contains("quality within its budget: r2 -0.005"), "\(ok.reason)")
     }
 
+    /// Within the budget, but below the quality target the champion meets: turned down. A
+    /// champion already short of its target may still trade within the budget.
+    @Test func sizeTasksKeepAQualityTargetTheChampionMeets() throws {
+        let (old, _) = pair(share: 0)
+        var slight = old
+        slight.squaredError = old.squaredError.map { $0 + Gate.qualityTolerance / 2 }
+        slight.scaledSquaredError = slight.squaredError
+        let before = metrics(old), after = metrics(slight, parameters: 300)
+        let r2Old = try #require(before["r2"]), r2New = try #require(after["r2"])
+        #expect(r2New < r2Old)
+        let kept = decide(old, slight, metric: "parameters", after: after, targets: ["r2": r2Old])
+        #expect(!kept.promote)
+        #expect(kept.reason.contains("below its target"), "\(kept.reason)")
+        #expect(decide(old, slight, metric: "parameters", after: after, targets: ["r2": r2New]).promote, "both meet it")
+        #expect(decide(old, slight, metric: "parameters", after: after, targets: ["r2": r2Old + 0.001]).promote, "neither meets it")
+    }
+
     @Test func latencyGuardOnlyWithLatencyTarget() {
         let (old, new) = pair(share: 0.5)
         #expect(decide(old, new, after: metrics(new, latency: 3)).promote)

@@ -64,7 +64,7 @@ import Testing
         o.failed = 50
         o.pressure = 1
         o.plateauFraction = 1
-        for i in 0..<10 { s.update(after: o) }
+        for _ in 0..<10 { s.update(after: o) }
         for v in s.levels.asDictionary.values { #expect((0...1).contains(v)) }
     }
 }
