@@ -4,10 +4,18 @@
 # round-robin (every cycle queues the next max_concurrent_tasks (model, kind) pairs in a
 # fixed rotation over training, optimization, architecture). Each registry is built
 # once and copied for each planner; each copy runs CYCLES forced cycles. Prints one
-# JSON line per registry and planner: tasks, promotions, the sum of the gains the gate
-# promoted, CPU-seconds of all tasks, and gain per CPU-second; then the ratios.
+# JSON line per registry and planner: tasks, promotions, CPU-seconds of all tasks, and
+# two gains per CPU-second: held-out (`audit_gain`: for each promotion, ln(error before /
+# error after) of the quality metric the gate tested (error = 1 − R², 1 − accuracy) on the
+# model's audit rows, which no decision reads, summed: per model, the e-folds its audit
+# error fell over the run, whatever the path, so a version made worse and then repaired
+# gains nothing) and the gate's (`gain`: the relative gains the gate promoted on, on the
+# eval rows and the task's own metric, so size gains count, and so does each repair);
+# then the ratios of both. `audit_points` is the plain change of the quality metric on
+# the audit rows (R² or accuracy points, summed over models).
 #   bench/learning.sh [CYCLES] [nimp binary] [REPEATS] [REGISTRIES (default: "examples wide ceiling")]
-# With KEEP=DIR, each run's registry is kept as DIR/REGISTRY-REPEAT-PLANNER for reading.
+# With KEEP=DIR, each run's registry is kept as DIR/REGISTRY-REPEAT-PLANNER for reading;
+# FROM=DIR summarizes such kept registries again instead of running.
 set -euo pipefail
 cycles=${1:-30}
 nimp=$(realpath "${2:-.build/release/nimp}")
@@ -73,14 +81,37 @@ run() {
         [[ $planner == round-robin ]] && round_robin_queue "$reg" "$n"
         "$nimp" cycle --registry "$reg" --force --budget-seconds 20 --jobs 1 -q > /dev/null
     done
-    "$nimp" registry --registry "$reg" history --type task --format json \
-        | jq -sc --arg planner "$planner" '({planner: $planner, tasks: length, promoted: (map(select(.promoted)) | length),
-              gain: (map(select(.promoted) | .gain) | add // 0), cpu_seconds: (map(.cpu_seconds // 0) | add // 0)}
-              | .gain_per_cpu_second = (if .cpu_seconds > 0 then .gain / .cpu_seconds else 0 end)) as $total
-              | $total + {by_kind: (group_by(.task_type) | map({key: .[0].task_type, value: {tasks: length,
-                  cpu_seconds: (map(.cpu_seconds // 0) | add * 100 | round / 100), gain: (map(select(.promoted) | .gain) | add // 0 | . * 1000 | round / 1000)}}) | from_entries)}'
+    summarize "$reg" "$planner"
 }
 
+summarize() {
+    local reg=$1 planner=$2
+    "$nimp" registry --registry "$reg" history --type task --format json \
+        | jq -sc --arg planner "$planner" '
+              # A promotion on the audit rows, on the quality metric the gate tested: its points (after − before), and
+              # ln(error before / error after).
+              def audit_pair: if .promoted and (.evidence.metric // null) != null and (.audit_after[.evidence.metric] // null) != null
+                  and (.audit_before[.evidence.metric] // null) != null then [.evidence.metric, .audit_before[.evidence.metric], .audit_after[.evidence.metric]] else null end;
+              def error(m; v): if m == "r2" or m == "accuracy" or m == "macro_f1" then 1 - v else v end;
+              def audit_points: audit_pair as $p | if $p then $p[2] - $p[1] else 0 end;
+              def audit_gain: audit_pair as $p | if $p then ([error($p[0]; $p[1]), 1e-9] | max | log) - ([error($p[0]; $p[2]), 1e-9] | max | log) else 0 end;
+              ({planner: $planner, tasks: length, promoted: (map(select(.promoted)) | length),
+              audit_gain: (map(audit_gain) | add // 0), audit_points: (map(audit_points) | add // 0), gain: (map(select(.promoted) | .gain) | add // 0),
+              cpu_seconds: (map(.cpu_seconds // 0) | add // 0)}
+              | .audit_gain_per_cpu_second = (if .cpu_seconds > 0 then .audit_gain / .cpu_seconds else 0 end)
+              | .gain_per_cpu_second = (if .cpu_seconds > 0 then .gain / .cpu_seconds else 0 end)) as $total
+              | $total + {by_kind: (group_by(.task_type) | map({key: .[0].task_type, value: {tasks: length,
+                  cpu_seconds: (map(.cpu_seconds // 0) | add * 100 | round / 100), audit_gain: (map(audit_gain) | add // 0 | . * 1000 | round / 1000), audit_points: (map(audit_points) | add // 0 | . * 10000 | round / 10000),
+                  gain: (map(select(.promoted) | .gain) | add // 0 | . * 1000 | round / 1000)}}) | from_entries)}'
+}
+
+if [[ -n ${FROM:-} ]]; then
+    # Summarize registries an earlier run kept (KEEP=DIR), without running anything.
+    for reg in "$FROM"/*-*-*; do
+        IFS=- read -r kind r planner <<< "$(basename "$reg")"
+        summarize "$reg" "$planner" | jq -c --arg registry "$kind" --argjson repeat "$r" '{registry: $registry, repeat: $repeat} + .'
+    done
+else
 for kind in $registries; do
     for r in $(seq 1 "$repeats"); do
         build "$kind" "$work/base" "$r"
@@ -94,8 +125,13 @@ for kind in $registries; do
         done
         rm -rf "$work/base"
     done
-done | tee "$work/results.jsonl"
-jq -sc 'def rate(p): map(select(.planner == p)) | (map(.gain) | add) / (map(.cpu_seconds) | add);
-        group_by(.registry)[] | {registry: .[0].registry, learned: rate("learned"), rules: rate("rules"), round_robin: rate("round-robin")}
-        | .learned_vs_rules = .learned / .rules | .learned_vs_round_robin = .learned / .round_robin' "$work/results.jsonl"
+done
+fi | tee "$work/results.jsonl"
+jq -sc 'def rate(p; g): map(select(.planner == p)) | (map(.[g]) | add) / (map(.cpu_seconds) | add);
+        def ratio(a; b): if b > 0 then a / b else null end;
+        group_by(.registry)[] | {registry: .[0].registry,
+            audit: {learned: rate("learned"; "audit_gain"), rules: rate("rules"; "audit_gain"), round_robin: rate("round-robin"; "audit_gain")},
+            gate: {learned: rate("learned"; "gain"), rules: rate("rules"; "gain"), round_robin: rate("round-robin"; "gain")}}
+        | .audit.learned_vs_rules = ratio(.audit.learned; .audit.rules) | .audit.learned_vs_round_robin = ratio(.audit.learned; .audit.round_robin)
+        | .gate.learned_vs_rules = ratio(.gate.learned; .gate.rules) | .gate.learned_vs_round_robin = ratio(.gate.learned; .gate.round_robin)' "$work/results.jsonl"
 lscpu | grep -E '^(Model name|CPU\(s\)):' | sed 's/  */ /g'
