@@ -14,7 +14,9 @@
 # then the ratios of both. `audit_points` is the plain change of the quality metric on
 # the audit rows (R² or accuracy points, summed over models).
 #   bench/learning.sh [CYCLES] [nimp binary] [REPEATS] [REGISTRIES (default: "examples wide ceiling")]
-# With KEEP=DIR, each run's registry is kept as DIR/REGISTRY-REPEAT-PLANNER for reading;
+# Run it on an otherwise idle machine: above a load of 1.5 per core the cycle's high_load
+# trigger shrinks architecture searches, so planners measured at different loads differ
+# by what else ran. With KEEP=DIR, each run's registry is kept as DIR/REGISTRY-REPEAT-PLANNER for reading;
 # FROM=DIR summarizes such kept registries again instead of running.
 set -euo pipefail
 cycles=${1:-30}
