@@ -17,7 +17,8 @@
 # Run it on an otherwise idle machine: above a load of 1.5 per core the cycle's high_load
 # trigger shrinks architecture searches, so planners measured at different loads differ
 # by what else ran. With KEEP=DIR, each run's registry is kept as DIR/REGISTRY-REPEAT-PLANNER for reading;
-# FROM=DIR summarizes such kept registries again instead of running.
+# FROM=DIR summarizes such kept registries again instead of running; FIRST_REPEAT=N starts
+# at seed N (to add seeds to an earlier run).
 set -euo pipefail
 cycles=${1:-30}
 nimp=$(realpath "${2:-.build/release/nimp}")
@@ -115,7 +116,7 @@ if [[ -n ${FROM:-} ]]; then
     done
 else
 for kind in $registries; do
-    for r in $(seq 1 "$repeats"); do
+    for r in $(seq "${FIRST_REPEAT:-1}" "$repeats"); do
         build "$kind" "$work/base" "$r"
         for planner in learned rules round-robin; do
             rm -rf "$work/$planner"
